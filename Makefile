@@ -1,0 +1,82 @@
+# Sauvons Noël: two commands on a fresh Debian 12 machine.
+#   make run    set everything up, load the data, serve http://127.0.0.1:8000/
+#   make test   set everything up, run the whole test suite against real PostGIS
+# Both are idempotent; a second run reuses the venv, the cluster and the data.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .make
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))
+export GEO_DATA_DIR ?= $(abspath ../shared/data)
+
+.PHONY: help run serve setup system-deps venv static db data test bench lint stop clean
+
+help:
+	@echo "make run    set up everything and serve http://$(HOST):$(PORT)/ with data loaded"
+	@echo "make test   set up everything and run the whole test suite"
+	@echo "make bench  benchmarks (API and import against raw SQL, same run)"
+	@echo "make stop   stop the web server and the local PostgreSQL cluster"
+	@echo "make lint   ruff"
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+$(STAMPS):
+	@mkdir -p $(STAMPS)
+
+# The venv is rebuilt only when pyproject.toml changes.
+$(STAMPS)/venv: pyproject.toml | $(STAMPS)
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+venv: system-deps $(STAMPS)/venv
+
+# Leaflet from the npm registry, then Django's collectstatic (served by WhiteNoise).
+$(STAMPS)/static: maps/package.json maps/package-lock.json $(STAMPS)/venv $(shell find maps/static maps/templates -type f 2>/dev/null)
+	cd maps && npm ci --silent --no-audit --no-fund && cp node_modules/ol/ol.css node_modules/ol/dist/ol.css
+	$(PY) manage.py collectstatic --noinput -v 0
+	@touch $@
+
+static: venv $(STAMPS)/static
+
+db: system-deps
+	@bash scripts/pgcluster.sh start
+	@$(PY) manage.py migrate --noinput -v 0
+
+# Territory, categories and the real demo listings: skipped when already loaded.
+data: venv db
+	$(PY) manage.py seed_demo
+
+setup: venv static data
+
+run: setup
+	@echo "Sauvons Noël on http://$(HOST):$(PORT)/ (admin: /admin/, API: /api/v1/docs/)"
+	$(VENV)/bin/gunicorn geo_directory.wsgi:application --bind $(HOST):$(PORT) \
+		--workers $(WORKERS) --access-logfile - --pid $(STAMPS)/gunicorn.pid
+
+test: venv static db
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv static db
+	$(PY) -m bench $(BENCH_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+stop:
+	@if [ -s $(STAMPS)/gunicorn.pid ]; then kill $$(cat $(STAMPS)/gunicorn.pid) 2>/dev/null || true; rm -f $(STAMPS)/gunicorn.pid; fi
+	@bash scripts/pgcluster.sh stop
+
+clean: stop
+	rm -rf $(VENV) $(STAMPS) .pg staticfiles maps/node_modules test-artifacts

@@ -1,0 +1,1 @@
+"""Sauvons Noël: the Django project and its domain apps."""

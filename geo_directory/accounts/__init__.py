@@ -1,0 +1,1 @@
+"""Merchant accounts, claims and listing ownership."""

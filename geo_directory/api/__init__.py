@@ -1,0 +1,1 @@
+"""The public read-only REST API under /api/v1/."""

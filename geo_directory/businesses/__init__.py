@@ -1,0 +1,1 @@
+"""Listings and their category taxonomy."""

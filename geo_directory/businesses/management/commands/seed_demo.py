@@ -1,0 +1,32 @@
+"""Everything `make run` needs in the database, loaded once and skipped when present."""
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from geo_directory.businesses.models import Business
+from geo_directory.territory.models import Commune
+from importers.communes import import_territory
+from importers.errors import SourceError
+from importers.geojson import import_geojson
+
+
+class Command(BaseCommand):
+    help = "Load the territory, the category taxonomy and the real demo listings if missing."
+
+    def handle(self, *args, **options):
+        data_dir = settings.GEO_DATA_DIR
+        try:
+            if not Commune.objects.exists():
+                self.stdout.write(import_territory(data_dir).summary())
+            call_command("loaddata", "categories", verbosity=0)
+            if not Business.objects.filter(source=Business.Source.GEOJSON).exists():
+                for path in sorted((data_dir / "osm-chains").glob("*.geojson")):
+                    report = import_geojson(path)
+                    self.stdout.write(report.summary().splitlines()[0])
+        except SourceError as exc:
+            raise CommandError(f"demo data not loaded: {exc}") from exc
+        self.stdout.write(
+            f"{Commune.objects.count()} communes, "
+            f"{Business.objects.published().count()} published listings"
+        )

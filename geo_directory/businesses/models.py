@@ -1,0 +1,201 @@
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, GistIndex, OpClass
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from geo_directory.territory.managers import OutsideRegion
+from geo_directory.territory.models import Commune
+
+from . import hours
+from .fields import DateTimeMultiRangeField, IntegerMultiRangeField
+from .managers import BusinessQuerySet, CategoryManager
+from .validators import validate_siret
+
+L93 = 2154  # Lambert-93: metric, near-conformal over France; distances in metres.
+
+
+class Category(models.Model):
+    """A node of the taxonomy, with the NAF codes and OSM tags that map to it."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    label = models.CharField("libellé", max_length=100)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    naf_codes = ArrayField(models.CharField(max_length=6), default=list, blank=True)
+    osm_tags = ArrayField(models.CharField(max_length=60), default=list, blank=True)
+
+    objects = CategoryManager()
+
+    class Meta:
+        verbose_name = "catégorie"
+        ordering = ["position", "label"]
+
+    def __str__(self):
+        return self.label
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Business(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "brouillon"
+        PENDING = "pending", "en attente de modération"
+        PUBLISHED = "published", "publiée"
+        CLOSED = "closed", "fermée"
+
+    class Source(models.TextChoices):
+        MERCHANT = "merchant", "commerçant"
+        OSM = "osm", "OpenStreetMap"
+        SIRENE = "sirene", "SIRENE (INSEE)"
+        CSV = "csv", "fichier CSV"
+        GEOJSON = "geojson", "fichier GeoJSON"
+
+    class Precision(models.TextChoices):
+        HOUSENUMBER = "housenumber", "numéro"
+        STREET = "street", "rue"
+        LOCALITY = "locality", "lieu-dit"
+        MUNICIPALITY = "municipality", "commune"
+        MANUAL = "manual", "placé à la main"
+        SOURCE = "source", "fourni par la source"
+
+    # Fields a merchant may edit; editing one records it in owned_fields, and bulk
+    # imports never overwrite an owned field.
+    MERCHANT_FIELDS = (
+        "name", "category", "siret", "description", "street", "postcode", "location",
+        "phone", "email", "website", "opening_hours", "offers_pickup", "offers_delivery",
+        "delivery_radius_km", "delivery_zone",
+    )
+
+    name = models.CharField("nom", max_length=200)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="businesses")
+    siret = models.CharField(
+        "SIRET", max_length=14, unique=True, null=True, blank=True, validators=[validate_siret]
+    )
+    description = models.TextField(blank=True)
+
+    street = models.CharField("adresse", max_length=255, blank=True)
+    postcode = models.CharField("code postal", max_length=5, blank=True)
+    commune = models.ForeignKey(
+        Commune, null=True, blank=True, on_delete=models.PROTECT, related_name="businesses"
+    )
+    location = models.PointField("position", srid=4326, null=True, blank=True)
+    # The same point in Lambert-93, kept by PostgreSQL: radius and nearest-first queries
+    # run on its GiST index in metres, with no ::geography cast on an indexed column.
+    location_l93 = models.GeneratedField(
+        expression=models.functions.Transform("location", L93),
+        output_field=models.PointField(srid=L93, null=True),
+        db_persist=True,
+    )
+    geocode_precision = models.CharField(
+        max_length=12, choices=Precision.choices, blank=True, default=""
+    )
+    geocode_score = models.FloatField(null=True, blank=True)
+
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    website = models.URLField("site web", max_length=500, blank=True)
+
+    opening_hours = models.CharField(
+        "horaires (syntaxe OpenStreetMap)", max_length=1000, blank=True
+    )
+    hours_week = IntegerMultiRangeField(null=True, blank=True, editable=False)
+    hours_windows = DateTimeMultiRangeField(null=True, blank=True, editable=False)
+    hours_windows_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    offers_pickup = models.BooleanField("à emporter / retrait", default=False)
+    offers_delivery = models.BooleanField("livraison", default=False)
+    delivery_radius_km = models.DecimalField(
+        "rayon de livraison (km)", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    # The effective delivery area: a drawn polygon, or the radius as a polygon.
+    delivery_zone = models.MultiPolygonField(srid=4326, null=True, blank=True)
+    delivery_min_order_cents = models.PositiveIntegerField(null=True, blank=True)
+    delivery_fee_cents = models.PositiveIntegerField(null=True, blank=True)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    moderation_note = models.TextField(blank=True)
+
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MERCHANT)
+    external_id = models.CharField(max_length=100, null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="businesses",
+    )
+    owned_fields = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BusinessQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "commerce"
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="business_unique_provenance",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(location__isnull=False),
+                name="business_published_has_location",
+            ),
+        ]
+        indexes = [
+            GistIndex(fields=["location_l93"], name="business_location_l93_gist"),
+            models.Index(fields=["status", "category"], name="business_status_category"),
+            models.Index(fields=["commune", "status"], name="business_commune_status"),
+            GinIndex(
+                OpClass(models.Func(Lower("name"), function="immutable_unaccent"),
+                        name="gin_trgm_ops"),
+                name="business_name_trgm",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.opening_hours:
+            try:
+                self.opening_hours = hours.validate(self.opening_hours)
+            except hours.InvalidHours as exc:
+                raise ValidationError({"opening_hours": str(exc)}) from exc
+        if self.location is not None:
+            try:
+                Commune.objects.resolve_code(self.location)
+            except OutsideRegion as exc:
+                raise ValidationError({"location": str(exc)}) from exc
+
+    def save(self, *args, **kwargs):
+        """Derive the commune from the point and pre-compute the hours for SQL filters.
+
+        Raises OutsideRegion for a point outside the region (see Commune.resolve_code).
+        """
+        if self.location is not None:
+            self.commune_id = Commune.objects.resolve_code(self.location)
+        self.apply_hours()
+        super().save(*args, **kwargs)
+
+    def apply_hours(self):
+        computed = hours.compute(self.opening_hours)
+        self.hours_week = computed.week
+        self.hours_windows = computed.windows
+        self.hours_windows_until = computed.windows_until
+
+    def is_open_at(self, when) -> bool:
+        return hours.is_open(self.opening_hours, when)

@@ -1,0 +1,1 @@
+"""One geocoding service for forms, importers and the API."""

@@ -1,0 +1,1 @@
+"""Catalogues, ordering campaigns, slots and orders."""

@@ -1,0 +1,184 @@
+"""The one settings module, read from the environment.
+
+Every variable below has a documented default (see README, "Configuration"):
+
+- ``DATABASE_URL``: a ``postgis://`` URL; unset, the project-local cluster started by
+  ``scripts/pgcluster.sh`` (Unix socket under ``.pg/run``) is used.
+- ``GEO_DATA_DIR``: the folder of real public data, default ``../shared/data``.
+- ``SECRET_KEY``: required when ``DEBUG`` is off outside tests; a fixed development key
+  otherwise.
+- ``DEBUG``: ``1``/``0``, default ``0``.
+- ``ALLOWED_HOSTS``: comma-separated, default ``127.0.0.1,localhost``.
+- ``TILE_URL``: the map's raster tile URL template (the only external resource).
+- ``GEOCODER_BAN_DOMAIN``, ``GEOCODER_BAN_SCHEME``: the national address API (or a
+  self-hosted addok with the same API), default ``api-adresse.data.gouv.fr`` / https.
+- ``GEOCODER_NOMINATIM_DOMAIN``: the fallback geocoder, default
+  ``nominatim.openstreetmap.org``; empty disables it.
+- ``TEST_DATABASE_NAME``: the name of the throwaway test database.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-change-me-in-production-0123456789"
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+
+GEO_DATA_DIR = Path(os.environ.get("GEO_DATA_DIR") or BASE_DIR.parent / "shared" / "data").resolve()
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "django.contrib.postgres",
+    "rest_framework",
+    "rest_framework_gis",
+    "django_filters",
+    "drf_spectacular",
+    "geo_directory.territory",
+    "geo_directory.businesses",
+    "geo_directory.accounts",
+    "geo_directory.geocoding",
+    "geo_directory.orders",
+    "geo_directory.api",
+    "maps",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "geo_directory.urls"
+WSGI_APPLICATION = "geo_directory.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def local_cluster_database() -> dict:
+    """The project-local cluster of scripts/pgcluster.sh, reached on its Unix socket."""
+    return {
+        "ENGINE": "django.contrib.gis.db.backends.postgis",
+        "NAME": os.environ.get("PGDATABASE", "sauvons_noel"),
+        "USER": os.environ.get("PGUSER", "postgres"),
+        "HOST": os.environ.get("PGHOST", str(BASE_DIR / ".pg" / "run")),
+        "PORT": os.environ.get("PGPORT", "5432"),
+    }
+
+
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ["DATABASE_URL"], engine="django.contrib.gis.db.backends.postgis"
+        )
+    }
+else:
+    DATABASES = {"default": local_cluster_database()}
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_sauvons_noel")}
+
+# Debian 12 ships GDAL 3.6; GDAL never opens user-supplied files here (GeoJSON is parsed
+# by Python and GEOS), so its missing file/network blocking is not a risk we carry.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", "Français"), ("en", "English")]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# Leaflet (the maps) and OpenLayers (the admin's map widget) come from the npm registry
+# at build time (maps/package.json), never from a CDN.
+NODE_MODULES = BASE_DIR / "maps" / "node_modules"
+STATICFILES_DIRS = [
+    ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
+    ("vendor/ol", NODE_MODULES / "ol" / "dist"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Sauvons Noël <noreply@sauvons-noel.fr>")
+
+TILE_URL = os.environ.get("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
+GEOCODER_BAN_DOMAIN = os.environ.get("GEOCODER_BAN_DOMAIN", "api-adresse.data.gouv.fr")
+GEOCODER_BAN_SCHEME = os.environ.get("GEOCODER_BAN_SCHEME", "https")
+GEOCODER_NOMINATIM_DOMAIN = os.environ.get("GEOCODER_NOMINATIM_DOMAIN", "nominatim.openstreetmap.org")
+GEOCODER_TIMEOUT = float(os.environ.get("GEOCODER_TIMEOUT", "3"))
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Sauvons Noël API",
+    "DESCRIPTION": "Commerces de proximité de la Région Sud",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}

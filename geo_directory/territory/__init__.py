@@ -1,0 +1,1 @@
+"""Communes, départements and the region: the territory every listing is placed in."""

@@ -1,0 +1,84 @@
+"""Spatial lookups on communes: every point of the product is resolved here."""
+
+from django.contrib.gis.db import models
+from django.contrib.gis.geos import Point
+from django.db import connection
+
+# The boundaries are simplified along the coast: a quay or a beach restaurant can fall
+# just outside every polygon. Within this distance it belongs to the nearest commune.
+COAST_TOLERANCE_M = 250
+
+
+class OutsideRegion(ValueError):
+    """The point is in no commune of the region, nor within COAST_TOLERANCE_M of one."""
+
+    def __init__(self, point: Point, distance_m: float | None):
+        self.point = point
+        self.distance_m = distance_m
+        where = f"({point.x:.5f}, {point.y:.5f})"
+        if distance_m is None:
+            msg = f"Le point {where} est hors de la Région Sud (aucune commune chargée)."
+        else:
+            msg = (
+                f"Le point {where} est hors de la Région Sud : "
+                f"à {distance_m / 1000:.1f} km de la commune la plus proche "
+                f"(tolérance {COAST_TOLERANCE_M} m)."
+            )
+        super().__init__(msg)
+
+
+# One statement for any number of points, served twice per point by the GiST index on
+# boundary: ST_Intersects for point-in-polygon, then the KNN operator for the five nearest
+# polygons, whose exact distance in metres (geography) is computed for those few only.
+_RESOLVE_SQL = """
+SELECT p.i, r.code, r.distance_m
+  FROM unnest(%(lons)s::float8[], %(lats)s::float8[]) WITH ORDINALITY AS p(lon, lat, i)
+  CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326) AS g) AS pt
+  LEFT JOIN LATERAL (
+      (SELECT code, 0.0::float8 AS distance_m
+         FROM territory_commune WHERE ST_Intersects(boundary, pt.g) LIMIT 1)
+      UNION ALL
+      (SELECT code, ST_Distance(boundary::geography, pt.g::geography) AS distance_m
+         FROM (SELECT code, boundary FROM territory_commune
+                WHERE boundary IS NOT NULL ORDER BY boundary <-> pt.g LIMIT 5) AS nearest
+        ORDER BY 2 LIMIT 1)
+      ORDER BY distance_m LIMIT 1
+  ) AS r ON true
+ ORDER BY p.i
+"""
+
+
+class CommuneQuerySet(models.QuerySet):
+    def containing(self, point: Point):
+        """Communes whose boundary contains ``point`` (0 or 1 row)."""
+        return self.filter(boundary__intersects=point)
+
+    def resolve_code(self, point: Point) -> str:
+        """The INSEE code of the commune of ``point``, or raise OutsideRegion.
+
+        A point outside every boundary but within COAST_TOLERANCE_M of one resolves to
+        the nearest commune.
+        """
+        if point.srid not in (None, 4326):
+            point = point.transform(4326, clone=True)
+        code, distance_m = self.locate([(point.x, point.y)])[0]
+        if code is None or distance_m > COAST_TOLERANCE_M:
+            raise OutsideRegion(point, distance_m)
+        return code
+
+    def locate(self, lonlats: list[tuple[float, float]]) -> list[tuple[str | None, float | None]]:
+        """For each (lon, lat): the nearest commune's code and distance in metres (0 inside).
+
+        One query for the whole batch; callers apply COAST_TOLERANCE_M.
+        """
+        if not lonlats:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _RESOLVE_SQL,
+                {"lons": [lon for lon, _ in lonlats], "lats": [lat for _, lat in lonlats]},
+            )
+            return [(code, distance) for _, code, distance in cursor.fetchall()]
+
+    def resolve(self, point: Point):
+        return self.get(code=self.resolve_code(point))

@@ -1,0 +1,1 @@
+"""Bulk importers: plain Python modules, one per source format, wrapped by thin commands."""

@@ -1,0 +1,185 @@
+"""The territory of Région Sud: the official commune list merged with the boundaries.
+
+Sources (see ``GEO_DATA_DIR``'s README): ``cog-communes.json`` /
+``cog-departements.json`` / ``cog-regions.json`` (format of the npm package
+``@etalab/decoupage-administratif``) and ``paca-*.geojson`` (properties ``code``,
+``nom``). Merged on the INSEE code; mismatches are reported, not fatal. All-or-nothing:
+every input is read and checked before the single transaction that writes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon
+from django.db import connection, transaction
+
+from geo_directory.territory.models import Commune, CommuneArea, Departement, Region
+
+from .errors import SourceError, feature_collection, read_json
+
+REGION_CODE = "93"
+
+
+@dataclass
+class CommuneImportReport:
+    communes: int = 0
+    created: int = 0
+    updated: int = 0
+    areas: int = 0
+    boundaries_not_in_list: list[str] = field(default_factory=list)
+    communes_without_boundary: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [
+            f"communes: {self.communes} current communes of region {REGION_CODE} "
+            f"({self.created} created, {self.updated} updated), "
+            f"{self.areas} municipal arrondissements"
+        ]
+        for text in self.boundaries_not_in_list:
+            lines.append(f"  boundary not in the official list: {text}")
+        for text in self.communes_without_boundary:
+            lines.append(f"  commune without a boundary: {text}")
+        return "\n".join(lines)
+
+
+def _multipolygon(geometry: dict, where: str) -> MultiPolygon:
+    try:
+        geom = GEOSGeometry(json.dumps(geometry), srid=4326)
+    except (GEOSException, ValueError, TypeError) as exc:
+        raise SourceError(f"{where}: unreadable geometry ({exc})") from exc
+    if geom.geom_type == "Polygon":
+        geom = MultiPolygon(geom, srid=4326)
+    if geom.geom_type != "MultiPolygon":
+        raise SourceError(f"{where}: expected a Polygon or MultiPolygon, got {geom.geom_type}")
+    if not geom.valid:
+        geom = geom.make_valid()
+        if geom.geom_type == "Polygon":
+            geom = MultiPolygon(geom, srid=4326)
+    return geom
+
+
+def _boundaries(path: Path) -> dict[str, tuple[str, MultiPolygon]]:
+    boundaries = {}
+    for number, feature in enumerate(feature_collection(path), start=1):
+        where = f"{path.name} feature #{number}"
+        props = (feature or {}).get("properties") or {}
+        code = str(props.get("code") or "").strip()
+        if not code:
+            raise SourceError(f"{where}: feature without a 'code' property")
+        if not feature.get("geometry"):
+            raise SourceError(f"{where} (code {code}): feature without a geometry")
+        boundaries[code] = (props.get("nom", ""), _multipolygon(feature["geometry"], where))
+    return boundaries
+
+
+def _entries(path: Path, kind: str) -> list[dict]:
+    data = read_json(path)
+    if not isinstance(data, list) or not all(isinstance(e, dict) and "code" in e for e in data):
+        raise SourceError(f"{path}: expected a JSON list of {kind} objects with a 'code'")
+    return data
+
+
+def import_territory(data_dir: Path) -> CommuneImportReport:
+    data_dir = Path(data_dir)
+    regions = [e for e in _entries(data_dir / "cog-regions.json", "region") if e["code"] == REGION_CODE]
+    if not regions:
+        raise SourceError(f"cog-regions.json: region {REGION_CODE} not found")
+    departements = [
+        e for e in _entries(data_dir / "cog-departements.json", "département")
+        if e.get("region") == REGION_CODE
+    ]
+    entries = _entries(data_dir / "cog-communes.json", "commune")
+    communes = [
+        e for e in entries if e.get("region") == REGION_CODE and e.get("type") == "commune-actuelle"
+    ]
+    areas = [
+        e for e in entries
+        if e.get("region") == REGION_CODE and e.get("type") == "arrondissement-municipal"
+    ]
+    boundaries = _boundaries(data_dir / "paca-communes.geojson")
+    region_features = feature_collection(data_dir / "paca-region.geojson")
+    region_boundary = (
+        _multipolygon(region_features[0]["geometry"], "paca-region.geojson feature #1")
+        if region_features and region_features[0].get("geometry")
+        else None
+    )
+
+    report = CommuneImportReport(communes=len(communes), areas=len(areas))
+    listed = {e["code"] for e in communes}
+    # A boundary of a commune merged since (a commune déléguée) joins its new commune.
+    parents = {
+        e["code"]: e.get("chefLieu") or e.get("commune")
+        for e in entries
+        if e.get("type") in ("commune-deleguee", "commune-associee")
+    }
+    for code, (name, geom) in sorted(boundaries.items()):
+        if code in listed:
+            continue
+        parent = parents.get(code)
+        if parent in listed and parent in boundaries:
+            merged = boundaries[parent][1].union(geom)
+            if merged.geom_type == "Polygon":
+                merged = MultiPolygon(merged, srid=4326)
+            boundaries[parent] = (boundaries[parent][0], merged)
+            report.boundaries_not_in_list.append(
+                f"{code} {name} (merged since into {parent}: its boundary was added to {parent})"
+            )
+        else:
+            report.boundaries_not_in_list.append(f"{code} {name} (ignored)")
+    report.communes_without_boundary = [
+        f"{e['code']} {e['nom']}" for e in communes if e["code"] not in boundaries
+    ]
+
+    with transaction.atomic():
+        region = regions[0]
+        Region.objects.update_or_create(
+            code=REGION_CODE, defaults={"name": region["nom"], "boundary": region_boundary}
+        )
+        for dep in departements:
+            Departement.objects.update_or_create(
+                code=dep["code"], defaults={"name": dep["nom"], "region_id": REGION_CODE}
+            )
+        existing = set(Commune.objects.values_list("code", flat=True))
+        Commune.objects.bulk_create(
+            [
+                Commune(
+                    code=e["code"],
+                    name=e["nom"],
+                    departement_id=e["departement"],
+                    postcodes=sorted(e.get("codesPostaux") or []),
+                    population=e.get("population"),
+                    boundary=boundaries.get(e["code"], (None, None))[1],
+                )
+                for e in communes
+            ],
+            update_conflicts=True,
+            unique_fields=["code"],
+            update_fields=["name", "departement", "postcodes", "population", "boundary"],
+            batch_size=200,
+        )
+        report.created = len(listed - existing)
+        report.updated = len(listed & existing)
+        CommuneArea.objects.bulk_create(
+            [
+                CommuneArea(
+                    code=e["code"],
+                    name=e["nom"],
+                    commune_id=e["commune"],
+                    postcodes=sorted(e.get("codesPostaux") or []),
+                    population=e.get("population"),
+                )
+                for e in areas
+            ],
+            update_conflicts=True,
+            unique_fields=["code"],
+            update_fields=["name", "commune", "postcodes", "population"],
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE territory_commune SET centre = ST_PointOnSurface(boundary)"
+                " WHERE boundary IS NOT NULL"
+            )
+    return report
