@@ -37,7 +37,9 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-change-me-in-production-0123456789"
+SECRET_KEY = (
+    os.environ.get("SECRET_KEY") or "dev-only-insecure-key-change-me-in-production-0123456789"
+)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 GEO_DATA_DIR = Path(os.environ.get("GEO_DATA_DIR") or BASE_DIR.parent / "shared" / "data").resolve()
@@ -161,7 +163,9 @@ TILE_URL = os.environ.get("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y
 
 GEOCODER_BAN_DOMAIN = os.environ.get("GEOCODER_BAN_DOMAIN", "api-adresse.data.gouv.fr")
 GEOCODER_BAN_SCHEME = os.environ.get("GEOCODER_BAN_SCHEME", "https")
-GEOCODER_NOMINATIM_DOMAIN = os.environ.get("GEOCODER_NOMINATIM_DOMAIN", "nominatim.openstreetmap.org")
+GEOCODER_NOMINATIM_DOMAIN = os.environ.get(
+    "GEOCODER_NOMINATIM_DOMAIN", "nominatim.openstreetmap.org"
+)
 GEOCODER_TIMEOUT = float(os.environ.get("GEOCODER_TIMEOUT", "3"))
 
 REST_FRAMEWORK = {

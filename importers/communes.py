@@ -84,11 +84,14 @@ def _entries(path: Path, kind: str) -> list[dict]:
 
 def import_territory(data_dir: Path) -> CommuneImportReport:
     data_dir = Path(data_dir)
-    regions = [e for e in _entries(data_dir / "cog-regions.json", "region") if e["code"] == REGION_CODE]
+    regions = [
+        e for e in _entries(data_dir / "cog-regions.json", "region") if e["code"] == REGION_CODE
+    ]
     if not regions:
         raise SourceError(f"cog-regions.json: region {REGION_CODE} not found")
     departements = [
-        e for e in _entries(data_dir / "cog-departements.json", "département")
+        e
+        for e in _entries(data_dir / "cog-departements.json", "département")
         if e.get("region") == REGION_CODE
     ]
     entries = _entries(data_dir / "cog-communes.json", "commune")
@@ -96,7 +99,8 @@ def import_territory(data_dir: Path) -> CommuneImportReport:
         e for e in entries if e.get("region") == REGION_CODE and e.get("type") == "commune-actuelle"
     ]
     areas = [
-        e for e in entries
+        e
+        for e in entries
         if e.get("region") == REGION_CODE and e.get("type") == "arrondissement-municipal"
     ]
     boundaries = _boundaries(data_dir / "paca-communes.geojson")

@@ -33,7 +33,14 @@ from .osm_tags import (
 
 # The fields an import may set; a merchant's own edits (owned_fields) are never touched.
 IMPORTED_FIELDS = (
-    "name", "category_id", "street", "postcode", "location", "phone", "email", "website",
+    "name",
+    "category_id",
+    "street",
+    "postcode",
+    "location",
+    "phone",
+    "email",
+    "website",
     "opening_hours",
 )
 
@@ -128,9 +135,11 @@ def import_geojson(path: Path, source: str = Business.Source.GEOJSON) -> ImportR
                 report.reject(number, "geometry", "latitude and longitude swapped", raw)
             elif address_in_region and str(tags.get("addr:country") or "FR") == "FR":
                 report.reject(
-                    number, "geometry",
+                    number,
+                    "geometry",
                     f"coordinates {distance / 1000:.1f} km outside the region "
-                    f"while the address says {postcode}", raw,
+                    f"while the address says {postcode}",
+                    raw,
                 )
             else:
                 report.outside_region += 1
@@ -138,9 +147,11 @@ def import_geojson(path: Path, source: str = Business.Source.GEOJSON) -> ImportR
         commune_dep = code[:2]
         if postcode and postcode_departement(postcode) != commune_dep:
             report.reject(
-                number, "addr:postcode",
+                number,
+                "addr:postcode",
                 f"address {postcode} {tags.get('addr:city', '')} contradicts the coordinates "
-                f"(commune {code}, département {commune_dep})", raw,
+                f"(commune {code}, département {commune_dep})",
+                raw,
             )
             continue
         if not str(tags.get("name") or "").strip():
@@ -183,10 +194,12 @@ def _upsert(candidates: list[Candidate], source: str, report: ImportReport) -> N
     seen: dict[str, int] = {}
     unique = []
     for candidate in candidates:
-        if candidate.external_id in seen:
+        first = seen.get(candidate.external_id)
+        if first is not None:
             report.reject(
-                candidate.number, "id",
-                f"duplicate identifier {candidate.external_id} (first at #{seen[candidate.external_id]})",
+                candidate.number,
+                "id",
+                f"duplicate identifier {candidate.external_id} (first at #{first})",
                 candidate.raw,
             )
             continue
@@ -204,9 +217,11 @@ def _upsert(candidates: list[Candidate], source: str, report: ImportReport) -> N
             business = existing.get(candidate.external_id)
             if business is None:
                 business = Business(
-                    source=source, external_id=candidate.external_id,
+                    source=source,
+                    external_id=candidate.external_id,
                     status=Business.Status.PUBLISHED,
-                    geocode_precision=Business.Precision.SOURCE, **candidate.values,
+                    geocode_precision=Business.Precision.SOURCE,
+                    **candidate.values,
                 )
                 business.apply_hours()
                 to_create.append(business)
@@ -223,8 +238,14 @@ def _upsert(candidates: list[Candidate], source: str, report: ImportReport) -> N
         if to_update:
             Business.objects.bulk_update(
                 to_update,
-                [*IMPORTED_FIELDS, "commune_id", "hours_week", "hours_windows",
-                 "hours_windows_until", "updated_at"],
+                [
+                    *IMPORTED_FIELDS,
+                    "commune_id",
+                    "hours_week",
+                    "hours_windows",
+                    "hours_windows_until",
+                    "updated_at",
+                ],
                 batch_size=500,
             )
         report.created += len(to_create)

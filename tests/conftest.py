@@ -30,3 +30,34 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def data_dir() -> Path:
     return DATA_DIR
+
+
+def _created_since(snapshot: dict) -> list:
+    return [(model, model._default_manager.filter(pk__gt=top)) for model, top in snapshot.items()]
+
+
+@pytest.fixture
+def committed_db(django_db_blocker):
+    """Real commits, visible to other connections (threads, the live server, a browser).
+
+    pytest-django's ``transactional_db`` would TRUNCATE every table afterwards, including
+    the territory loaded once per session. Instead, rows this test creates (primary key
+    above the pre-test maximum, in our own apps and auth) are deleted at its end. Tests
+    using it must not modify pre-existing rows, or must restore them.
+    """
+    from django.apps import apps
+    from django.db.models import Max
+
+    our_apps = {"businesses", "accounts", "orders", "geocoding", "imports", "auth"}
+    with django_db_blocker.unblock():
+        snapshot = {}
+        for model in apps.get_models():
+            if model._meta.app_label in our_apps and model._meta.managed:
+                pk = model._meta.pk
+                if pk.get_internal_type() in ("AutoField", "BigAutoField"):
+                    snapshot[model] = model._default_manager.aggregate(m=Max("pk"))["m"] or 0
+        yield
+        # Dependent models (orders, claims...) are registered after the ones they point
+        # to, so deleting in reverse order, with cascades, leaves no dangling row.
+        for _model, rows in reversed(_created_since(snapshot)):
+            rows.delete()

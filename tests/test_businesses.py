@@ -33,8 +33,11 @@ def test_commune_is_derived_from_the_point_on_save_even_on_the_quay():
 def test_point_outside_the_region_is_refused_with_the_distance():
     with pytest.raises(OutsideRegion, match="hors de la Région Sud"):
         make(lon=4.8357, lat=45.7640)
-    business = Business(name="x", category=Category.objects.get(slug="boulangerie"),
-                        location=Point(5.5, 42.9, srid=4326))
+    business = Business(
+        name="x",
+        category=Category.objects.get(slug="boulangerie"),
+        location=Point(5.5, 42.9, srid=4326),
+    )
     with pytest.raises(ValidationError) as excinfo:
         business.full_clean()
     assert "location" in excinfo.value.message_dict
@@ -80,7 +83,8 @@ def test_siret_is_unique_and_provenance_unique_together():
 def test_published_listing_needs_a_location():
     with pytest.raises(IntegrityError):
         Business.objects.create(
-            name="Sans position", category=Category.objects.get(slug="boulangerie"),
+            name="Sans position",
+            category=Category.objects.get(slug="boulangerie"),
             status=Business.Status.PUBLISHED,
         )
 
@@ -118,8 +122,12 @@ def test_exceptional_closures_are_honoured_in_sql():
 
 
 def test_invalid_hours_are_a_validation_error():
-    business = Business(name="x", category=Category.objects.get(slug="boulangerie"),
-                        location=Point(5.38, 43.298, srid=4326), opening_hours="lundi 9h-12h")
+    business = Business(
+        name="x",
+        category=Category.objects.get(slug="boulangerie"),
+        location=Point(5.38, 43.298, srid=4326),
+        opening_hours="lundi 9h-12h",
+    )
     with pytest.raises(ValidationError) as excinfo:
         business.full_clean()
     assert "Horaires illisibles" in excinfo.value.message_dict["opening_hours"][0]

@@ -42,7 +42,9 @@ def test_string_coordinates_and_glued_numbers_are_handled(data_dir):
 
 def test_changes_are_applied_and_merchant_owned_fields_kept(tmp_path, data_dir):
     collection = json.loads((data_dir / "osm-chains" / "stokomani.geojson").read_text())
-    business = Business.objects.filter(source="geojson", external_id__startswith="stokomani:").first()
+    business = Business.objects.filter(
+        source="geojson", external_id__startswith="stokomani:"
+    ).first()
     ref = business.external_id.split(":", 1)[1]
     business.phone = "+33 4 00 00 00 00"
     business.owned_fields = ["phone"]
@@ -62,29 +64,62 @@ def test_changes_are_applied_and_merchant_owned_fields_kept(tmp_path, data_dir):
 
 def test_bad_features_are_rejected_precisely(tmp_path):
     features = [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [5.38, 43.29]},
-         "properties": {"shop": "bakery", "ref:x": "1"}},
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [43.29, 5.38]},
-         "properties": {"shop": "bakery", "name": "Inversée", "ref:x": "2"}},
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": ["abc", 43.29]},
-         "properties": {"shop": "bakery", "name": "Texte", "ref:x": "3"}},
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [5.38, 43.29]},
-         "properties": {"shop": "bank", "name": "Banque", "ref:x": "4"}},
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [5.38, 43.29]},
-         "properties": {"shop": "bakery", "name": "Horaires", "opening_hours": "9h-12h",
-                        "ref:x": "5"}},
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [5.45, 42.95]},
-         "properties": {"shop": "bakery", "name": "En mer", "addr:postcode": "13008",
-                        "ref:x": "6"}},
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [5.38, 43.29]},
-         "properties": {"shop": "bakery", "name": "Bonne", "ref:x": "7"}},
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [5.38, 43.29]},
+            "properties": {"shop": "bakery", "ref:x": "1"},
+        },
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [43.29, 5.38]},
+            "properties": {"shop": "bakery", "name": "Inversée", "ref:x": "2"},
+        },
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": ["abc", 43.29]},
+            "properties": {"shop": "bakery", "name": "Texte", "ref:x": "3"},
+        },
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [5.38, 43.29]},
+            "properties": {"shop": "bank", "name": "Banque", "ref:x": "4"},
+        },
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [5.38, 43.29]},
+            "properties": {
+                "shop": "bakery",
+                "name": "Horaires",
+                "opening_hours": "9h-12h",
+                "ref:x": "5",
+            },
+        },
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [5.45, 42.95]},
+            "properties": {
+                "shop": "bakery",
+                "name": "En mer",
+                "addr:postcode": "13008",
+                "ref:x": "6",
+            },
+        },
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [5.38, 43.29]},
+            "properties": {"shop": "bakery", "name": "Bonne", "ref:x": "7"},
+        },
     ]
     path = tmp_path / "partner.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     report = import_geojson(path)
     assert sorted((r.line, r.field) for r in report.rejected) == [
-        (1, "name"), (2, "geometry"), (3, "geometry"), (4, "category"),
-        (5, "opening_hours"), (6, "geometry"),
+        (1, "name"),
+        (2, "geometry"),
+        (3, "geometry"),
+        (4, "category"),
+        (5, "opening_hours"),
+        (6, "geometry"),
     ]
     reasons = {r.line: r.reason for r in report.rejected}
     assert "swapped" in reasons[2]

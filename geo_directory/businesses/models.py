@@ -67,9 +67,21 @@ class Business(models.Model):
     # Fields a merchant may edit; editing one records it in owned_fields, and bulk
     # imports never overwrite an owned field.
     MERCHANT_FIELDS = (
-        "name", "category", "siret", "description", "street", "postcode", "location",
-        "phone", "email", "website", "opening_hours", "offers_pickup", "offers_delivery",
-        "delivery_radius_km", "delivery_zone",
+        "name",
+        "category",
+        "siret",
+        "description",
+        "street",
+        "postcode",
+        "location",
+        "phone",
+        "email",
+        "website",
+        "opening_hours",
+        "offers_pickup",
+        "offers_delivery",
+        "delivery_radius_km",
+        "delivery_zone",
     )
 
     name = models.CharField("nom", max_length=200)
@@ -159,8 +171,9 @@ class Business(models.Model):
             models.Index(fields=["status", "category"], name="business_status_category"),
             models.Index(fields=["commune", "status"], name="business_commune_status"),
             GinIndex(
-                OpClass(models.Func(Lower("name"), function="immutable_unaccent"),
-                        name="gin_trgm_ops"),
+                OpClass(
+                    models.Func(Lower("name"), function="immutable_unaccent"), name="gin_trgm_ops"
+                ),
                 name="business_name_trgm",
             ),
         ]

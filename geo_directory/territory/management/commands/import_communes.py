@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--data-dir", type=Path, default=settings.GEO_DATA_DIR,
+            "--data-dir",
+            type=Path,
+            default=settings.GEO_DATA_DIR,
             help="folder with cog-*.json and paca-*.geojson (default: GEO_DATA_DIR)",
         )
 

@@ -1,0 +1,64 @@
+"""Headless Chromium (Debian's /usr/bin/chromium, driven by Playwright) against the site.
+
+The site is served by Django's live-server thread on a free local port, over the test
+database with the real territory and listings committed at session start. Tests that write
+use ``committed_db`` so the server thread sees their rows. Each test saves a screenshot
+under ``test-artifacts/`` (git-ignored).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+# Playwright's sync API runs an asyncio loop in this thread; the ORM calls made by the
+# tests themselves are still synchronous (Django's documented escape hatch for this case).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def site_url(django_db_setup, django_db_blocker):
+    """The base URL of a live server (static files included) for the whole session."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
+
+    with django_db_blocker.unblock():
+        server = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+        server.daemon = True
+        server.start()
+        server.is_ready.wait()
+        if server.error:
+            raise server.error
+        yield f"http://127.0.0.1:{server.port}"
+        server.terminate()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh page; its screenshot is saved under test-artifacts/<test name>.png."""
+    context = browser.new_context(
+        locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 800}
+    )
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=False)
+    context.close()
