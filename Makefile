@@ -49,11 +49,11 @@ $(STAMPS)/static: maps/package.json maps/package-lock.json $(STAMPS)/venv $(shel
 
 static: venv $(STAMPS)/static
 
+# The local cluster and its database (tests create their own throwaway database in it).
 db: system-deps
 	@bash scripts/pgcluster.sh start
-	@$(PY) manage.py migrate --noinput -v 0
 
-# Territory, categories and the real demo listings: skipped when already loaded.
+# Migrations, then territory, categories and the real demo listings (skipped when loaded).
 data: venv db
 	$(PY) manage.py seed_demo
 

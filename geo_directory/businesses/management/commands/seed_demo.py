@@ -1,4 +1,4 @@
-"""Everything `make run` needs in the database, loaded once and skipped when present."""
+"""Everything `make run` needs in the database: migrated, then data loaded once."""
 
 from django.conf import settings
 from django.core.management import call_command
@@ -12,10 +12,11 @@ from importers.geojson import import_geojson
 
 
 class Command(BaseCommand):
-    help = "Load the territory, the category taxonomy and the real demo listings if missing."
+    help = "Migrate, then load the territory, the taxonomy and the real demo listings if missing."
 
     def handle(self, *args, **options):
         data_dir = settings.GEO_DATA_DIR
+        call_command("migrate", interactive=False, verbosity=0)
         try:
             if not Commune.objects.exists():
                 self.stdout.write(import_territory(data_dir).summary())
