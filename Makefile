@@ -13,16 +13,17 @@ PY := $(VENV)/bin/python
 STAMPS := .make
 HOST ?= 127.0.0.1
 PORT ?= 8000
-WORKERS ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))
+BACKUP ?= backups/sauvons_noel.dump
 export GEO_DATA_DIR ?= $(abspath ../shared/data)
 
-.PHONY: help run serve setup system-deps venv static db data test bench lint stop clean
+.PHONY: help run setup system-deps venv static db data test bench lint stop clean backup restore
 
 help:
 	@echo "make run    set up everything and serve http://$(HOST):$(PORT)/ with data loaded"
 	@echo "make test   set up everything and run the whole test suite"
 	@echo "make bench  benchmarks (API and import against raw SQL, same run)"
 	@echo "make stop   stop the web server and the local PostgreSQL cluster"
+	@echo "make backup / make restore   pg_dump / pg_restore of the database (BACKUP=$(BACKUP))"
 	@echo "make lint   ruff"
 
 system-deps:
@@ -61,8 +62,8 @@ setup: venv static data
 
 run: setup
 	@echo "Sauvons Noël on http://$(HOST):$(PORT)/ (admin: /admin/, API: /api/v1/docs/)"
-	$(VENV)/bin/gunicorn geo_directory.wsgi:application --bind $(HOST):$(PORT) \
-		--workers $(WORKERS) --access-logfile - --pid $(STAMPS)/gunicorn.pid
+	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn geo_directory.wsgi:application \
+		--config gunicorn.conf.py --pid $(STAMPS)/gunicorn.pid
 
 test: venv static db
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -73,6 +74,12 @@ bench: venv static db
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+backup: db
+	@bash scripts/backup.sh dump $(BACKUP)
+
+restore: db
+	@bash scripts/backup.sh restore $(BACKUP)
 
 stop:
 	@if [ -s $(STAMPS)/gunicorn.pid ]; then kill $$(cat $(STAMPS)/gunicorn.pid) 2>/dev/null || true; rm -f $(STAMPS)/gunicorn.pid; fi

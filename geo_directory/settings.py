@@ -37,9 +37,8 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = (
-    os.environ.get("SECRET_KEY") or "dev-only-insecure-key-change-me-in-production-0123456789"
-)
+# The development key is prefixed "django-insecure-" so `check --deploy` flags it.
+SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-development-only-set-SECRET_KEY"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 GEO_DATA_DIR = Path(os.environ.get("GEO_DATA_DIR") or BASE_DIR.parent / "shared" / "data").resolve()
@@ -186,3 +185,21 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# --- Production hardening -------------------------------------------------------------
+# `SECURE_HTTPS=1` when the site is served behind TLS (a reverse proxy setting
+# X-Forwarded-Proto): HSTS, HTTPS redirect and secure cookies. Off by default because
+# `make run` serves plain HTTP on 127.0.0.1, where secure cookies would break logins.
+SECURE_HTTPS = env_bool("SECURE_HTTPS", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_HTTPS
+SECURE_SSL_REDIRECT = SECURE_HTTPS
+SECURE_HSTS_SECONDS = 31_536_000 if SECURE_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HTTPS
+SECURE_HSTS_PRELOAD = SECURE_HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_HTTPS else None

@@ -1,0 +1,18 @@
+"""Production WSGI server settings (gunicorn reads this file from the working directory).
+
+Workers default to 2 × cores + 1 (sync workers: the views are short, database-bound
+requests); each keeps its database connection (CONN_MAX_AGE) between requests.
+"""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WORKERS") or multiprocessing.cpu_count() * 2 + 1)
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 10
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = "-"
+forwarded_allow_ips = "127.0.0.1"

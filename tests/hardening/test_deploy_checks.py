@@ -1,0 +1,45 @@
+"""`manage.py check --deploy` is clean with the production settings (behind TLS)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECURE_HTTPS": "1",
+        "SECRET_KEY": "a-long-random-production-secret-" + "x7Qp9vR2" * 6,
+        "ALLOWED_HOSTS": "sauvons-noel.example.org",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_development_defaults_do_not_pass_the_deploy_check():
+    env = {**os.environ, "DEBUG": "1", "SECURE_HTTPS": "0"}
+    env.pop("SECRET_KEY", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    output = result.stderr + result.stdout
+    assert "security.W018" in output  # DEBUG on
+    assert "security.W009" in output  # the development SECRET_KEY
