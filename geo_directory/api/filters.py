@@ -263,7 +263,12 @@ class BusinessFilterSet(django_filters.FilterSet):
         return queryset.within_commune(value)
 
     def filter_departement(self, queryset, name, value):
-        return queryset.in_departement(value)
+        # Its communes from memory: an index range on commune_id instead of a join when
+        # the département's INSEE codes form a range of their own (always in the region).
+        span = reference.get().departement_range(value)
+        if span is None:
+            return queryset.in_departement(value)
+        return queryset.filter(commune_id__gte=span[0], commune_id__lte=span[1])
 
     def filter_category(self, queryset, name, value):
         # Descendants from the in-memory taxonomy: no query to expand the tree.
@@ -292,6 +297,10 @@ class BusinessFilterSet(django_filters.FilterSet):
             return queryset.nearest_to(data["point"])
         if data.get("q"):
             return queryset.order_by("-relevance", "id")
+        if data.get("commune") or data.get("departement"):
+            return queryset.by_commune()
+        if data.get("in_bbox"):
+            return queryset.centre_first_in_bbox(*data["in_bbox"])
         return queryset.order_by("id")
 
     def error_dict(self) -> dict[str, str]:

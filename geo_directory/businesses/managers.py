@@ -92,11 +92,37 @@ class BusinessQuerySet(models.QuerySet):
         box.srid = 4326
         return self.filter(location__bboverlaps=box)
 
+    def centre_first_in_bbox(self, min_lon, min_lat, max_lon, max_lat):
+        """In the box, from its centre outwards: one GiST scan, however big the box.
+
+        The Lambert-93 envelope of the box (a superset) bounds the KNN scan on
+        ``location_l93``, so a box with few listings never walks the whole index, and a
+        box with many stops after the first page.
+        """
+        corners = Polygon.from_bbox((min_lon, min_lat, max_lon, max_lat))
+        corners.srid = 4326
+        envelope = corners.transform(L93, clone=True).envelope
+        centre = Point((min_lon + max_lon) / 2, (min_lat + max_lat) / 2, srid=4326)
+        return (
+            self.in_bbox(min_lon, min_lat, max_lon, max_lat)
+            .filter(location_l93__bboverlaps=envelope)
+            .annotate(
+                knn=KnnDistance(
+                    F("location_l93"), Value(to_l93(centre), output_field=PointField(srid=L93))
+                )
+            )
+            .order_by("knn", "id")
+        )
+
     def within_commune(self, code: str):
         return self.filter(commune_id=code)
 
     def in_departement(self, code: str):
         return self.filter(commune__departement_id=code)
+
+    def by_commune(self):
+        """Ordered by (commune, id): the partial index business_published_commune_id."""
+        return self.order_by("commune_id", "id")
 
     def in_categories(self, slugs: list[str]):
         """Listings in these categories or any of their sub-categories."""
