@@ -81,7 +81,7 @@ def listings_estimate() -> float:
             cursor.execute(
                 "SELECT reltuples FROM pg_class WHERE oid = 'businesses_business'::regclass"
             )
-            value = float(cursor.fetchone()[0])
+            value = max(float(cursor.fetchone()[0]), 0.0)  # -1: never analysed
         _estimate_cache = (time.monotonic(), value)
     return value
 
