@@ -1,0 +1,52 @@
+"""JSON endpoints for the pages: /geocodage/?q= and /geocodage/inverse/?lon=&lat=."""
+
+from django.contrib.gis.geos import Point
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from .service import GeocodingFailed, geocoder
+
+
+def _error(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@require_GET
+def search(request):
+    q = request.GET.get("q", "").strip()
+    postcode = request.GET.get("postcode", "").strip()
+    citycode = request.GET.get("citycode", "").strip()
+    if len(q) < 3 or len(q) > 250:
+        return _error("Le paramètre q doit compter entre 3 et 250 caractères.")
+    if postcode and not (postcode.isdigit() and len(postcode) == 5):
+        return _error("Code postal invalide (5 chiffres).")
+    try:
+        result = geocoder.geocode(q, postcode=postcode, citycode=citycode)
+    except GeocodingFailed as exc:
+        return _error(str(exc), status=404)
+    return JsonResponse(result.as_dict())
+
+
+@require_GET
+def reverse(request):
+    try:
+        lon = float(request.GET["lon"])
+        lat = float(request.GET["lat"])
+    except (KeyError, ValueError):
+        return _error("Paramètres lon et lat numériques requis.")
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return _error("Coordonnées hors limites.")
+    from geo_directory.territory.managers import OutsideRegion
+    from geo_directory.territory.models import Commune
+
+    point = Point(lon, lat, srid=4326)
+    try:
+        commune = Commune.objects.resolve(point)
+    except OutsideRegion as exc:
+        return JsonResponse({"error": str(exc), "inside_region": False}, status=422)
+    result = geocoder.reverse(point)
+    data = result.as_dict() if result else {"label": "", "precision": "", "score": 0}
+    data.update(
+        inside_region=True, commune=commune.name, commune_code=commune.code, lon=lon, lat=lat
+    )
+    return JsonResponse(data)
