@@ -46,6 +46,8 @@ def reverse(request):
         return JsonResponse({"error": str(exc), "inside_region": False}, status=422)
     result = geocoder.reverse(point)
     data = result.as_dict() if result else {"label": "", "precision": "", "score": 0}
+    if result and result.postcode and f" {result.postcode} " in result.label:
+        data["street"] = result.label.split(f" {result.postcode} ")[0]
     data.update(
         inside_region=True, commune=commune.name, commune_code=commune.code, lon=lon, lat=lat
     )
