@@ -81,26 +81,33 @@ def format_closures(closures: list[tuple[int, int]]) -> str:
 
 
 def _day_selector(days: list[int]) -> str:
-    if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
-        return f"{DAYS[days[0]]}-{DAYS[days[-1]]}"
-    return ",".join(DAYS[d] for d in days)
+    """[0, 1, 2, 4] -> "Mo-We,Fr"; [0, 2] -> "Mo,We"."""
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{DAYS[run[0]]}-{DAYS[run[-1]]}")
+        else:
+            parts.extend(DAYS[d] for d in run)
+    return ",".join(parts)
 
 
 def build(state: HoursState) -> str:
     """The OSM opening_hours string for the editor's state ("" when nothing is set)."""
     state = state.normalised()
     rules = []
-    # Consecutive weekdays with the same ranges share one rule.
-    groups: list[tuple[list[int], list[Range]]] = []
+    # Weekdays with the same ranges share one rule (in the order of their first day).
+    groups: dict[tuple[Range, ...], list[int]] = {}
     for day in range(7):
         ranges = state.days.get(day)
-        if not ranges:
-            continue
-        if groups and groups[-1][1] == ranges and groups[-1][0][-1] == day - 1:
-            groups[-1][0].append(day)
-        else:
-            groups.append(([day], ranges))
-    for days, ranges in groups:
+        if ranges:
+            groups.setdefault(tuple(ranges), []).append(day)
+    for ranges, days in groups.items():
         times = ",".join(f"{start}-{end}" for start, end in ranges)
         rules.append(f"{_day_selector(days)} {times}")
     if state.closures:
