@@ -120,7 +120,7 @@ class BusinessForm(forms.ModelForm):
             "offers_delivery",
             "delivery_radius_km",
         ]
-        labels = {"email": "E-mail", "description": "Présentation"}
+        labels = {"email": "E-mail", "description": "Présentation", "category": "Catégorie"}
         error_messages = {
             "siret": {
                 "unique": "Ce SIRET est déjà référencé : revendiquez la fiche existante "
