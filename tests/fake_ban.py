@@ -179,6 +179,31 @@ def reverse(lon: float, lat: float) -> list[dict]:
     return [feature(nearest, 0.99, distance)]
 
 
+def nominatim_place(feature: dict) -> dict:
+    """A BAN feature as Nominatim's ``format=json&addressdetails=1`` would describe it."""
+    props = feature["properties"]
+    lon, lat = feature["geometry"]["coordinates"]
+    address = {"city": props["city"], "postcode": props["postcode"], "country_code": "fr"}
+    if props.get("housenumber"):
+        address["house_number"] = props["housenumber"]
+    if props.get("street"):
+        address["road"] = props["street"]
+    kind = {"housenumber": "building", "street": "road", "municipality": "city"}[props["type"]]
+    return {
+        "place_id": abs(hash(props["id"])) % 10**9,
+        "licence": "Data © OpenStreetMap contributors, ODbL 1.0.",
+        "osm_type": "way",
+        "lat": str(lat),
+        "lon": str(lon),
+        "display_name": f"{props['name']}, {props['city']}, {props['postcode']}, France",
+        "class": "place",
+        "type": "house" if kind == "building" else kind,
+        "addresstype": kind,
+        "importance": props["importance"],
+        "address": address,
+    }
+
+
 class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
@@ -188,6 +213,11 @@ class Handler(BaseHTTPRequestHandler):
         params = {k: v[0] for k, v in parse_qs(url.query).items()}
         self.server.requests.append((url.path, params))
         path = url.path.rstrip("/")
+        if self.server.flavour == "nominatim":
+            if path != "/search":
+                return self.reply(404, {"error": "not found"})
+            places = [nominatim_place(f) for f in search(params.get("q", ""), limit=1)]
+            return self.reply(200, places)
         if path == "/search":
             if len(params.get("q", "").strip()) < 3:
                 return self.reply(400, {"code": 400, "message": "q must contain at least 3 chars"})
@@ -221,7 +251,7 @@ class Handler(BaseHTTPRequestHandler):
             body.pop("query")
         return self.reply(200, body)
 
-    def reply(self, status: int, body: dict):
+    def reply(self, status: int, body):
         data = json.dumps(body, ensure_ascii=False).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -233,8 +263,11 @@ class Handler(BaseHTTPRequestHandler):
 class FakeBAN:
     """``with FakeBAN() as ban: ban.domain`` -> "127.0.0.1:PORT"; ``ban.stop()``."""
 
+    flavour = "ban"
+
     def __init__(self):
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.flavour = self.flavour
         self.server.requests = []
         self.port = self.server.server_address[1]
         self.domain = f"127.0.0.1:{self.port}"
@@ -258,6 +291,12 @@ class FakeBAN:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class FakeNominatim(FakeBAN):
+    """The same real addresses, answered in Nominatim's /search JSON format."""
+
+    flavour = "nominatim"
 
 
 def closed_port() -> int:

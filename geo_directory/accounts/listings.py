@@ -229,7 +229,9 @@ def merge(businesses: list[Business], moderator, keep: Business | None = None) -
         _note(other, f"Fusionnée dans #{keep.pk} « {keep.name} » par {moderator} (SIRET {siret}).")
         other.save(update_fields=["merged_into", "status", "moderation_note", "updated_at"])
         _note(keep, f"A absorbé #{other.pk} « {other.name} » ({moderator}).")
-        other.claims.filter(status="pending").update(business=keep)
+        # Pending claims follow the kept listing (unless the user already claims it).
+        already = keep.claims.filter(status="pending").values("user_id")
+        other.claims.filter(status="pending").exclude(user_id__in=already).update(business=keep)
     keep.save()
     return keep
 

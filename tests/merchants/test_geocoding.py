@@ -138,3 +138,36 @@ def test_json_endpoints(client, fake_ban):
     outside = client.get("/geocodage/inverse/", {"lon": "2.35", "lat": "48.85"})
     assert outside.status_code == 422
     assert "hors de la Région Sud" in outside.json()["error"]
+
+
+def test_nominatim_is_the_second_step_of_the_chain(fake_ban, settings):
+    from tests.fake_ban import FakeNominatim
+
+    fake_ban.stop()
+    with FakeNominatim() as nominatim:
+        settings.GEOCODER_NOMINATIM_DOMAIN = nominatim.domain
+        result = geocoder.geocode("1 Place de l'Horloge", postcode="84000")
+        assert nominatim.requests[-1][0] == "/search"
+    assert result.provider == "nominatim"
+    assert result.precision == "housenumber"
+    assert (result.point.x, result.point.y) == (4.8075, 43.9497)
+    assert result.postcode == "84000"
+
+
+def test_empty_nominatim_domain_disables_it(fake_ban, settings):
+    settings.GEOCODER_NOMINATIM_DOMAIN = ""
+    fake_ban.stop()
+    result = geocoder.geocode("1 Place de la Liberté", postcode="83000")
+    assert result.provider == "commune" and result.citycode == "83137"
+
+
+def test_endpoints_are_rate_limited(client, fake_ban, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.GEOCODER_RATE_LIMIT = 2
+    for _ in range(2):
+        assert client.get("/geocodage/", {"q": "1 Place Masséna Nice"}).status_code == 200
+    response = client.get("/geocodage/inverse/", {"lon": "7.27", "lat": "43.6975"})
+    assert response.status_code == 429 and "Trop de requêtes" in response.json()["error"]
+    cache.clear()
