@@ -103,6 +103,9 @@ class BusinessForm(forms.ModelForm):
         label="Horaires (syntaxe OpenStreetMap)", required=False, max_length=1000
     )
     delivery_zone_geojson = forms.CharField(required=False, widget=forms.HiddenInput)
+    website = forms.URLField(
+        label="Site web", max_length=500, required=False, assume_scheme="https"
+    )
 
     class Meta:
         model = Business
