@@ -224,3 +224,16 @@ def test_admin_map_widget_uses_local_openlayers(client, moderator):
         reverse("admin:businesses_business_changelist"), {"q": "Paul", "status__exact": "published"}
     )
     assert changelist.status_code == 200 and "Doublons probables" in changelist.content.decode()
+
+
+def test_likely_duplicates_finds_the_real_pair_in_the_data():
+    """Two real Paul listings of the Grand Var shopping centre share one point in OSM."""
+    grand_var = list(
+        Business.objects.filter(name="Paul", street__icontains="Grand Var").values_list(
+            "pk", flat=True
+        )
+    )
+    assert len(grand_var) == 2
+    pairs = Business.objects.all().likely_duplicates()
+    assert [(p.a_id, p.b_id) for p in pairs] == [tuple(sorted(grand_var))]
+    assert pairs[0].distance_m < 50 and pairs[0].name_similarity == 1.0
