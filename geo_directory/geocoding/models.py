@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 
 
 class GeocodeCache(models.Model):
@@ -8,7 +9,7 @@ class GeocodeCache(models.Model):
     provider = models.CharField(max_length=20)
     query = models.CharField(max_length=500)
     result = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = "réponse de géocodage en cache"

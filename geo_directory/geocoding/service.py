@@ -15,6 +15,7 @@ cannot be reached is skipped and nothing is cached for it.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import re
@@ -24,6 +25,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
+from django.utils import timezone
 from geopy.exc import GeopyError
 from geopy.geocoders import BANFrance, Nominatim
 
@@ -166,7 +168,9 @@ class GeocodingService:
 
     def _cached(self, provider: str, query: str, fetch) -> GeocodeResult | None:
         key = hashlib.sha256(f"{provider}\n{query}".encode()).hexdigest()
-        row = GeocodeCache.objects.filter(key=key).first()
+        days = getattr(settings, "GEOCODER_CACHE_DAYS", 90)  # addresses change: re-ask
+        fresh_since = timezone.now() - dt.timedelta(days=days)
+        row = GeocodeCache.objects.filter(key=key, created_at__gte=fresh_since).first()
         if row is not None:
             return GeocodeResult.from_dict(row.result) if row.result else None
         result = fetch()  # raises _Unavailable: nothing cached
@@ -176,6 +180,7 @@ class GeocodingService:
                 "provider": provider,
                 "query": query[:500],
                 "result": result.as_dict() if result else None,
+                "created_at": timezone.now(),
             },
         )
         return result

@@ -171,3 +171,16 @@ def test_endpoints_are_rate_limited(client, fake_ban, settings):
     response = client.get("/geocodage/inverse/", {"lon": "7.27", "lat": "43.6975"})
     assert response.status_code == 429 and "Trop de requêtes" in response.json()["error"]
     cache.clear()
+
+
+def test_stale_cache_entries_are_asked_again(fake_ban):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    geocoder.geocode("1 Place de l'Horloge Avignon")
+    GeocodeCache.objects.update(created_at=timezone.now() - dt.timedelta(days=365))
+    calls = len(fake_ban.requests)
+    geocoder.geocode("1 Place de l'Horloge Avignon")
+    assert len(fake_ban.requests) == calls + 1
+    assert GeocodeCache.objects.get().created_at > timezone.now() - dt.timedelta(minutes=1)

@@ -129,7 +129,9 @@
 
   map.on("click", function (e) {
     if (drawing) { vertices.push(e.latlng); showZone(); return; }
-    if (!marker) { placeMarker(e.latlng); moved(e.latlng); }
+    // A click moves the pin too (touch screens, or no drag at hand).
+    placeMarker(e.latlng, map.getZoom());
+    moved(e.latlng);
   });
 
   if (lon.value && lat.value) {
