@@ -103,6 +103,22 @@ class BusinessForm(forms.ModelForm):
         label="Horaires (syntaxe OpenStreetMap)", required=False, max_length=1000
     )
     delivery_zone_geojson = forms.CharField(required=False, widget=forms.HiddenInput)
+    delivery_min_order_eur = forms.DecimalField(
+        label="Commande minimum livrée (€)",
+        required=False,
+        min_value=0,
+        max_digits=7,
+        decimal_places=2,
+        localize=True,  # "3,50" as well as "3.50"
+    )
+    delivery_fee_eur = forms.DecimalField(
+        label="Frais de livraison (€)",
+        required=False,
+        min_value=0,
+        max_digits=6,
+        decimal_places=2,
+        localize=True,
+    )
     website = forms.URLField(
         label="Site web", max_length=500, required=False, assume_scheme="https"
     )
@@ -123,6 +139,7 @@ class BusinessForm(forms.ModelForm):
             "offers_delivery",
             "delivery_radius_km",
         ]
+        localized_fields = ["delivery_radius_km"]
         labels = {"email": "E-mail", "description": "Présentation", "category": "Catégorie"}
         error_messages = {
             "siret": {
@@ -148,6 +165,10 @@ class BusinessForm(forms.ModelForm):
                 self.initial[f"hours_{day}"] = hours_editor.format_ranges(ranges)
             self.initial["closures"] = hours_editor.format_closures(state.closures)
         self.initial["opening_hours_raw"] = instance.opening_hours
+        for name in ("delivery_min_order", "delivery_fee"):
+            cents = getattr(instance, f"{name}_cents")
+            if cents is not None:
+                self.initial[f"{name}_eur"] = cents / 100
         if instance.commune_id:
             self.initial["city"] = instance.commune.name
         if instance.location is not None:

@@ -18,7 +18,8 @@ from geo_directory.businesses import hours
 from geo_directory.businesses.hours_text import DAYS, MONTHS
 
 TIME_RE = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
-RANGE_RE = re.compile(r"^\s*(\d{1,2}[:h]\d{2})\s*[-–à]\s*(\d{1,2}[:h]\d{2})\s*$")
+_T = r"\d{1,2}(?:[:h]\d{2}|h)?"
+RANGE_RE = re.compile(rf"^\s*({_T})\s*(?:-|–|à)\s*({_T})\s*$")
 DATE_RE = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{1,2})\s*$")
 
 Range = tuple[str, str]
@@ -37,7 +38,11 @@ class HoursState:
 
 
 def normalise_time(value: str) -> str:
-    value = value.strip().replace("h", ":")
+    """ "8:00", "8h", "8h30", "08:30", "8" -> "HH:MM"."""
+    value = value.strip().lower()
+    if value.endswith("h") or value.isdigit():
+        value = value.rstrip("h") + ":00"
+    value = value.replace("h", ":")
     match = TIME_RE.match(value)
     if not match:
         raise ValueError(f"Heure invalide : « {value} » (format HH:MM).")

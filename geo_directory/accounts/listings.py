@@ -91,6 +91,10 @@ def save_listing(form, user) -> tuple[Business, tuple[str, str] | None]:
     elif not business.offers_delivery:
         business.delivery_zone = None
 
+    for name in ("delivery_min_order", "delivery_fee"):
+        euros = data.get(f"{name}_eur")
+        setattr(business, f"{name}_cents", None if euros is None else int(round(euros * 100)))
+
     business.owned_fields = sorted(
         set(business.owned_fields) | changed_fields(business, form.before)
     )

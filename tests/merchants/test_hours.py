@@ -161,3 +161,14 @@ def test_open_at_in_sql_across_midnight_and_on_christmas_eve(monkeypatch):
     assert open_ids(at(2026, 12, 23, 10, 0)) == {bakery.pk}
     assert open_ids(at(2026, 12, 24, 10, 0)) == set()  # closed on Christmas Eve
     assert open_ids(at(2026, 12, 26, 23, 0)) == {late.pk}  # Saturday 26th, 23:00
+
+
+def test_merchants_can_type_french_times():
+    from geo_directory.accounts.hours_editor import parse_ranges
+
+    assert parse_ranges("8h-12h30, 14h à 19h") == [("08:00", "12:30"), ("14:00", "19:00")]
+    assert parse_ranges("8:00 – 12:00") == [("08:00", "12:00")]
+    with pytest.raises(ValueError, match="Plage horaire invalide"):
+        parse_ranges("matin")
+    with pytest.raises(ValueError, match="Heure invalide"):
+        parse_ranges("25:00-26:00")

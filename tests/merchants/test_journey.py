@@ -174,13 +174,22 @@ def test_unknown_address_goes_to_review_queue(client, fake_ban):
 
 def test_delivery_radius_becomes_a_polygon_computed_in_postgis(client, fake_ban):
     client.force_login(merchant())
-    client.post(reverse("accounts:create"), form_data(offers_delivery="on", delivery_radius_km="3"))
+    client.post(
+        reverse("accounts:create"),
+        form_data(
+            offers_delivery="on",
+            delivery_radius_km="3,0",
+            delivery_min_order_eur="25",
+            delivery_fee_eur="3,50",
+        ),
+    )
     business = Business.objects.get(name="Boulangerie du Vieux-Port")
     zone = business.delivery_zone
     assert zone.geom_type == "MultiPolygon" and zone.srid == 4326
     area_km2 = zone.transform(2154, clone=True).area / 1e6
     assert 27 < area_km2 < 28.5  # pi * 3^2 = 28.27, a 64-gon a little less
     assert business in Business.objects.delivering_to(business.location)
+    assert (business.delivery_min_order_cents, business.delivery_fee_cents) == (2500, 350)
 
 
 def test_delivery_zone_drawn_on_the_map(client, fake_ban):
