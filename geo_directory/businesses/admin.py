@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -86,6 +87,7 @@ class BusinessAdmin(LocalGISModelAdmin):
     readonly_fields = ["commune", "owned_fields", "created_at", "updated_at"]
     list_select_related = ["category", "commune", "owner"]
     inlines = [_review_inline(), _claim_inline()]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["approve_selected", "reject_selected", "merge_selected"]
 
     def get_urls(self):
