@@ -43,7 +43,8 @@ $(STAMPS)/venv: pyproject.toml | $(STAMPS)
 venv: system-deps $(STAMPS)/venv
 
 # Leaflet from the npm registry, then Django's collectstatic (served by WhiteNoise).
-$(STAMPS)/static: maps/package.json maps/package-lock.json $(STAMPS)/venv $(shell find maps/static maps/templates -type f 2>/dev/null)
+STATIC_SOURCES := $(shell find maps/static geo_directory -path '*/static/*' -type f 2>/dev/null)
+$(STAMPS)/static: maps/package.json maps/package-lock.json $(STAMPS)/venv $(STATIC_SOURCES)
 	cd maps && npm ci --silent --no-audit --no-fund && cp node_modules/ol/ol.css node_modules/ol/dist/ol.css
 	$(PY) manage.py collectstatic --noinput -v 0
 	@touch $@

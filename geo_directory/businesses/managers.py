@@ -8,6 +8,7 @@ KNN operator ``<->`` on ``location_l93`` (metres, Lambert-93), radius checks use
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from django.contrib.gis.db import models
 from django.contrib.gis.db.models import PointField
@@ -192,3 +193,51 @@ class BusinessQuerySet(models.QuerySet):
         with connection.cursor() as cursor:
             cursor.execute(sql, (*params, float(cell_m), float(cell_m)))
             return cursor.fetchall()
+
+    def likely_duplicates(
+        self, distance_m: float = 50, min_similarity: float = 0.4, limit: int = 500
+    ) -> list[DuplicatePair]:
+        """Pairs of live listings that are probably the same place, most similar first.
+
+        Either within ``distance_m`` metres of each other (ST_DWithin on the indexed
+        Lambert-93 point) with names whose trigram similarity (pg_trgm, on unaccented
+        lower-case names) exceeds ``min_similarity``, or sharing a SIREN (the first nine
+        digits of the SIRET: the same company) within that distance. The SIRET column is
+        unique, so the same SIRET twice is refused at save time rather than listed here.
+        At least one side of each pair is in this queryset; merged and closed listings
+        are left out.
+        """
+        from django.db import connection
+
+        ids_sql, ids_params = self.values("id").query.sql_with_params()
+        name = "immutable_unaccent(lower({}.name))"
+        sql = f"""
+            SELECT a.id, b.id, ST_Distance(a.location_l93, b.location_l93) AS distance_m,
+                   similarity({name.format("a")}, {name.format("b")}) AS name_similarity,
+                   (left(a.siret, 9) = left(b.siret, 9)) AS same_siren
+              FROM businesses_business a
+              JOIN businesses_business b
+                ON b.id > a.id
+               AND ST_DWithin(a.location_l93, b.location_l93, %s)
+             WHERE a.merged_into_id IS NULL AND b.merged_into_id IS NULL
+               AND a.status <> 'closed' AND b.status <> 'closed'
+               AND (a.id IN ({ids_sql}) OR b.id IN ({ids_sql}))
+               AND (similarity({name.format("a")}, {name.format("b")}) > %s
+                    OR left(a.siret, 9) = left(b.siret, 9))
+             ORDER BY name_similarity DESC, distance_m
+             LIMIT %s
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [distance_m, *ids_params, *ids_params, min_similarity, limit])
+            return [
+                DuplicatePair(a, b, round(dist, 1), round(sim, 3), bool(siren))
+                for a, b, dist, sim, siren in cursor.fetchall()
+            ]
+
+
+class DuplicatePair(NamedTuple):
+    a_id: int
+    b_id: int
+    distance_m: float
+    name_similarity: float
+    same_siren: bool

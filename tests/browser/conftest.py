@@ -1,7 +1,8 @@
 """Headless Chromium (Debian's /usr/bin/chromium, driven by Playwright) against the site.
 
-The site is served by Django's live-server thread on a free local port, over the test
-database with the real territory and listings committed at session start. Tests that write
+The site is served by Django's live-server thread on a free local port, with the static
+files collected by `make static` served by WhiteNoise exactly as in production (hashed
+names included), over the test database with the real territory and listings committed at session start. Tests that write
 use ``committed_db`` so the server thread sees their rows. Each test saves a screenshot
 under ``test-artifacts/`` (git-ignored).
 """
@@ -23,12 +24,12 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 @pytest.fixture(scope="session")
 def site_url(django_db_setup, django_db_blocker):
-    """The base URL of a live server (static files included) for the whole session."""
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    """The base URL of a live server for the whole session."""
     from django.test.testcases import LiveServerThread
 
     with django_db_blocker.unblock():
-        server = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+        # No static handler of its own: WhiteNoise (in MIDDLEWARE) serves STATIC_ROOT.
+        server = LiveServerThread("127.0.0.1", lambda handler: handler, port=0)
         server.daemon = True
         server.start()
         server.is_ready.wait()

@@ -1,0 +1,264 @@
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point, Polygon
+
+from geo_directory.businesses.models import Business, Category
+from geo_directory.businesses.validators import siret_error
+from geo_directory.territory.managers import OutsideRegion
+from geo_directory.territory.models import Commune
+
+from . import hours_editor
+
+User = get_user_model()
+
+WEEKDAYS_FR = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"]
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField(label="Adresse e-mail")
+    password1 = forms.CharField(label="Mot de passe", widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(
+        label="Confirmation du mot de passe", widget=forms.PasswordInput, strip=False
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(username__iexact=email).exists():
+            raise forms.ValidationError("Un compte existe déjà avec cette adresse e-mail.")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "Les deux mots de passe ne correspondent pas.")
+        elif p1:
+            user = User(username=cleaned.get("email", ""), email=cleaned.get("email", ""))
+            try:
+                password_validation.validate_password(p1, user)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+    def save(self) -> User:
+        email = self.cleaned_data["email"]
+        user = User(username=email, email=email, is_active=False)
+        user.set_password(self.cleaned_data["password1"])
+        user.save()
+        return user
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.CharField(
+        label="Adresse e-mail", widget=forms.EmailInput(attrs={"autofocus": True})
+    )
+
+    def clean_username(self):
+        return self.cleaned_data["username"].strip().lower()
+
+
+class ClaimForm(forms.Form):
+    siret = forms.CharField(label="SIRET de l'établissement", max_length=20)
+    message = forms.CharField(
+        label="Message au modérateur (facultatif)", widget=forms.Textarea, required=False
+    )
+
+    def clean_siret(self):
+        siret = "".join(self.cleaned_data["siret"].split())
+        error = siret_error(siret)
+        if error:
+            raise forms.ValidationError(error)
+        business = Business.objects.filter(siret=siret, merged_into__isnull=True).first()
+        if business is None:
+            raise forms.ValidationError(
+                "Aucune fiche avec ce SIRET : créez votre fiche à la place."
+            )
+        self.business = business
+        return siret
+
+
+class BusinessForm(forms.ModelForm):
+    """The merchant's listing: identity, address + pin, hours editor, services."""
+
+    city = forms.CharField(label="Commune", max_length=100, required=False)
+    lon = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    pin_precision = forms.ChoiceField(
+        required=False,
+        widget=forms.HiddenInput,
+        choices=[("", "")] + list(Business.Precision.choices),
+    )
+    pin_score = forms.FloatField(required=False, widget=forms.HiddenInput)
+    closures = forms.CharField(
+        label="Fermetures exceptionnelles",
+        required=False,
+        help_text="Dates JJ/MM séparées par des virgules, par exemple 24/12, 31/12.",
+    )
+    opening_hours_raw = forms.CharField(
+        label="Horaires (syntaxe OpenStreetMap)", required=False, max_length=1000
+    )
+    delivery_zone_geojson = forms.CharField(required=False, widget=forms.HiddenInput)
+    delivery_min_order_eur = forms.DecimalField(
+        label="Commande minimum livrée (€)",
+        required=False,
+        min_value=0,
+        max_digits=7,
+        decimal_places=2,
+        localize=True,  # "3,50" as well as "3.50"
+    )
+    delivery_fee_eur = forms.DecimalField(
+        label="Frais de livraison (€)",
+        required=False,
+        min_value=0,
+        max_digits=6,
+        decimal_places=2,
+        localize=True,
+    )
+    website = forms.URLField(
+        label="Site web", max_length=500, required=False, assume_scheme="https"
+    )
+
+    class Meta:
+        model = Business
+        fields = [
+            "name",
+            "category",
+            "siret",
+            "street",
+            "postcode",
+            "phone",
+            "email",
+            "website",
+            "description",
+            "offers_pickup",
+            "offers_delivery",
+            "delivery_radius_km",
+        ]
+        localized_fields = ["delivery_radius_km"]
+        labels = {"email": "E-mail", "description": "Présentation", "category": "Catégorie"}
+        error_messages = {
+            "siret": {
+                "unique": "Ce SIRET est déjà référencé : revendiquez la fiche existante "
+                "plutôt que d'en créer une nouvelle."
+            }
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        self.before = {name: _value(instance, name) for name in Business.MERCHANT_FIELDS}
+        self.fields["category"].queryset = Category.objects.order_by("label")
+        for day, label in enumerate(WEEKDAYS_FR):
+            self.fields[f"hours_{day}"] = forms.CharField(
+                label=label, required=False, widget=forms.TextInput(attrs={"class": "hours"})
+            )
+        state = hours_editor.parse(instance.opening_hours)
+        self.initial_hours_state = state
+        self.hours_mode = "editor" if state is not None else "raw"
+        if state is not None:
+            for day, ranges in state.days.items():
+                self.initial[f"hours_{day}"] = hours_editor.format_ranges(ranges)
+            self.initial["closures"] = hours_editor.format_closures(state.closures)
+        self.initial["opening_hours_raw"] = instance.opening_hours
+        for name in ("delivery_min_order", "delivery_fee"):
+            cents = getattr(instance, f"{name}_cents")
+            if cents is not None:
+                self.initial[f"{name}_eur"] = cents / 100
+        if instance.commune_id:
+            self.initial["city"] = instance.commune.name
+        if instance.location is not None:
+            self.initial["lon"], self.initial["lat"] = instance.location.x, instance.location.y
+            self.initial["pin_precision"] = instance.geocode_precision
+            self.initial["pin_score"] = instance.geocode_score
+
+    def clean_siret(self):
+        siret = "".join((self.cleaned_data.get("siret") or "").split())
+        return siret or None
+
+    def clean_postcode(self):
+        postcode = (self.cleaned_data.get("postcode") or "").strip()
+        if postcode and not (postcode.isdigit() and len(postcode) == 5):
+            raise forms.ValidationError("Le code postal compte 5 chiffres.")
+        return postcode
+
+    def _clean_hours(self) -> str:
+        if self.hours_mode == "raw":
+            raw = self.cleaned_data.get("opening_hours_raw", "")
+            from geo_directory.businesses import hours
+
+            try:
+                return hours.validate(raw)
+            except hours.InvalidHours as exc:
+                self.add_error("opening_hours_raw", str(exc))
+                return ""
+        state = hours_editor.HoursState()
+        for day in range(7):
+            try:
+                state.days[day] = hours_editor.parse_ranges(self.cleaned_data.get(f"hours_{day}"))
+            except ValueError as exc:
+                self.add_error(f"hours_{day}", str(exc))
+        try:
+            state.closures = hours_editor.parse_closures(self.cleaned_data.get("closures", ""))
+        except ValueError as exc:
+            self.add_error("closures", str(exc))
+        if self.errors:
+            return ""
+        if state.normalised() == self.initial_hours_state:
+            return self.instance.opening_hours  # unchanged: keep the original wording
+        try:
+            return hours_editor.build(state)
+        except ValueError as exc:
+            self.add_error("closures", str(exc))
+            return ""
+
+    def clean(self):
+        cleaned = super().clean()
+        self.opening_hours = self._clean_hours()
+        lon, lat = cleaned.get("lon"), cleaned.get("lat")
+        self.point = None
+        if lon is not None and lat is not None:
+            self.point = Point(lon, lat, srid=4326)
+            try:
+                Commune.objects.resolve_code(self.point)
+            except OutsideRegion as exc:
+                self.add_error(
+                    None,
+                    "L'épingle est hors de la Région Sud : placez-la sur la porte de votre "
+                    f"commerce. ({exc})",
+                )
+        self.drawn_zone = None
+        raw_zone = cleaned.get("delivery_zone_geojson")
+        if raw_zone:
+            try:
+                zone = GEOSGeometry(json.dumps(json.loads(raw_zone)), srid=4326)
+            except (ValueError, GEOSException, TypeError):
+                zone = None
+            if isinstance(zone, Polygon):
+                zone = MultiPolygon(zone, srid=4326)
+            if not isinstance(zone, MultiPolygon) or not zone.valid:
+                self.add_error(None, "La zone de livraison dessinée est invalide.")
+            else:
+                self.drawn_zone = zone
+        if cleaned.get("offers_delivery") and not (
+            cleaned.get("delivery_radius_km") or self.drawn_zone
+        ):
+            self.add_error(
+                "delivery_radius_km",
+                "Indiquez un rayon de livraison ou dessinez la zone sur la carte.",
+            )
+        radius = cleaned.get("delivery_radius_km")
+        if radius is not None and not (0 < radius <= 100):
+            self.add_error("delivery_radius_km", "Le rayon doit être compris entre 0 et 100 km.")
+        return cleaned
+
+
+def _value(instance, name):
+    value = getattr(instance, f"{name}_id" if name == "category" else name, None)
+    if hasattr(value, "ewkt"):
+        return value.ewkt
+    return value

@@ -1,0 +1,243 @@
+"""Saving a merchant's listing, claims, and the moderators' decisions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.utils import timezone
+
+from geo_directory.businesses.models import Business
+from geo_directory.geocoding.models import ReviewItem
+from geo_directory.geocoding.service import MIN_SCORE, geocoder
+from geo_directory.territory.managers import OutsideRegion
+
+from .forms import _value
+from .models import ListingClaim
+
+# Webmail domains never prove that someone belongs to a business.
+PUBLIC_MAIL_DOMAINS = {
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.fr",
+    "yahoo.com",
+    "hotmail.fr",
+    "hotmail.com",
+    "outlook.fr",
+    "outlook.com",
+    "live.fr",
+    "orange.fr",
+    "wanadoo.fr",
+    "free.fr",
+    "sfr.fr",
+    "laposte.net",
+    "icloud.com",
+    "gmx.fr",
+    "bbox.fr",
+    "neuf.fr",
+    "proton.me",
+    "protonmail.com",
+}
+
+
+def radius_zone(point: Point, radius_km) -> GEOSGeometry:
+    """A disc of ``radius_km`` around ``point``, buffered in Lambert-93 (metres) by PostGIS."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_AsEWKT(ST_Multi(ST_Transform(ST_Buffer(ST_Transform("
+            "ST_SetSRID(ST_MakePoint(%s, %s), 4326), 2154), %s, 16), 4326)))",
+            [point.x, point.y, float(radius_km) * 1000],
+        )
+        return GEOSGeometry(cursor.fetchone()[0])
+
+
+def changed_fields(business: Business, before: dict) -> set[str]:
+    return {name for name in Business.MERCHANT_FIELDS if _value(business, name) != before[name]}
+
+
+@transaction.atomic
+def save_listing(form, user) -> tuple[Business, tuple[str, str] | None]:
+    """Save the merchant's form: pin or geocoding, delivery zone, owned fields, pending.
+
+    Returns the listing and the review reason when it went to the review queue. Raises
+    OutsideRegion when the geocoded address falls outside the region.
+    """
+    business: Business = form.save(commit=False)
+    business.opening_hours = form.opening_hours
+    if business.pk is None:
+        business.owner = user
+        business.source = Business.Source.MERCHANT
+    review = None
+    data = form.cleaned_data
+    address_changed = bool({"street", "postcode", "city"} & set(form.changed_data))
+    if form.point is not None:
+        business.location = form.point
+        precision = data.get("pin_precision") or Business.Precision.MANUAL
+        score = data.get("pin_score")
+        business.geocode_precision = precision
+        business.geocode_score = score
+        weak = precision == "municipality" or (score is not None and score < MIN_SCORE)
+        if weak and precision != Business.Precision.MANUAL:
+            review = (ReviewItem.Reason.LOW_PRECISION, "Position approximative.")
+    elif business.location is None or address_changed:
+        address = " ".join(filter(None, [business.street, business.postcode, data.get("city")]))
+        review = geocoder.place(business, address, business.postcode)
+
+    if form.drawn_zone is not None:
+        business.delivery_zone = form.drawn_zone
+    elif business.offers_delivery and business.delivery_radius_km and business.location:
+        business.delivery_zone = radius_zone(business.location, business.delivery_radius_km)
+    elif not business.offers_delivery:
+        business.delivery_zone = None
+
+    for name in ("delivery_min_order", "delivery_fee"):
+        euros = data.get(f"{name}_eur")
+        setattr(business, f"{name}_cents", None if euros is None else int(round(euros * 100)))
+
+    business.owned_fields = sorted(
+        set(business.owned_fields) | changed_fields(business, form.before)
+    )
+    business.status = Business.Status.PENDING
+    business.save()
+    if review:
+        geocoder.flag(business, *review)
+    return business, review
+
+
+def _mail(user, subject: str, body: str) -> None:
+    if user is not None and user.email:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+def domain_matches(email: str, website: str) -> bool:
+    """Does the account's e-mail domain prove it belongs to the listing's website?"""
+    from urllib.parse import urlsplit
+
+    domain = email.rpartition("@")[2].lower()
+    host = (urlsplit(website if "//" in website else f"//{website}").hostname or "").lower()
+    host = host.removeprefix("www.")
+    if not domain or not host or domain in PUBLIC_MAIL_DOMAINS:
+        return False
+    return host == domain or host.endswith("." + domain)
+
+
+@transaction.atomic
+def create_claim(user, business: Business, siret: str, message: str = "") -> ListingClaim:
+    claim, _ = ListingClaim.objects.get_or_create(
+        user=user,
+        business=business,
+        status=ListingClaim.Status.PENDING,
+        defaults={"siret": siret, "message": message},
+    )
+    if business.owner_id is None and domain_matches(user.email, business.website):
+        claim.auto_approved = True
+        approve_claim(claim, decided_by=None)
+    return claim
+
+
+@transaction.atomic
+def approve_claim(claim: ListingClaim, decided_by) -> None:
+    business = claim.business
+    business.owner = claim.user
+    business.save(update_fields=["owner"])
+    claim.status = ListingClaim.Status.APPROVED
+    claim.decided_by = decided_by
+    claim.decided_at = timezone.now()
+    claim.save()
+    _mail(
+        claim.user,
+        f"Votre fiche « {business.name} » vous est attribuée",
+        f"Bonjour,\n\nVotre demande sur la fiche « {business.name} » est acceptée : vous "
+        "pouvez désormais la modifier depuis votre espace commerçant.\n\nL'équipe Sauvons Noël",
+    )
+
+
+def reject_claim(claim: ListingClaim, decided_by, reason: str) -> None:
+    claim.status = ListingClaim.Status.REJECTED
+    claim.decided_by = decided_by
+    claim.decided_at = timezone.now()
+    claim.reason = reason
+    claim.save()
+    _mail(
+        claim.user,
+        f"Votre demande sur la fiche « {claim.business.name} »",
+        f"Bonjour,\n\nVotre demande n'a pas été acceptée.\nMotif : {reason}\n\n"
+        "L'équipe Sauvons Noël",
+    )
+
+
+def _note(business: Business, text: str) -> None:
+    stamp = timezone.localtime().strftime("%d/%m/%Y %H:%M")
+    business.moderation_note = f"{business.moderation_note}\n[{stamp}] {text}".strip()
+
+
+def approve(business: Business, moderator) -> None:
+    if business.location is None:
+        raise ValueError(f"« {business.name} » n'a pas de position : placez-la avant de publier.")
+    business.status = Business.Status.PUBLISHED
+    _note(business, f"Publiée par {moderator}.")
+    business.save(update_fields=["status", "moderation_note", "updated_at"])
+    business.review_items.filter(resolved=False).update(resolved=True)
+    _mail(
+        business.owner,
+        f"Votre fiche « {business.name} » est en ligne",
+        f"Bonjour,\n\nVotre fiche « {business.name} » est publiée sur Sauvons Noël.\n\n"
+        "L'équipe Sauvons Noël",
+    )
+
+
+def reject(business: Business, moderator, reason: str) -> None:
+    business.status = Business.Status.DRAFT
+    _note(business, f"Refusée par {moderator} : {reason}")
+    business.save(update_fields=["status", "moderation_note", "updated_at"])
+    _mail(
+        business.owner,
+        f"Votre fiche « {business.name} » n'a pas été publiée",
+        f"Bonjour,\n\nVotre fiche « {business.name} » n'a pas été acceptée.\n"
+        f"Motif : {reason}\n\nCorrigez-la depuis votre espace commerçant puis "
+        "soumettez-la à nouveau.\n\nL'équipe Sauvons Noël",
+    )
+
+
+def richness(business: Business) -> int:
+    filled = sum(1 for name in Business.MERCHANT_FIELDS if getattr(business, name, None))
+    return filled + (5 if business.owner_id else 0) + (2 if business.status == "published" else 0)
+
+
+@transaction.atomic
+def merge(businesses: list[Business], moderator, keep: Business | None = None) -> Business:
+    """Merge duplicates into the richest one; the others point to it (merged_into).
+
+    Empty fields of the kept listing are filled from the others; the others are closed,
+    keep their data as history, and a note is written on both sides.
+    """
+    if len(businesses) < 2:
+        raise ValueError("Sélectionnez au moins deux fiches à fusionner.")
+    keep = keep or max(businesses, key=lambda b: (richness(b), -b.pk))
+    others = [b for b in businesses if b.pk != keep.pk]
+    for other in others:
+        siret = other.siret
+        if siret:  # unique: free it on the closed listing before moving it
+            other.siret = None
+            other.save(update_fields=["siret"])
+        for name in Business.MERCHANT_FIELDS:
+            source = siret if name == "siret" else getattr(other, name)
+            if source and not getattr(keep, name):
+                setattr(keep, name, source)
+        if keep.owner_id is None and other.owner_id:
+            keep.owner_id = other.owner_id
+        keep.owned_fields = sorted(set(keep.owned_fields) | set(other.owned_fields))
+        other.merged_into = keep
+        other.status = Business.Status.CLOSED
+        _note(other, f"Fusionnée dans #{keep.pk} « {keep.name} » par {moderator} (SIRET {siret}).")
+        other.save(update_fields=["merged_into", "status", "moderation_note", "updated_at"])
+        _note(keep, f"A absorbé #{other.pk} « {other.name} » ({moderator}).")
+        # Pending claims follow the kept listing (unless the user already claims it).
+        already = keep.claims.filter(status="pending").values("user_id")
+        other.claims.filter(status="pending").exclude(user_id__in=already).update(business=keep)
+    keep.save()
+    return keep
+
+
+__all__ = ["OutsideRegion", "approve", "merge", "reject", "save_listing"]

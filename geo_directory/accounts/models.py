@@ -1,0 +1,51 @@
+from django.conf import settings
+from django.db import models
+
+
+class ListingClaim(models.Model):
+    """A merchant's claim on an existing listing (found by its SIRET).
+
+    The listing is attached to the merchant when a moderator approves the claim, or at
+    once when the account's e-mail domain is the listing's website domain (``auto``).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "en attente"
+        APPROVED = "approved", "acceptée"
+        REJECTED = "rejected", "refusée"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listing_claims"
+    )
+    business = models.ForeignKey(
+        "businesses.Business", on_delete=models.CASCADE, related_name="claims"
+    )
+    siret = models.CharField("SIRET", max_length=14)
+    message = models.TextField("message au modérateur", blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    auto_approved = models.BooleanField("acceptée automatiquement", default=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField("motif du refus", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "revendication de fiche"
+        verbose_name_plural = "revendications de fiches"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "business"],
+                condition=models.Q(status="pending"),
+                name="claim_one_pending_per_user_business",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.business} ({self.get_status_display()})"

@@ -1,0 +1,148 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.mail import send_mail
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.views.decorators.http import require_http_methods
+
+from geo_directory.businesses.hours_text import describe_fr
+from geo_directory.businesses.models import Business
+from geo_directory.territory.managers import OutsideRegion
+
+from .forms import BusinessForm, ClaimForm, SignupForm
+from .listings import create_claim, save_listing
+from .models import ListingClaim
+
+User = get_user_model()
+
+
+class ActivationTokenGenerator(PasswordResetTokenGenerator):
+    """Like the password-reset token, but void once the account is active."""
+
+    key_salt = "geo_directory.accounts.ActivationTokenGenerator"
+
+    def _make_hash_value(self, user, timestamp):
+        return f"{user.pk}{user.password}{user.is_active}{timestamp}{user.email}"
+
+
+activation_token = ActivationTokenGenerator()
+
+
+def activation_url(request, user) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    path = reverse("accounts:confirm", args=[uid, activation_token.make_token(user)])
+    return request.build_absolute_uri(path)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        send_mail(
+            "Confirmez votre adresse e-mail — Sauvons Noël",
+            "Bonjour,\n\nPour activer votre compte commerçant Sauvons Noël, ouvrez ce lien :\n"
+            f"{activation_url(request, user)}\n\nSi vous n'êtes pas à l'origine de cette "
+            "inscription, ignorez ce message.\n\nL'équipe Sauvons Noël",
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+        )
+        return render(request, "accounts/signup_done.html", {"email": user.email})
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def confirm(request, uidb64, token):
+    try:
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
+    except (User.DoesNotExist, ValueError, TypeError, OverflowError):
+        user = None
+    if user is None or not activation_token.check_token(user, token):
+        return render(request, "accounts/confirm_invalid.html", status=400)
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, "Votre adresse est confirmée : bienvenue sur Sauvons Noël !")
+    return redirect("accounts:dashboard")
+
+
+@login_required
+def dashboard(request):
+    businesses = request.user.businesses.filter(merged_into__isnull=True).select_related(
+        "commune", "category"
+    )
+    for business in businesses:
+        business.hours_fr = describe_fr(business.opening_hours)
+    claims = request.user.listing_claims.select_related("business")
+    return render(request, "accounts/dashboard.html", {"businesses": businesses, "claims": claims})
+
+
+def _edit(request, business):
+    form = BusinessForm(request.POST or None, instance=business)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved, review = save_listing(form, request.user)
+        except OutsideRegion as exc:
+            form.add_error(None, f"Adresse hors de la Région Sud : {exc}")
+        else:
+            text = "Votre fiche est enregistrée et soumise à la modération."
+            if review:
+                text += " Sa position doit être vérifiée par un modérateur."
+            messages.success(request, text)
+            return redirect("accounts:edit", pk=saved.pk)
+    return render(
+        request,
+        "accounts/business_form.html",
+        {
+            "form": form,
+            "business": business if business.pk else None,
+            "tile_url": settings.TILE_URL,
+            "hours_fields": [form[f"hours_{day}"] for day in range(7)],
+            "hours_fr": describe_fr(business.opening_hours),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request):
+    return _edit(request, Business(owner=request.user))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request, pk):
+    # Only the owner's listings exist here: anyone else's is a 404, GET or crafted POST.
+    business = get_object_or_404(Business, pk=pk, owner=request.user, merged_into__isnull=True)
+    return _edit(request, business)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim(request):
+    form = ClaimForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        business = form.business
+        if business.owner_id == request.user.pk:
+            messages.info(request, "Cette fiche est déjà la vôtre.")
+            return redirect("accounts:edit", pk=business.pk)
+        result = create_claim(
+            request.user, business, form.cleaned_data["siret"], form.cleaned_data["message"]
+        )
+        if result.status == ListingClaim.Status.APPROVED:
+            messages.success(
+                request,
+                f"Votre adresse e-mail correspond au site de « {business.name} » : "
+                "la fiche vous est attribuée.",
+            )
+            return redirect("accounts:edit", pk=business.pk)
+        messages.success(
+            request,
+            f"Demande enregistrée pour « {business.name} » : un modérateur va la vérifier.",
+        )
+        return redirect("accounts:dashboard")
+    return render(request, "accounts/claim.html", {"form": form})

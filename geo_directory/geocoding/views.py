@@ -1,0 +1,84 @@
+"""JSON endpoints for the pages: /geocodage/?q= and /geocodage/inverse/?lon=&lat=."""
+
+import functools
+import time
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.core.cache import cache
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from .service import GeocodingFailed, geocoder
+
+
+def _error(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def rate_limited(view):
+    """At most GEOCODER_RATE_LIMIT requests a minute per client address (default 60):
+    the endpoints are public and each miss costs a call to the upstream geocoder."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        limit = getattr(settings, "GEOCODER_RATE_LIMIT", 60)
+        window = int(time.time() // 60)
+        key = f"geocoding-rate:{request.META.get('REMOTE_ADDR', '')}:{window}"
+        cache.add(key, 0, timeout=90)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            count = 1
+        if limit and count > limit:
+            response = _error("Trop de requêtes de géocodage : réessayez dans une minute.", 429)
+            response["Retry-After"] = str(60 - int(time.time()) % 60)
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+@rate_limited
+def search(request):
+    q = request.GET.get("q", "").strip()
+    postcode = request.GET.get("postcode", "").strip()
+    citycode = request.GET.get("citycode", "").strip()
+    if len(q) < 3 or len(q) > 250:
+        return _error("Le paramètre q doit compter entre 3 et 250 caractères.")
+    if postcode and not (postcode.isdigit() and len(postcode) == 5):
+        return _error("Code postal invalide (5 chiffres).")
+    try:
+        result = geocoder.geocode(q, postcode=postcode, citycode=citycode)
+    except GeocodingFailed as exc:
+        return _error(str(exc), status=404)
+    return JsonResponse(result.as_dict())
+
+
+@require_GET
+@rate_limited
+def reverse(request):
+    try:
+        lon = float(request.GET["lon"])
+        lat = float(request.GET["lat"])
+    except (KeyError, ValueError):
+        return _error("Paramètres lon et lat numériques requis.")
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return _error("Coordonnées hors limites.")
+    from geo_directory.territory.managers import OutsideRegion
+    from geo_directory.territory.models import Commune
+
+    point = Point(lon, lat, srid=4326)
+    try:
+        commune = Commune.objects.resolve(point)
+    except OutsideRegion as exc:
+        return JsonResponse({"error": str(exc), "inside_region": False}, status=422)
+    result = geocoder.reverse(point)
+    data = result.as_dict() if result else {"label": "", "precision": "", "score": 0}
+    if result and result.postcode and f" {result.postcode} " in result.label:
+        data["street"] = result.label.split(f" {result.postcode} ")[0]
+    data.update(
+        inside_region=True, commune=commune.name, commune_code=commune.code, lon=lon, lat=lat
+    )
+    return JsonResponse(data)
