@@ -37,7 +37,7 @@ def _created_since(snapshot: dict) -> list:
 
 
 @pytest.fixture
-def committed_db(django_db_blocker):
+def committed_db(django_db_setup, django_db_blocker):
     """Real commits, visible to other connections (threads, the live server, a browser).
 
     pytest-django's ``transactional_db`` would TRUNCATE every table afterwards, including
