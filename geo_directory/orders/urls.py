@@ -1,0 +1,35 @@
+from django.urls import path
+
+from . import views
+
+app_name = "orders"
+urlpatterns = [
+    path("commerces/<int:business_id>/commander/", views.catalogue, name="catalogue"),
+    path("commerces/<int:business_id>/panier/", views.cart_view, name="cart"),
+    path("commerces/<int:business_id>/commande/", views.checkout, name="checkout"),
+    path("commandes/<str:number>/", views.order_detail, name="order_detail"),
+    path("commandes/<str:number>/annuler/", views.order_cancel, name="order_cancel"),
+    path("mes-commandes/", views.my_orders, name="my_orders"),
+    path("livraison/", views.delivery_finder, name="delivery_finder"),
+    path("commercant/commandes/", views.merchant_home, name="merchant_home"),
+    path(
+        "commercant/commerces/<int:business_id>/commandes/",
+        views.merchant_dashboard,
+        name="merchant_dashboard",
+    ),
+    path(
+        "commercant/commandes/<str:number>/statut/",
+        views.merchant_set_status,
+        name="merchant_set_status",
+    ),
+    path(
+        "commercant/creneaux/<int:slot_id>/preparation/",
+        views.preparation_list,
+        name="preparation",
+    ),
+    path(
+        "commercant/creneaux/<int:slot_id>/preparation.csv",
+        views.preparation_csv,
+        name="preparation_csv",
+    ),
+]
