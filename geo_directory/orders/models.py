@@ -148,9 +148,14 @@ class Slot(models.Model):
         ]
 
     def __str__(self):
+        return f"{self.get_kind_display()} {self.when}"
+
+    @property
+    def when(self) -> str:
+        """``le 24/12/2026 de 17:00 à 19:00``, in Europe/Paris."""
         start = timezone.localtime(self.starts_at)
         end = timezone.localtime(self.ends_at)
-        return f"{self.get_kind_display()} le {start:%d/%m/%Y} de {start:%H:%M} à {end:%H:%M}"
+        return f"le {start:%d/%m/%Y} de {start:%H:%M} à {end:%H:%M}"
 
     @property
     def remaining(self) -> int:

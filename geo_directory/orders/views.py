@@ -29,8 +29,6 @@ from .models import Order, OrderLine, Product, Slot, euros
 from .notifications import order_url
 from .zones import BadPoint, businesses_delivering_to, parse_point
 
-GUEST_ORDERS_KEY = "orders_guest_numbers"
-
 
 def _site_url(request) -> str:
     return request.build_absolute_uri("/").rstrip("/")
@@ -131,9 +129,6 @@ def checkout(request, business_id: int):
             form.add_error(field, exc.message)
         else:
             cart.clear()
-            if not user.is_authenticated:
-                numbers = request.session.get(GUEST_ORDERS_KEY, [])
-                request.session[GUEST_ORDERS_KEY] = [*numbers, order.number][-20:]
             url = order_url(order)
             pay_url = payments.start_payment(order, _site_url(request) + url)
             messages.success(
