@@ -1,7 +1,9 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 
-from .models import Order, Slot, euros
+from .models import ALLERGENS, Campaign, Order, Product, Slot, euros
 from .services import MAX_QUANTITY
 
 
@@ -92,3 +94,90 @@ class StatusForm(forms.Form):
         ]
     )
     note = forms.CharField(required=False, max_length=300)
+
+
+# The browser's date-time picker (Europe/Paris, the site's time zone).
+LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class ProductForm(forms.ModelForm):
+    """Price typed in euros (``12,50``) and stored in cents, never through a float."""
+
+    price = forms.DecimalField(
+        label="Prix TTC (€)", min_value=0, max_digits=8, decimal_places=2, localize=True
+    )
+    allergens = forms.MultipleChoiceField(
+        label="Allergènes", choices=ALLERGENS, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Product
+        fields = ["name", "description", "price", "vat_rate", "allergens", "available", "stock"]
+        help_texts = {"stock": "Laisser vide : pas de gestion de stock (fait à la commande)."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["price"] = Decimal(self.instance.price_cents).scaleb(-2)
+        # Compare the stock with what the merchant saw (a hidden copy), not with the
+        # database at submit time: untouched, it is not written back (see save()).
+        self.fields["stock"].show_hidden_initial = True
+        self.fields["stock"].min_value = 0
+        self.fields["stock"].widget.attrs["min"] = 0
+
+    def save(self, commit=True):
+        product = super().save(commit=False)
+        product.price_cents = int(self.cleaned_data["price"] * 100)
+        if commit:
+            if product.pk:
+                # Only what the merchant changed: never write back a stale stock over the
+                # decrements of checkouts that happened while the form was open.
+                fields = {"price_cents" if f == "price" else f for f in self.changed_data}
+                if fields:
+                    product.save(update_fields=[*fields, "updated_at"])
+            else:
+                product.save()
+        return product
+
+
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = ["name", "description", "cutoff_at", "offers_pickup", "offers_delivery", "active"]
+        widgets = {"cutoff_at": LOCAL_DATETIME}
+        help_texts = {"cutoff_at": "Heure de Paris."}
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("offers_pickup") or data.get("offers_delivery")):
+            raise forms.ValidationError("Proposez le retrait, la livraison ou les deux.")
+        return data
+
+
+class SlotForm(forms.ModelForm):
+    class Meta:
+        model = Slot
+        fields = ["kind", "starts_at", "ends_at", "capacity"]
+        widgets = {
+            "starts_at": LOCAL_DATETIME,
+            "ends_at": LOCAL_DATETIME,
+        }
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("starts_at"), data.get("ends_at")
+        if start and end and end <= start:
+            self.add_error("ends_at", "La fin doit suivre le début.")
+        capacity = data.get("capacity")
+        if self.instance.pk and capacity is not None and capacity < self.instance.booked_count:
+            self.add_error(
+                "capacity",
+                f"Déjà {self.instance.booked_count} commande(s) sur ce créneau : "
+                "la capacité ne peut pas être inférieure.",
+            )
+        return data
+
+
+SlotFormSet = forms.inlineformset_factory(
+    Campaign, Slot, form=SlotForm, extra=2, can_delete=True, min_num=0
+)

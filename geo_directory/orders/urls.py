@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import merchant_views, views
 
 app_name = "orders"
 urlpatterns = [
@@ -31,5 +31,33 @@ urlpatterns = [
         "commercant/creneaux/<int:slot_id>/preparation.csv",
         views.preparation_csv,
         name="preparation_csv",
+    ),
+]
+
+urlpatterns += [
+    path(
+        "commercant/commerces/<int:business_id>/catalogue/",
+        merchant_views.catalogue_admin,
+        name="catalogue_admin",
+    ),
+    path(
+        "commercant/commerces/<int:business_id>/produits/nouveau/",
+        merchant_views.product_edit,
+        name="product_new",
+    ),
+    path(
+        "commercant/commerces/<int:business_id>/produits/<int:product_id>/",
+        merchant_views.product_edit,
+        name="product_edit",
+    ),
+    path(
+        "commercant/commerces/<int:business_id>/campagnes/nouvelle/",
+        merchant_views.campaign_edit,
+        name="campaign_new",
+    ),
+    path(
+        "commercant/commerces/<int:business_id>/campagnes/<int:campaign_id>/",
+        merchant_views.campaign_edit,
+        name="campaign_edit",
     ),
 ]
