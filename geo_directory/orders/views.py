@@ -256,7 +256,7 @@ def merchant_home(request):
 def merchant_dashboard(request, business_id: int):
     business = _owned_business(request, business_id)
     slots = (
-        Slot.objects.filter(campaign__business=business, campaign__active=True)
+        Slot.objects.filter(campaign__business=business)
         .select_related("campaign")
         .order_by("starts_at", "id")
     )
@@ -339,6 +339,11 @@ def preparation_list(request, slot_id: int):
     )
 
 
+def _decimal_comma(cents: int) -> str:
+    """``1234`` → ``12,34`` for a French spreadsheet (integer arithmetic, no float)."""
+    return f"{cents // 100},{cents % 100:02d}"
+
+
 @login_required
 def preparation_csv(request, slot_id: int):
     slot, orders, _totals = _preparation(request, slot_id)
@@ -376,8 +381,8 @@ def preparation_csv(request, slot_id: int):
                     order.delivery_address,
                     line.product_name,
                     line.quantity,
-                    f"{line.unit_price_cents / 100:.2f}".replace(".", ","),
-                    f"{line.total_cents / 100:.2f}".replace(".", ","),
+                    _decimal_comma(line.unit_price_cents),
+                    _decimal_comma(line.total_cents),
                     order.note,
                 ]
             )
