@@ -286,6 +286,13 @@ def _release(order: Order) -> None:
             " WHERE id = %s AND booked_count > 0",
             [order.slot_id],
         )
+        # Lock the products in the checkouts' order (increasing id) before updating them.
+        cursor.execute(
+            "SELECT p.id FROM orders_product AS p JOIN orders_orderline AS l"
+            " ON l.product_id = p.id WHERE l.order_id = %s AND l.stock_reserved"
+            " ORDER BY p.id FOR UPDATE OF p",
+            [order.pk],
+        )
         cursor.execute(
             """
             UPDATE orders_product AS p SET stock = p.stock + l.quantity

@@ -103,6 +103,9 @@ def checkout(request, business_id: int):
     if user.is_authenticated:
         initial = {"customer_name": user.get_full_name() or user.username, "email": user.email}
     form = CheckoutForm(request.POST or None, business=business, initial=initial)
+    if request.method == "GET" and not form.fields["fulfilment"].choices:
+        messages.info(request, "Ce commerce ne prend pas de commandes en ce moment.")
+        return redirect("orders:catalogue", business_id=business.pk)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -177,5 +177,7 @@ def test_checkout_after_cutoff_shows_the_refusal(client, shop):
     assert response.status_code == 200
     assert "Commander chez" in response.content.decode()  # the form again, with the error
     assert not Order.objects.filter(business=shop["business"]).exists()
-    catalogue = client.get(f"/commerces/{shop['business'].pk}/commander/").content.decode()
+    response = client.get(f"/commerces/{shop['business'].pk}/commande/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/commerces/{shop['business'].pk}/commander/"
+    catalogue = response.content.decode()
     assert "ne prend pas de commandes en ce moment" in catalogue
