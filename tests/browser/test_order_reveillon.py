@@ -7,6 +7,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from geo_directory.orders.models import Order, Product, Slot
+from tests.browser.conftest import ARTIFACTS
 from tests.orders.factories import (
     make_business,
     make_campaign,
@@ -90,3 +91,49 @@ def test_order_a_reveillon_menu_for_delivery(page, site_url, committed_db, unhas
     assert Product.objects.get(pk=menu.pk).stock == 28
     assert any(number in message.subject for message in mail.outbox)
     assert page.js_errors == []
+
+    # The merchant, in his own browser session, accepts, marks ready, then collected.
+    merchant = page.context.browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+    merchant.add_cookies([session_cookie(business.owner, site_url)])
+    desk = merchant.new_page()
+    offline(desk, site_url)
+    desk.goto(f"{site_url}/commercant/commandes/")
+    row = desk.locator(f"#order-{number}")
+    expect(row).to_contain_text("Fanny Cabanis")
+    for button, label in (("Accepter", "acceptée"), ("Prête", "prête"), ("Remise", "remise")):
+        desk.locator(f"#order-{number}").get_by_role("button", name=button).click()
+        expect(desk.locator(f"#order-{number} .status")).to_have_text(label)
+    desk.get_by_role("link", name="liste de préparation").nth(1).click()
+    expect(desk.locator("#totals")).to_contain_text("Menu du réveillon")
+    desk.screenshot(path=str(ARTIFACTS / "merchant_preparation_list.png"))
+    merchant.close()
+    assert [e.status for e in Order.objects.get(number=number).events.all()] == [
+        "placed",
+        "accepted",
+        "ready",
+        "collected",
+    ]
+    # The resident's page shows the new status.
+    page.reload()
+    expect(page.locator("#order-status")).to_have_text("remise")
+
+
+def test_qui_livre_chez_moi(page, site_url, committed_db, unhashed_static):
+    business = make_business(name="Livreur de la Canebière", radius_m=3000, fee_cents=300)
+    offline(page, site_url)
+    page.goto(f"{site_url}/livraison/?point=5.3800,43.2973")
+    expect(page.locator("#delivering")).to_contain_text(business.name)
+    expect(page.locator("#delivering")).to_contain_text("3,00 €")
+    page.goto(f"{site_url}/livraison/?point=5.4474,43.5265")
+    expect(page.locator("#delivering")).not_to_contain_text(business.name)
+    page.locator("#finder-map").click()  # a click on the map asks again for that point
+    page.wait_for_url(re.compile(r"point=5\.4"))
+    assert page.js_errors == []
+
+
+def session_cookie(user, site_url):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": site_url}
