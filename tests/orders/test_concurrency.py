@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.db import connection, connections
 
 from geo_directory.orders.models import Order, Product, Slot
-from geo_directory.orders.services import CheckoutError, place_order
+from geo_directory.orders.services import CheckoutError, cancel_order, place_order
 
 from .factories import customer, lines, make_business, make_campaign, make_product, make_slot
 
@@ -66,3 +66,43 @@ def test_fifty_checkouts_for_ten_in_stock(django_db_setup, committed_db):
     # Refused checkouts gave their slot place back with their rolled-back transaction.
     assert Slot.objects.get(pk=slot.pk).booked_count == 10
     assert Order.objects.filter(slot=slot).count() == 10
+
+
+def test_cancellations_racing_checkouts_keep_the_books_exact(django_db_setup, committed_db):
+    """10 residents cancel while 20 others check out: counts match the live orders."""
+    business = make_business(name="Traiteur des annulations")
+    slot = make_slot(make_campaign(business), capacity=10)
+    menu = make_product(business, stock=15)
+    first = [
+        place_order(business, lines((menu, 1)), slot.pk, "pickup", customer(n=n)) for n in range(10)
+    ]
+    barrier = threading.Barrier(30)
+
+    def cancel(order):
+        try:
+            barrier.wait(timeout=60)
+            cancel_order(order)
+            return "cancelled"
+        finally:
+            connections.close_all()
+
+    def checkout(n):
+        try:
+            barrier.wait(timeout=60)
+            place_order(business, lines((menu, 1)), slot.pk, "pickup", customer(n=n))
+            return "ok"
+        except CheckoutError:
+            return "refused"
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        jobs = [pool.submit(cancel, order) for order in first]
+        jobs += [pool.submit(checkout, 100 + n) for n in range(20)]
+        results = [job.result() for job in jobs]
+
+    assert results.count("cancelled") == 10
+    live = Order.objects.filter(slot=slot).exclude(status="cancelled")
+    assert live.count() == results.count("ok") <= 10
+    assert Slot.objects.get(pk=slot.pk).booked_count == live.count()
+    assert Product.objects.get(pk=menu.pk).stock == 15 - live.count()
