@@ -8,8 +8,10 @@ all inside one transaction; the CHECK constraints of the models are the last gua
 checkout that finds no row gets a clear ``CheckoutError`` and its transaction is rolled
 back, so nothing it took is kept.
 
-Lock order is always: the slot, then products by increasing id, then the order row; two
-checkouts therefore never wait on each other in a cycle.
+Lock order: a checkout takes the slot, then products by increasing id; a cancellation or
+refusal takes its order row (``FOR NO KEY UPDATE OF`` the order only), then the slot,
+then products by increasing id. No lock here is taken on a row that a checkout only
+references (campaign, business), so foreign-key checks never close a cycle.
 """
 
 from __future__ import annotations
@@ -195,10 +197,10 @@ def check_delivery(business: Business, delivery: Delivery | None) -> None:
     if not business.offers_delivery:
         raise CheckoutError("Ce commerce ne livre pas.", "fulfilment")
     if delivery is None or delivery.point is None:
-        raise CheckoutError("Indiquez le lieu de livraison sur la carte.", "delivery_point")
+        raise CheckoutError("Indiquez le lieu de livraison sur la carte.", "delivery_address")
     if not Business.objects.filter(pk=business.pk).delivering_to(delivery.point).exists():
         raise CheckoutError(
-            "Cette adresse est hors de la zone de livraison de ce commerce.", "delivery_point"
+            "Cette adresse est hors de la zone de livraison de ce commerce.", "delivery_address"
         )
 
 
@@ -290,7 +292,7 @@ def _release(order: Order) -> None:
         cursor.execute(
             "SELECT p.id FROM orders_product AS p JOIN orders_orderline AS l"
             " ON l.product_id = p.id WHERE l.order_id = %s AND l.stock_reserved"
-            " ORDER BY p.id FOR UPDATE OF p",
+            " ORDER BY p.id FOR NO KEY UPDATE OF p",
             [order.pk],
         )
         cursor.execute(
@@ -314,7 +316,14 @@ MERCHANT_TRANSITIONS = {
 
 def _transition(order_id: int, new_status: str, actor, note: str, now, check, site_url) -> Order:
     with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("campaign").get(pk=order_id)
+        # Lock the order row only (OF self), and without the KEY lock: a FOR UPDATE on the
+        # joined campaign would block the FK checks (FOR KEY SHARE) of checkouts inserting
+        # orders in that campaign while they hold a slot we wait for: a deadlock.
+        order = (
+            Order.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("campaign")
+            .get(pk=order_id)
+        )
         check(order)
         if new_status in Order.RELEASING:
             _release(order)
