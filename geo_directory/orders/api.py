@@ -1,5 +1,6 @@
 """``GET /api/v1/delivers-to/?point=lon,lat``: the businesses delivering to a point."""
 
+from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
@@ -36,3 +37,7 @@ class DeliversToView(APIView):
 
 
 delivers_to = DeliversToView.as_view()
+
+# Routed by one line in geo_directory/urls.py, before the api/v1/ include:
+#     path("api/v1/delivers-to/", include("geo_directory.orders.api")),
+urlpatterns = [path("", delivers_to, name="api-delivers-to")]
