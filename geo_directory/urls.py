@@ -3,8 +3,10 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/delivers-to/", include("geo_directory.orders.api")),
     path("api/v1/", include("geo_directory.api.urls")),
     path("geocodage/", include("geo_directory.geocoding.urls")),
     path("", include("geo_directory.accounts.urls")),
+    path("", include("geo_directory.orders.urls")),
     path("", include("maps.urls")),
 ]
