@@ -2,9 +2,9 @@
 
 The site is served by Django's live-server thread on a free local port, with the static
 files collected by `make static` served by WhiteNoise exactly as in production (hashed
-names included), over the test database with the real territory and listings committed at session start. Tests that write
-use ``committed_db`` so the server thread sees their rows. Each test saves a screenshot
-under ``test-artifacts/`` (git-ignored).
+names included), over the test database with the real territory and listings committed at
+session start. Tests that write use ``committed_db`` so the server thread sees their rows.
+Each test saves a screenshot under ``test-artifacts/`` (git-ignored).
 """
 
 import os

@@ -29,17 +29,7 @@ def offline(page, site_url):
     )
 
 
-@pytest.fixture
-def unhashed_static(settings):
-    """The live server's StaticFilesHandler serves files by their finder path, not by the
-    manifest's hashed names: render ``{% static %}`` unhashed for this test."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
-def test_order_a_reveillon_menu_for_delivery(page, site_url, committed_db, unhashed_static):
+def test_order_a_reveillon_menu_for_delivery(page, site_url, committed_db):
     business = make_business(
         name="Traiteur du Réveillon",
         owner=make_user("traiteur-navigateur"),
@@ -118,7 +108,7 @@ def test_order_a_reveillon_menu_for_delivery(page, site_url, committed_db, unhas
     expect(page.locator("#order-status")).to_have_text("remise")
 
 
-def test_qui_livre_chez_moi(page, site_url, committed_db, unhashed_static):
+def test_qui_livre_chez_moi(page, site_url, committed_db):
     business = make_business(name="Livreur de la Canebière", radius_m=3000, fee_cents=300)
     offline(page, site_url)
     page.goto(f"{site_url}/livraison/?point=5.3800,43.2973")
