@@ -1,8 +1,18 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from . import views
+
 app_name = "api"
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("businesses/", views.BusinessListView.as_view(), name="business-list"),
+    path("businesses/<int:pk>/", views.BusinessDetailView.as_view(), name="business-detail"),
+    path("communes/", views.CommuneSearchView.as_view(), name="commune-search"),
+    path("communes/<str:insee>/", views.CommuneDetailView.as_view(), name="commune-detail"),
+    path("communes/<str:insee>/businesses/", views.CommuneBusinessesView.as_view(),
+         name="commune-businesses"),
+    path("categories/", views.CategoryTreeView.as_view(), name="category-tree"),
+    path("clusters/", views.ClusterView.as_view(), name="clusters"),
 ]

@@ -13,7 +13,8 @@ from django.contrib.gis.db import models
 from django.contrib.gis.db.models import PointField
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point, Polygon
-from django.db.models import F, FloatField, Func, Q, Value
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Func, Q, Value
 
 L93 = 2154
 
@@ -29,6 +30,30 @@ class KnnDistance(Func):
 
     arg_joiner = " <-> "
     template = "(%(expressions)s)"
+    output_field = FloatField()
+
+
+class UnaccentLower(Func):
+    """``immutable_unaccent(lower(x))``: the expression of the trigram index on names."""
+
+    template = "immutable_unaccent(lower(%(expressions)s))"
+    output_field = models.TextField()
+
+
+class TrigramWordMatch(Func):
+    """``haystack %> needle``: word similarity above ``pg_trgm.word_similarity_threshold``.
+
+    With the indexed expression on the left, the GIN trigram index serves it.
+    """
+
+    arg_joiner = " %%> "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+    conditional = True
+
+
+class WordSimilarity(Func):
+    function = "word_similarity"
     output_field = FloatField()
 
 
@@ -79,7 +104,8 @@ class BusinessQuerySet(models.QuerySet):
 
         return self.filter(category_id__in=Category.objects.with_descendants(slugs))
 
-    def open_at(self, when: dt.datetime):
+    @staticmethod
+    def open_condition(when: dt.datetime) -> Q:
         """Open at ``when``: exact windows where stored and still valid, else the week."""
         from .hours import minute_of_week
 
@@ -87,7 +113,29 @@ class BusinessQuerySet(models.QuerySet):
         regular = (Q(hours_windows_until__isnull=True) | Q(hours_windows_until__lte=when)) & Q(
             hours_week__contains_element=minute_of_week(when)
         )
-        return self.filter(exact | regular)
+        return exact | regular
+
+    def open_at(self, when: dt.datetime):
+        return self.filter(self.open_condition(when))
+
+    def with_open_flag(self, when: dt.datetime, name: str = "open_now"):
+        """Annotate ``name``: open at ``when`` (NULL, i.e. false, without hours)."""
+        return self.annotate(
+            **{name: ExpressionWrapper(self.open_condition(when), output_field=BooleanField())}
+        )
+
+    def matching(self, text: str):
+        """Fuzzy name search forgiving accents, case and small typos, best match first.
+
+        ``unaccent(lower(name)) %> unaccent(lower(text))`` runs on the GIN trigram index
+        ``business_name_trgm``; ``relevance`` is the word similarity (0..1) of the text
+        to the name. Callers that order by something else (distance) keep the filter.
+        """
+        haystack = UnaccentLower(F("name"))
+        needle = UnaccentLower(Value(text, output_field=models.TextField()))
+        return self.filter(TrigramWordMatch(haystack, needle)).annotate(
+            relevance=WordSimilarity(needle, haystack)
+        )
 
     def offering(self, service: str):
         field = {"pickup": "offers_pickup", "delivery": "offers_delivery"}[service]
@@ -96,3 +144,25 @@ class BusinessQuerySet(models.QuerySet):
     def delivering_to(self, point: Point):
         """Listings whose delivery zone covers ``point`` (GiST on delivery_zone)."""
         return self.filter(offers_delivery=True, delivery_zone__intersects=point)
+
+    def grid_clusters(self, cell_m: float) -> list[tuple[int, float, float, int]]:
+        """These listings grouped on a square grid of ``cell_m`` metres (Lambert-93).
+
+        One row per non-empty cell: ``(count, lon, lat, smallest id)``, the centre being
+        the mean position of the cell's listings. The filters of this queryset (and their
+        indexes) select the rows; the grouping is one pass over them.
+        """
+        inner, params = self.order_by().values("id", "location_l93").query.sql_with_params()
+        sql = f"""
+            SELECT n, ST_X(c), ST_Y(c), min_id FROM (
+                SELECT count(*) AS n, min(id) AS min_id,
+                       ST_Transform(ST_SetSRID(ST_MakePoint(avg(ST_X(location_l93)),
+                                                            avg(ST_Y(location_l93))), {L93}),
+                                    4326) AS c
+                  FROM ({inner}) AS listings
+                 WHERE location_l93 IS NOT NULL
+                 GROUP BY floor(ST_X(location_l93) / %s), floor(ST_Y(location_l93) / %s)
+            ) AS cells"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, (*params, float(cell_m), float(cell_m)))
+            return cursor.fetchall()

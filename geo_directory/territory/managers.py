@@ -1,5 +1,7 @@
 """Spatial lookups on communes: every point of the product is resolved here."""
 
+import re
+
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
 from django.db import connection
@@ -82,3 +84,99 @@ class CommuneQuerySet(models.QuerySet):
 
     def resolve(self, point: Point):
         return self.get(code=self.resolve_code(point))
+
+    def autocomplete(self, text: str, limit: int = 10) -> list[dict]:
+        return autocomplete(text, limit)
+
+    def with_display_boundary(self, tolerance_deg: float = 0.0005):
+        """Annotate ``display_geojson`` (boundary simplified in SQL) and the bbox."""
+        from django.db.models import FloatField, Func, TextField, Value
+
+        simplified = Func(
+            "boundary", Value(tolerance_deg), function="ST_SimplifyPreserveTopology"
+        )
+        return self.annotate(
+            display_geojson=Func(
+                simplified, Value(6), function="ST_AsGeoJSON", output_field=TextField()
+            ),
+            **{
+                f"bbox_{name}": Func("boundary", function=f"ST_{name.title()}",
+                                     output_field=FloatField())
+                for name in ("xmin", "ymin", "xmax", "ymax")
+            },
+        )
+
+
+# Name normalisation shared by the query (Python) and the column (SQL): lower case, no
+# accents, every run of non-alphanumerics (hyphen, apostrophe, space) as one space.
+_NORMALISED_NAME = "regexp_replace(immutable_unaccent(lower(name)), '[^a-z0-9]+', ' ', 'g')"
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+
+_AUTOCOMPLETE_NAME_SQL = f"""
+WITH q AS (SELECT regexp_replace(immutable_unaccent(lower(%(q)s)), '[^a-z0-9]+', ' ', 'g') AS t)
+SELECT code, name, postcodes, departement_id, population, ST_X(centre), ST_Y(centre), 'name', rank
+  FROM (
+    SELECT c.*, CASE WHEN n = q.t THEN 0
+                     WHEN n LIKE q.t || '%%' THEN 1
+                     WHEN n LIKE '%% ' || q.t || '%%' THEN 2
+                     ELSE 3 END AS rank,
+           word_similarity(q.t, n) AS sim
+      FROM (SELECT *, {_NORMALISED_NAME} AS n FROM territory_commune) AS c, q
+     WHERE n LIKE '%%' || q.t || '%%'
+        OR (length(q.t) >= 4 AND word_similarity(q.t, n) >= 0.6)
+  ) AS matches
+ ORDER BY rank, CASE WHEN rank = 3 THEN -sim END, population DESC NULLS LAST, name
+ LIMIT %(limit)s
+"""
+
+# Postcodes and INSEE codes collide (13100 is Saint-Rémy's INSEE code and Aix's
+# postcode): exact matches of either rank first, bigger communes first.
+_AUTOCOMPLETE_CODE_SQL = """
+SELECT code, name, postcodes, departement_id, population, ST_X(centre), ST_Y(centre),
+       CASE WHEN %(q)s = ANY(postcodes) THEN 'postcode'
+            WHEN code = %(q)s THEN 'insee'
+            WHEN EXISTS (SELECT 1 FROM unnest(postcodes) p WHERE p LIKE %(q)s || '%%')
+                 THEN 'postcode'
+            ELSE 'insee' END,
+       CASE WHEN %(q)s = ANY(postcodes) OR code = %(q)s THEN 0 ELSE 1 END AS rank
+  FROM territory_commune
+ WHERE code LIKE %(q)s || '%%'
+    OR EXISTS (SELECT 1 FROM unnest(postcodes) p WHERE p LIKE %(q)s || '%%')
+ ORDER BY rank, population DESC NULLS LAST, name
+ LIMIT %(limit)s
+"""
+
+
+def normalise_place_query(text: str) -> str:
+    """Lower case, separators as spaces, ``st``/``ste`` spelt out (accents: in SQL)."""
+    tokens = re.split(r"[\s\-'’.,/]+", text.strip().lower())
+    return " ".join(_ABBREVIATIONS.get(token, token) for token in tokens if token)
+
+
+def autocomplete(text: str, limit: int = 10) -> list[dict]:
+    """Communes matching a name or postcode/INSEE prefix, best first.
+
+    Names are compared without accents, case, hyphens or apostrophes, with ``st``/``ste``
+    for ``saint``/``sainte``: exact name, then name prefix, then word prefix, then
+    trigram similarity (typos); ties go to the most populated commune.
+    """
+    text = text.strip()
+    if re.fullmatch(r"\d{2,5}|2[ab]\d{0,3}", text.lower()):
+        sql, query = _AUTOCOMPLETE_CODE_SQL, text.upper()
+    else:
+        sql, query = _AUTOCOMPLETE_NAME_SQL, normalise_place_query(text)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"q": query, "limit": limit})
+        rows = cursor.fetchall()
+    return [
+        {
+            "code": code,
+            "name": name,
+            "postcodes": postcodes,
+            "departement": departement,
+            "population": population,
+            "centre": [round(lon, 6), round(lat, 6)] if lon is not None else None,
+            "match": match,
+        }
+        for code, name, postcodes, departement, population, lon, lat, match, _rank in rows
+    ]

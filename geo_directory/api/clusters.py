@@ -1,0 +1,129 @@
+"""Server-side clusters: a zoomed-out map never receives more than a few hundred points.
+
+Listings are grouped on a square Lambert-93 grid whose cell is about 60 screen pixels at
+the requested zoom, and never smaller than the viewport split in ``MAX_CELLS`` cells: a
+response has at most a few hundred features whatever the zoom and the viewport.
+
+Two ways to compute the same grouping:
+
+- **live**: the filtered listings (every filter of /businesses/, on their indexes) are
+  grouped in one SQL pass (``BusinessQuerySet.grid_clusters``). Exact, always fresh, and
+  fast while the viewport holds up to some tens of thousands of listings.
+- **precomputed**: for a big directory (more than ``PRECOMPUTED_MIN_ROWS`` listings) seen
+  from far (a cell of 500 m or more), with no filter other than ``in_bbox`` and
+  ``category``, the counts come from ``api_cluster_cell`` (per cell of 500 m, 2 km, 8 km
+  or 32 km and per category, refreshed by ``manage.py refresh_clusters``): the whole
+  region at a million listings costs a few thousand index rows instead of a million.
+  A cell is taken whole when it touches the viewport, so a cluster at the edge may count
+  listings just outside it; counts lag the listings until the next refresh.
+
+The response says which one answered (``"mode"``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from functools import lru_cache
+
+from django.db import connection
+from pyproj import Transformer
+
+LEVELS = (500, 2000, 8000, 32000)  # the grids of api_cluster_cell, in metres
+MAX_CELLS = 300  # at most ~this many cells over the viewport (plus its edges)
+PIXELS_PER_CELL = 60
+PRECOMPUTED_MIN_ROWS = 50_000
+REGION_BBOX = (4.2, 42.9, 7.8, 45.2)  # Région Sud and its surroundings
+_METRES_PER_PIXEL_Z0 = 156_543.03 * math.cos(math.radians(43.7))  # at the region's latitude
+
+
+@lru_cache(maxsize=1)
+def _to_l93() -> Transformer:
+    return Transformer.from_crs(4326, 2154, always_xy=True)
+
+
+def l93_extent(bbox) -> tuple[float, float, float, float]:
+    """The Lambert-93 extent of a lon/lat box (corners and edge midpoints)."""
+    min_lon, min_lat, max_lon, max_lat = bbox
+    mid_lon, mid_lat = (min_lon + max_lon) / 2, (min_lat + max_lat) / 2
+    lons = [min_lon, mid_lon, max_lon, min_lon, max_lon, min_lon, mid_lon, max_lon]
+    lats = [min_lat, min_lat, min_lat, mid_lat, mid_lat, max_lat, max_lat, max_lat]
+    xs, ys = _to_l93().transform(lons, lats)
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def cell_size(zoom: int, bbox) -> float:
+    """Metres per cell: ~60 px at ``zoom``, at least the viewport over MAX_CELLS."""
+    min_x, min_y, max_x, max_y = l93_extent(bbox)
+    by_zoom = PIXELS_PER_CELL * _METRES_PER_PIXEL_Z0 / 2**zoom
+    by_viewport = math.sqrt(max(max_x - min_x, 1) * max(max_y - min_y, 1) / MAX_CELLS)
+    return max(by_zoom, by_viewport, 10.0)
+
+
+def precomputed_grid(cell_m: float) -> tuple[int, int] | None:
+    """(level, k): cells of ``k`` × ``level`` metres, within ±50 % of ``cell_m``."""
+    usable = [level for level in LEVELS if level <= cell_m * 1.5]
+    if not usable:
+        return None
+    level = usable[-1]
+    return level, max(1, round(cell_m / level))
+
+
+_estimate_cache: tuple[float, float] = (0.0, -1.0)
+
+
+def listings_estimate() -> float:
+    """The planner's row estimate of the listings table (cached a minute)."""
+    global _estimate_cache
+    at, value = _estimate_cache
+    if value < 0 or time.monotonic() - at > 60:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = 'businesses_business'::regclass"
+            )
+            value = float(cursor.fetchone()[0])
+        _estimate_cache = (time.monotonic(), value)
+    return value
+
+
+def reset_estimate() -> None:
+    global _estimate_cache
+    _estimate_cache = (0.0, -1.0)
+
+
+_PRECOMPUTED_SQL = """
+SELECT n, ST_X(c), ST_Y(c), min_id FROM (
+    SELECT sum(n)::int AS n, min(min_id) AS min_id,
+           ST_Transform(ST_SetSRID(ST_MakePoint(sum(sx) / sum(n), sum(sy) / sum(n)), 2154),
+                        4326) AS c
+      FROM api_cluster_cell
+     WHERE level = %(level)s
+       AND cx BETWEEN %(x0)s AND %(x1)s AND cy BETWEEN %(y0)s AND %(y1)s
+       AND (%(categories)s::bigint[] IS NULL OR category_id = ANY(%(categories)s::bigint[]))
+     GROUP BY cx / %(k)s, cy / %(k)s
+) AS cells
+"""
+
+
+def precomputed_clusters(level: int, k: int, bbox, category_ids: list[int] | None):
+    min_x, min_y, max_x, max_y = l93_extent(bbox)
+    params = {
+        "level": level,
+        "k": k,
+        "x0": math.floor(min_x / level),
+        "x1": math.floor(max_x / level),
+        "y0": math.floor(min_y / level),
+        "y1": math.floor(max_y / level),
+        "categories": category_ids,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_PRECOMPUTED_SQL, params)
+        return cursor.fetchall()
+
+
+def refresh() -> float:
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("REFRESH MATERIALIZED VIEW api_cluster_cell")
+        cursor.execute("ANALYZE api_cluster_cell")
+    return time.perf_counter() - started
