@@ -1,0 +1,298 @@
+"""The residents' map and the commune page in headless Chromium, on the real data.
+
+Nothing is mocked: the page talks to the real API of the live server over the test
+database (946 communes, the real chain listings). Tiles point at a closed local port, so
+these tests also show that the page works with every tile failing.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.gis.geos import Point
+
+from geo_directory.businesses.models import Business
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+CANEBIERE = {"latitude": 43.2980, "longitude": 5.3810}
+MAX_FEATURES = 300  # "a few hundred features at once, whatever the zoom"
+
+
+@pytest.fixture(autouse=True)
+def page_settings(settings):
+    # A closed port: every tile fails at once (there is no internet in tests anyway).
+    settings.TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+    # The live server serves static files from the finders (StaticFilesHandler), which
+    # know the source names only: render those, not the manifest's hashed names.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def located_page(browser, request):
+    """A page whose browser is at La Canebière, geolocation allowed; screenshot saved."""
+    context = browser.new_context(
+        locale="fr-FR",
+        timezone_id="Europe/Paris",
+        viewport={"width": 1280, "height": 800},
+        geolocation=CANEBIERE,
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    counts = []
+
+    def count_features(response):
+        # Read now: a body is gone once the page navigates away.
+        if "/api/v1/" in response.url and response.ok:
+            data = json.loads(response.body())
+            if isinstance(data, dict) and "features" in data:
+                counts.append(len(data["features"]))
+
+    page.on("response", count_features)
+    page.features_per_response = counts
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+    context.close()
+
+
+def open_home(page, url: str):
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]")
+
+
+def list_ids(page) -> list[int]:
+    return [
+        int(i)
+        for i in page.locator("#results-list button[data-id]").evaluate_all(
+            "els => els.map(e => e.dataset.id)"
+        )
+    ]
+
+
+def nearest_published(point: Point, **filters):
+    return list(
+        Business.objects.published()
+        .filter(**filters)
+        .nearest_to(point)
+        .values_list("id", "distance_m")[:5]
+    )
+
+
+def around_me(page):
+    page.get_by_role("button", name="Autour de moi").click()
+    page.wait_for_function(
+        "document.getElementById('results-status').textContent.includes('plus proche de vous')"
+    )
+
+
+CANEBIERE_POINT = Point(CANEBIERE["longitude"], CANEBIERE["latitude"], srid=4326)
+
+
+def test_first_meaningful_render_is_fast_and_never_ships_the_dataset(located_page, site_url):
+    page = located_page
+    open_home(page, site_url + "/")  # warms the server (imports, connections)
+    figures = []
+    for _ in range(3):
+        page.reload()
+        page.wait_for_selector("body[data-ready=true]")
+        figures.append(
+            page.evaluate("performance.getEntriesByName('sn:first-render')[0].startTime")
+        )
+    print(
+        f"\nfirst meaningful render (list + markers, vs navigationStart): "
+        f"{', '.join(f'{f:.0f} ms' for f in figures)}"
+    )
+    assert min(figures) < 1000
+    assert page.locator("#results-list button[data-id]").count() > 0
+    assert page.locator(".sn-cluster, path.sn-marker").count() > 0
+    # Zoomed out on the region: clusters, and a capped list.
+    assert page.evaluate("sauvonsNoel.map.getZoom()") < 13
+    counts = page.features_per_response
+    published = Business.objects.published().count()
+    print(f"features per API response: max {max(counts)} (published listings: {published})")
+    assert counts and max(counts) <= MAX_FEATURES
+    assert page.js_errors == []
+
+
+def test_around_me_lists_the_nearest_shops_as_list_and_markers(located_page, site_url):
+    page = located_page
+    open_home(page, site_url + "/")
+    around_me(page)
+    expected = nearest_published(CANEBIERE_POINT)
+    ids = list_ids(page)
+    assert ids[0] == expected[0][0], "the first item is the nearest published listing"
+    assert ids[: len(expected)] == [pk for pk, _ in expected]
+    first = page.locator("#results-list button[data-id]").first
+    assert Business.objects.get(pk=ids[0]).name in first.inner_text()
+    # The same listings are markers on the map (zoomed in: one circle each).
+    page.wait_for_selector(f'path.sn-marker[data-id="{ids[0]}"]')
+    for pk in ids[:5]:
+        assert page.locator(f'path.sn-marker[data-id="{pk}"]').count() == 1
+    assert page.locator("path.sn-user").count() == 1
+    assert "moi=43.29800,5.38100" in page.url
+    # Hovering an item highlights its marker, and hovering a marker the item.
+    first.hover()
+    assert "is-active" in page.locator(f'path.sn-marker[data-id="{ids[0]}"]').get_attribute("class")
+    assert max(page.features_per_response) <= MAX_FEATURES
+    assert page.js_errors == []
+
+
+def test_category_filter_narrows_list_and_markers(located_page, site_url):
+    page = located_page
+    open_home(page, site_url + "/")
+    around_me(page)
+    chip = page.locator(".chip[data-category]").first
+    slug = chip.get_attribute("data-category")
+    chip.click()
+    assert chip.get_attribute("aria-pressed") == "true"
+    expected = nearest_published(CANEBIERE_POINT, category__slug=slug)
+    page.wait_for_function(
+        "id => document.querySelector('#results-list button[data-id]')?.dataset.id == id",
+        arg=str(expected[0][0]),
+    )
+    ids = list_ids(page)
+    assert set(Business.objects.filter(pk__in=ids).values_list("category__slug", flat=True)) == {
+        slug
+    }
+    assert f"cat={slug}" in page.url
+    markers = page.locator("path.sn-marker").evaluate_all("els => els.map(e => e.dataset.id)")
+    assert {int(m) for m in markers} >= set(ids)
+    assert set(
+        Business.objects.filter(pk__in=[int(m) for m in markers]).values_list(
+            "category__slug", flat=True
+        )
+    ) == {slug}
+    assert page.js_errors == []
+
+
+def test_detail_panel_opens_from_the_list_and_closes_with_escape(located_page, site_url):
+    page = located_page
+    open_home(page, site_url + "/")
+    around_me(page)
+    pk = list_ids(page)[0]
+    business = Business.objects.select_related("commune").get(pk=pk)
+    page.locator(f'#results-list button[data-id="{pk}"]').click()
+    panel = page.locator("#detail")
+    title = panel.locator("h2#detail-title")
+    title.wait_for()
+    assert title.inner_text() == business.name
+    assert page.evaluate("document.activeElement.id") == "detail-title"
+    text = panel.inner_text()
+    assert business.commune.name in text
+    assert "Horaires" in text and "Services" in text
+    directions = panel.get_by_role("link", name=re.compile("Itinéraire"))
+    lat, lon = business.location.y, business.location.x
+    assert f"{lat:.5f},{lon:.5f}" in directions.get_attribute("href")
+    assert "openstreetmap.org/directions" in directions.get_attribute("href")
+    assert f"b={pk}" in page.url
+    page.screenshot(path=str(ARTIFACTS / "detail_panel_open.png"))
+    page.keyboard.press("Escape")
+    assert panel.is_hidden()
+    assert f"b={pk}" not in page.url
+    assert page.evaluate("document.activeElement.dataset.id") == str(pk)
+    assert page.js_errors == []
+
+
+def test_shared_url_restores_view_filters_and_selection(located_page, site_url):
+    page = located_page
+    business = (
+        Business.objects.published().nearest_to(CANEBIERE_POINT).select_related("category")
+    ).first()
+    slug = business.category.slug
+    url = f"{site_url}/?c=43.29800,5.38100&z=15&cat={slug}&ouvert=0&b={business.pk}"
+    open_home(page, url)
+    page.locator("#detail h2#detail-title").wait_for()
+    assert page.locator("#detail h2#detail-title").inner_text() == business.name
+    assert page.evaluate("sauvonsNoel.map.getZoom()") == 15
+    centre = page.evaluate(
+        "(() => { const c = sauvonsNoel.map.getCenter(); return [c.lat, c.lng]; })()"
+    )
+    assert centre == pytest.approx([43.298, 5.381], abs=1e-4)
+    assert page.locator(f'.chip[data-category="{slug}"]').get_attribute("aria-pressed") == "true"
+    assert page.js_errors == []
+
+
+def test_back_and_forward_replay_filters_and_selection(located_page, site_url):
+    page = located_page
+    open_home(page, site_url + "/?c=43.29800,5.38100&z=14")
+    chip = page.locator(".chip[data-category]").first
+    slug = chip.get_attribute("data-category")
+    chip.click()
+    page.wait_for_url(re.compile(f"cat={slug}"))
+    page.wait_for_function("document.querySelectorAll('#results-list button[data-id]').length > 0")
+    pk = list_ids(page)[0]
+    page.locator(f'#results-list button[data-id="{pk}"]').click()
+    page.locator("#detail h2#detail-title").wait_for()
+    page.go_back()
+    page.wait_for_url(lambda url: f"b={pk}" not in url)
+    assert page.locator("#detail").is_hidden()
+    assert chip.get_attribute("aria-pressed") == "true"
+    page.go_back()
+    page.wait_for_url(lambda url: "cat=" not in url)
+    assert chip.get_attribute("aria-pressed") == "false"
+    page.go_forward()
+    page.wait_for_url(re.compile(f"cat={slug}"))
+    assert chip.get_attribute("aria-pressed") == "true"
+    page.go_forward()
+    page.locator("#detail h2#detail-title").wait_for()
+    assert page.locator("#detail").is_visible()
+    assert page.js_errors == []
+
+
+def test_commune_search_fits_the_map_to_the_commune(located_page, site_url):
+    page = located_page
+    open_home(page, site_url + "/")
+    box = page.get_by_role("combobox", name="Commune ou code postal")
+    box.fill("Aix-en-Pro")
+    option = page.get_by_role("option", name=re.compile("Aix-en-Provence"))
+    option.wait_for()
+    box.press("ArrowDown")
+    box.press("Enter")
+    page.wait_for_url(re.compile("commune=13001"))
+    page.wait_for_function("sauvonsNoel.map.getZoom() >= 10")
+    centre = page.evaluate(
+        "(() => { const c = sauvonsNoel.map.getCenter(); return [c.lat, c.lng]; })()"
+    )
+    assert centre == pytest.approx([43.53, 5.43], abs=0.15)
+    assert page.js_errors == []
+
+
+def test_phone_layout_stacks_map_and_list(browser, site_url):
+    context = browser.new_context(
+        locale="fr-FR", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    open_home(page, site_url + "/?c=43.29800,5.38100&z=14")
+    map_box = page.locator("#map").bounding_box()
+    list_box = page.locator(".results").bounding_box()
+    assert map_box["width"] > 350 and list_box["width"] > 350
+    assert list_box["y"] >= map_box["y"] + map_box["height"] - 1, "the list is below the map"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "phone_layout.png"), full_page=False)
+    context.close()
+
+
+def test_commune_page_marseille(page, site_url):
+    page.goto(site_url + "/communes/13055/")
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.locator("h1").inner_text() == "Marseille"
+    expected = Business.objects.published().within_commune("13055").count()
+    assert page.locator(".business-card").count() == expected
+    assert page.locator("path.sn-marker").count() == expected
+    assert page.locator(".leaflet-overlay-pane path").count() > expected, "boundary drawn"
+    assert page.js_errors == []
+
+
+def test_unknown_commune_page_is_404(page, site_url):
+    response = page.goto(site_url + "/communes/00000/")
+    assert response.status == 404
