@@ -33,6 +33,8 @@ def _rule(rule: str) -> str:
     rule = rule.strip()
     if rule == "24/7":
         return "ouvert 24 h/24, 7 j/7"
+    if rule[:1].isdigit():
+        rule = "tous les jours " + rule
     text = _DAY_RANGE.sub(lambda m: f"du {DAYS[m.group(1)]} au {DAYS[m.group(2)]}", rule)
     text = _DAY.sub(lambda m: DAYS[m.group(1)], text)
     text = _TIME.sub(_time, text)

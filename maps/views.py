@@ -33,15 +33,35 @@ def map_config() -> dict:
     }
 
 
+# Always offered as chips, listed or not yet: what residents look for first.
+MAIN_CATEGORIES = (
+    "boulangerie",
+    "boucherie",
+    "fromagerie",
+    "primeur",
+    "poissonnerie",
+    "fleuriste",
+    "librairie",
+    "restaurant",
+    "traiteur",
+    "hotel",
+)
+
+
 def category_chips() -> list[dict]:
-    """The leaf categories that have published listings, most populated first."""
+    """The main categories and every other category with published listings.
+
+    Rendered with the page, so the filters are on screen before any API request; counts
+    are the published listings of each category and its sub-categories.
+    """
     published = Q(businesses__status=Business.Status.PUBLISHED)
     leaves = (
         Category.objects.filter(children__isnull=True)
         .annotate(count=Count("businesses", filter=published))
-        .filter(count__gt=0)
-        .order_by("-count", "label")
+        .filter(Q(count__gt=0) | Q(slug__in=MAIN_CATEGORIES))
     )
+    main = {slug: i for i, slug in enumerate(MAIN_CATEGORIES)}
+    leaves = sorted(leaves, key=lambda c: (main.get(c.slug, len(main)), -c.count, c.label))
     return [{"slug": c.slug, "label": c.label, "count": c.count} for c in leaves]
 
 

@@ -9,6 +9,7 @@ const DAYS = {
 function rule(text) {
   text = text.trim();
   if (text === "24/7") return "ouvert 24 h/24, 7 j/7";
+  if (/^\d/.test(text)) text = `tous les jours ${text}`;
   return text
     .replace(/\b(Mo|Tu|We|Th|Fr|Sa|Su)-(Mo|Tu|We|Th|Fr|Sa|Su)\b/g, (_, a, b) => `du ${DAYS[a]} au ${DAYS[b]}`)
     .replace(/\b(Mo|Tu|We|Th|Fr|Sa|Su|PH|SH)\b/g, (_, d) => DAYS[d])

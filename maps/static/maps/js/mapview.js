@@ -12,7 +12,9 @@ const ACTIVE = { radius: 11, weight: 3, color: "#111", fillColor: "#ffb300", fil
 export class MapView {
   constructor(element, config, handlers) {
     this.handlers = handlers; // { hover(id|null), select(id), moved() }
-    this.map = L.map(element, { zoomControl: true, minZoom: 6, maxZoom: 19, keyboard: true });
+    this.map = L.map(element, { zoomControl: false, minZoom: 6, maxZoom: 19, keyboard: true });
+    L.control.zoom({ position: "topright", zoomInTitle: "Zoomer", zoomOutTitle: "Dézoomer" })
+      .addTo(this.map);
     this.map.attributionControl.setPrefix(false);
     this.tiles = L.tileLayer(config.tileUrl, {
       maxZoom: 19,

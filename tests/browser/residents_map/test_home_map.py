@@ -5,78 +5,16 @@ database (946 communes, the real chain listings). Tiles point at a closed local 
 these tests also show that the page works with every tile failing.
 """
 
-import json
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.gis.geos import Point
 
 from geo_directory.businesses.models import Business
 
+from .conftest import ARTIFACTS, CANEBIERE, MAX_FEATURES, list_ids, open_home
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
-
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-CANEBIERE = {"latitude": 43.2980, "longitude": 5.3810}
-MAX_FEATURES = 300  # "a few hundred features at once, whatever the zoom"
-
-
-@pytest.fixture(autouse=True)
-def page_settings(settings):
-    # A closed port: every tile fails at once (there is no internet in tests anyway).
-    settings.TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"
-    # The live server serves static files from the finders (StaticFilesHandler), which
-    # know the source names only: render those, not the manifest's hashed names.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
-@pytest.fixture
-def located_page(browser, request):
-    """A page whose browser is at La Canebière, geolocation allowed; screenshot saved."""
-    context = browser.new_context(
-        locale="fr-FR",
-        timezone_id="Europe/Paris",
-        viewport={"width": 1280, "height": 800},
-        geolocation=CANEBIERE,
-        permissions=["geolocation"],
-    )
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.js_errors = errors
-    counts = []
-
-    def count_features(response):
-        # Read now: a body is gone once the page navigates away.
-        if "/api/v1/" in response.url and response.ok:
-            data = json.loads(response.body())
-            if isinstance(data, dict) and "features" in data:
-                counts.append(len(data["features"]))
-
-    page.on("response", count_features)
-    page.features_per_response = counts
-    yield page
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
-    context.close()
-
-
-def open_home(page, url: str):
-    page.goto(url)
-    page.wait_for_selector("body[data-ready=true]")
-
-
-def list_ids(page) -> list[int]:
-    return [
-        int(i)
-        for i in page.locator("#results-list button[data-id]").evaluate_all(
-            "els => els.map(e => e.dataset.id)"
-        )
-    ]
 
 
 def nearest_published(point: Point, **filters):
@@ -143,6 +81,11 @@ def test_around_me_lists_the_nearest_shops_as_list_and_markers(located_page, sit
     # Hovering an item highlights its marker, and hovering a marker the item.
     first.hover()
     assert "is-active" in page.locator(f'path.sn-marker[data-id="{ids[0]}"]').get_attribute("class")
+    # ... and hovering a marker highlights its item.
+    page.locator(f'path.sn-marker[data-id="{ids[1]}"]').hover()
+    assert "is-active" in page.locator(f'#results-list button[data-id="{ids[1]}"]').get_attribute(
+        "class"
+    )
     assert max(page.features_per_response) <= MAX_FEATURES
     assert page.js_errors == []
 
