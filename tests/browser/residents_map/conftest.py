@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import Error as PlaywrightError
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 CANEBIERE = {"latitude": 43.2980, "longitude": 5.3810}
@@ -41,10 +42,14 @@ def located_page(browser, request):
 
     def count_features(response):
         # Read now: a body is gone once the page navigates away.
-        if "/api/v1/" in response.url and response.ok:
+        if "/api/v1/" not in response.url or not response.ok:
+            return
+        try:
             data = json.loads(response.body())
-            if isinstance(data, dict) and "features" in data:
-                counts.append(len(data["features"]))
+        except PlaywrightError:
+            return  # the page closed or navigated before the body arrived: never used
+        if isinstance(data, dict) and "features" in data:
+            counts.append(len(data["features"]))
 
     page.on("response", count_features)
     page.features_per_response = counts

@@ -192,7 +192,7 @@ function select(id) {
   if (state.b === id && !$("detail").hidden) return;
   state.b = id;
   commit({ push: true });
-  syncPanel();
+  syncPanel({ reveal: true });
 }
 
 function closePanel() {
@@ -204,7 +204,7 @@ function closePanel() {
 }
 
 let panelController = null;
-async function syncPanel({ focus = true } = {}) {
+async function syncPanel({ focus = true, reveal = false } = {}) {
   results.setSelected(state.b);
   if (!state.b) {
     panel.hide();
@@ -220,6 +220,7 @@ async function syncPanel({ focus = true } = {}) {
     if (state.b !== id) return;
     panel.show(feature, { me: state.me, focus });
     mapView.highlight(id, feature);
+    if (reveal) mapView.reveal(feature, $("detail"));
   } catch (error) {
     if (error.name !== "AbortError") panel.showError(id);
   }

@@ -135,6 +135,19 @@ export class MapView {
     }
   }
 
+  // Pan just enough that the listing is not hidden under `cover` (the detail panel).
+  reveal(feature, cover) {
+    const [lon, lat] = feature.geometry.coordinates;
+    const map = this.map.getContainer().getBoundingClientRect();
+    const panel = cover.getBoundingClientRect();
+    const margin = 24;
+    const left = panel.left <= map.left + margin && panel.bottom < map.bottom - 80;
+    const options = left
+      ? { paddingTopLeft: [Math.max(0, panel.right - map.left) + margin, margin] }
+      : { paddingBottomRight: [margin, Math.max(0, map.bottom - panel.top) + margin] };
+    this.map.panInside([lat, lon], { ...options, animate: false });
+  }
+
   showUser(me) {
     if (this.user) this.extras.removeLayer(this.user);
     this.user = null;

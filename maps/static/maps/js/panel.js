@@ -60,7 +60,7 @@ export class DetailPanel {
       <h3>Horaires</h3>
       ${hours.length ? `<ul class="detail-hours">${hours.map((h) => `<li>${escapeHtml(h)}</li>`).join("")}</ul>` : "<p>Horaires non renseignés.</p>"}
       <h3>Services</h3>
-      <p class="detail-services">${services.length ? services.join(" · ") : "Sur place uniquement"}</p>
+      <p class="detail-services">${services.length ? services.join(" · ") : "Ni retrait ni livraison indiqués"}</p>
       ${p.description ? `<p class="detail-description">${escapeHtml(p.description)}</p>` : ""}
       <p class="detail-actions">
         <a class="button" href="${directionsUrl(lat, lon, me)}" rel="noopener" target="_blank">Itinéraire<span class="visually-hidden"> vers ${escapeHtml(p.name)} sur OpenStreetMap (nouvelle fenêtre)</span></a>
