@@ -239,3 +239,57 @@ def test_commune_page_marseille(page, site_url):
 def test_unknown_commune_page_is_404(page, site_url):
     response = page.goto(site_url + "/communes/00000/")
     assert response.status == 404
+
+
+def test_keyboard_only_opens_and_closes_a_listing(located_page, site_url):
+    page = located_page
+    open_home(page, site_url + "/?c=43.29800,5.38100&z=14")
+    page.wait_for_selector("#results-list button[data-id]")
+    first = page.locator("#results-list button[data-id]").first
+    pk = first.get_attribute("data-id")
+    # After the last filter, the next Tab stop is the first listing.
+    page.locator("#filter-pickup").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.id") == pk
+    page.keyboard.press("Enter")
+    page.locator("#detail h2#detail-title").wait_for()
+    assert page.evaluate("document.activeElement.id") == "detail-title"
+    page.keyboard.press("Escape")
+    assert page.locator("#detail").is_hidden()
+    assert page.evaluate("document.activeElement.dataset.id") == pk
+    assert page.js_errors == []
+
+
+def test_marker_click_opens_the_panel_and_cluster_click_zooms_in(located_page, site_url):
+    page = located_page
+    open_home(page, site_url + "/")
+    zoom = page.evaluate("sauvonsNoel.map.getZoom()")
+    page.locator(".sn-cluster").first.click()
+    page.wait_for_function(f"sauvonsNoel.map.getZoom() > {zoom}")
+    open_home(page, site_url + "/?c=43.29800,5.38100&z=14")
+    marker = page.locator("path.sn-marker[data-id]").first
+    pk = int(marker.get_attribute("data-id"))
+    marker.click()
+    page.locator("#detail h2#detail-title").wait_for()
+    assert page.locator("#detail h2#detail-title").inner_text() == Business.objects.get(pk=pk).name
+    assert f"b={pk}" in page.url
+    assert page.js_errors == []
+
+
+def test_commune_page_links_to_the_map_framed_on_the_commune(located_page, site_url):
+    page = located_page
+    page.goto(site_url + "/communes/13055/")
+    page.get_by_role("link", name="Voir Marseille sur la carte interactive").click()
+    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_function("sauvonsNoel.map.getZoom() >= 10")
+    centre = page.evaluate(
+        "(() => { const c = sauvonsNoel.map.getCenter(); return [c.lat, c.lng]; })()"
+    )
+    assert centre == pytest.approx([43.28, 5.42], abs=0.12)
+    assert "commune=13055" in page.url
+    page.wait_for_function(
+        "document.querySelectorAll('#results-list .result-address').length > 0 &&"
+        " [...document.querySelectorAll('#results-list .result-address')]"
+        ".some(e => e.textContent.includes('Marseille'))"
+    )
+    assert page.js_errors == []

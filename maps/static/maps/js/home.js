@@ -289,11 +289,12 @@ async function refresh() {
 
 window.sauvonsNoel = { stats, get state() { return state; }, map: mapView.map };
 syncControls();
+const sharedView = state.lat !== null;
 applyingHistory = true;
 placeView();
 applyingHistory = false;
 mapView.showUser(state.me);
-loadOutline(state.lat === null);
+loadOutline(!sharedView);
 syncPanel({ focus: false });
 commit({ push: false });
 scheduleRefresh(0);
