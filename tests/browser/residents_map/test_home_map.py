@@ -207,6 +207,12 @@ def test_commune_search_fits_the_map_to_the_commune(located_page, site_url):
         "(() => { const c = sauvonsNoel.map.getCenter(); return [c.lat, c.lng]; })()"
     )
     assert centre == pytest.approx([43.53, 5.43], abs=0.15)
+    # The list follows: the listings of the new view, nearest to its centre first.
+    page.wait_for_function(
+        "document.querySelector('#results-list .result-address')?.textContent"
+        ".includes('Aix-en-Provence')"
+    )
+    assert page.locator(".leaflet-overlay-pane path").count() >= 1, "the commune outline"
     assert page.js_errors == []
 
 
