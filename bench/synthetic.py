@@ -39,6 +39,54 @@ _SURNAMES = (
     "Perrot Guyot Barre Marty Cousin Pellegrin Giordano Bianchi Santoni Cerutti Orsini Bonifay"
 )
 SURNAMES = _SURNAMES.split()
+# Half of the names use a made-up family name (onset + middle + ending, ~9,000 of them),
+# so that, as in real directories, most names are rare and only trade words are common.
+ONSETS = [
+    "Bar",
+    "Bel",
+    "Ber",
+    "Bon",
+    "Cas",
+    "Char",
+    "Del",
+    "Dur",
+    "Fab",
+    "Fer",
+    "Gar",
+    "Gir",
+    "Lan",
+    "Mar",
+    "Mor",
+    "Pel",
+    "Ric",
+    "Rou",
+    "Sal",
+    "Vil",
+]
+MIDDLES = ["a", "e", "i", "o", "ou", "an", "in", "er", "el", "ar"] + ["", "ill", "ab", "ég"]
+ENDINGS = [
+    "det",
+    "din",
+    "gon",
+    "lat",
+    "let",
+    "lin",
+    "nat",
+    "net",
+    "rac",
+    "ral",
+    "rand",
+    "raud",
+    "rel",
+    "ret",
+    "rin",
+    "ron",
+    "ssan",
+    "tin",
+    "tou",
+    "zet",
+]
+ENDINGS += ["baud", "chet", "deau", "gnac", "llon", "lard", "mond", "nier", "quier", "vet", "zac"]
 
 # Each leaf category of fixtures/categories.json and how shops of that kind are named.
 PREFIXES = {
@@ -103,6 +151,7 @@ WITH weights AS (
            %(n)s::bigint * population::numeric / sum(population) OVER () AS share
       FROM territory_commune
      WHERE boundary IS NOT NULL AND population > 0
+       AND (%(only)s::text IS NULL OR code = %(only)s::text)
 ), alloc AS (
     SELECT code, boundary, postcode,
            floor(share)::int
@@ -111,7 +160,7 @@ WITH weights AS (
       FROM weights
 ), points AS (
     SELECT a.code, a.postcode, d.geom,
-           row_number() OVER () AS i
+           %(offset)s + row_number() OVER () AS i
       FROM alloc a
       CROSS JOIN LATERAL ST_Dump(ST_GeneratePoints(a.boundary, a.n, a.code::int + 1)) AS d
      WHERE a.n > 0
@@ -119,7 +168,8 @@ WITH weights AS (
     SELECT p.*,
            1 + floor(random() * %(ncat)s)::int AS c,
            1 + floor(random() * %(nsur)s)::int AS s,
-           random() AS r1, random() AS r2, random() AS r3,
+           random() AS r1, random() AS r2, random() AS r3, random() AS r4,
+           random() AS r5, random() AS r6, random() AS r7,
            1 + floor(random() * %(nhours)s)::int AS h
       FROM points p
 )
@@ -128,7 +178,11 @@ INSERT INTO businesses_business (
     geocode_precision, phone, email, website, opening_hours, hours_week,
     offers_pickup, offers_delivery, status, moderation_note, source, external_id,
     owned_fields, created_at, updated_at)
-SELECT (%(prefixes)s::text[])[c] || ' ' || replace((%(surnames)s::text[])[s], '-', ' '),
+SELECT (%(prefixes)s::text[])[c] || ' ' || CASE WHEN r4 < 0.5
+            THEN replace((%(surnames)s::text[])[s], '-', ' ')
+            ELSE (%(onsets)s::text[])[1 + floor(r5 * %(nons)s)::int]
+                 || (%(middles)s::text[])[1 + floor(r6 * %(nmid)s)::int]
+                 || (%(endings)s::text[])[1 + floor(r7 * %(nend)s)::int] END,
        (%(cat_ids)s::bigint[])[c],
        '', '', coalesce(postcode, ''), code, geom,
        'source', '', '', '',
@@ -173,27 +227,42 @@ def populate(n: int, log=print) -> None:
             # Django's foreign keys are deferred: check them at once, not at commit,
             # or CREATE INDEX refuses to run on a table with pending trigger events.
             conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for name, _ in indexes:
+                conn.execute(f'DROP INDEX "{name}"')
             conn.execute(
                 "DELETE FROM businesses_business"
                 " WHERE source = 'csv' AND external_id LIKE 'bench-%'"
             )
-            for name, _ in indexes:
-                conn.execute(f'DROP INDEX "{name}"')
             conn.execute("SELECT setseed(%s)", [SEED])
-            conn.execute(
-                _INSERT,
-                {
-                    "n": n,
-                    "ncat": len(prefixes),
-                    "prefixes": prefixes,
-                    "cat_ids": cat_ids,
-                    "nsur": len(SURNAMES),
-                    "surnames": list(SURNAMES),
-                    "nhours": len(HOURS),
-                    "hours": HOURS,
-                    "weeks": weeks,
-                },
-            )
+            params = {
+                "n": n,
+                "only": None,
+                "offset": 0,
+                "ncat": len(prefixes),
+                "prefixes": prefixes,
+                "cat_ids": cat_ids,
+                "nsur": len(SURNAMES),
+                "surnames": list(SURNAMES),
+                "nhours": len(HOURS),
+                "hours": HOURS,
+                "weeks": weeks,
+                "onsets": ONSETS,
+                "nons": len(ONSETS),
+                "middles": MIDDLES,
+                "nmid": len(MIDDLES),
+                "endings": ENDINGS,
+                "nend": len(ENDINGS),
+            }
+            conn.execute(_INSERT, params)
+            # ST_GeneratePoints may return a point or two fewer than asked on a few
+            # complex boundaries: the missing ones go to the most populated commune.
+            missing = n - synthetic_count(conn)
+            if missing > 0:
+                largest = conn.execute(
+                    "SELECT code FROM territory_commune WHERE boundary IS NOT NULL"
+                    " ORDER BY population DESC NULLS LAST LIMIT 1"
+                ).fetchone()[0]
+                conn.execute(_INSERT, {**params, "n": missing, "only": largest, "offset": n})
             log(f"  inserted {n:,} rows in {time.perf_counter() - started:.0f} s, indexing")
             for _, definition in indexes:
                 conn.execute(definition)

@@ -34,7 +34,17 @@ class Reference:
     children: dict[int | None, list[int]] = field(default_factory=dict)
     commune_names: dict[str, str] = field(default_factory=dict)
     departements: set[str] = field(default_factory=set)
+    departement_communes: dict[str, list[str]] = field(default_factory=dict)
     loaded_at: float = 0.0
+
+    def departement_range(self, code: str) -> tuple[str, str] | None:
+        """(first, last) INSEE code of the département if no other commune falls between."""
+        codes = self.departement_communes.get(code)
+        if not codes:
+            return None
+        low, high = min(codes), max(codes)
+        inside = sum(1 for other in self.commune_names if low <= other <= high)
+        return (low, high) if inside == len(codes) else None
 
     def descendants(self, slugs: list[str]) -> list[int]:
         """Ids of these categories and of every category below them."""
@@ -60,8 +70,12 @@ def _load() -> Reference:
         ref.categories[info.id] = info
         ref.by_slug[info.slug] = info
         ref.children.setdefault(info.parent_id, []).append(info.id)
-    ref.commune_names = dict(Commune.objects.values_list("code", "name"))
+    for code, name, departement in Commune.objects.values_list("code", "name", "departement_id"):
+        ref.commune_names[code] = name
+        ref.departement_communes.setdefault(departement, []).append(code)
     ref.departements = set(Departement.objects.values_list("code", flat=True))
+    for departement in ref.departements:
+        ref.departement_communes.setdefault(departement, [])
     return ref
 
 

@@ -1,0 +1,353 @@
+"""Search API latency: the HTTP endpoint through gunicorn against the same SQL by hand.
+
+For each query type, ``REQUESTS`` requests (after a warm-up) go to a real gunicorn
+(one sync worker, 127.0.0.1, a free port) serving the bench database, and the same
+number of executions of the equivalent hand-written SQL go through psycopg on the same
+database, in the same run. "Equivalent" means the statements the endpoint needs to
+answer: the page of rows with the same columns (and the capped count for listings,
+see ``geo_directory/api/views.py``), not a subset of them. The parameters vary between
+requests (several points, viewports, communes, texts) so that no single cached plan or
+page flatters either side.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+
+import psycopg
+
+from geo_directory.businesses.hours import minute_of_week
+
+from .db import ROOT, connect, django_env, manage
+
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
+WARMUP = 20
+COUNT_CAP = 1000  # geo_directory.api.views.COUNT_CAP
+
+# City centres (lon, lat) of the region: "near me" and radius queries start around them.
+CENTRES = [
+    (5.3750, 43.2960),  # Marseille, Vieux-Port
+    (5.4474, 43.5297),  # Aix-en-Provence
+    (7.2620, 43.6980),  # Nice
+    (5.9280, 43.1240),  # Toulon
+    (4.8060, 43.9490),  # Avignon
+    (6.9220, 43.6590),  # Grasse
+    (6.0790, 44.5590),  # Gap
+]
+COMMUNES = ["13001", "83137", "84007", "06088", "05061", "13004", "83069"]
+SEARCHES = [
+    "boulagerie fabre",
+    "fromagerie martin",
+    "pizeria giordano",
+    "librairie dupont",
+    "cafe garnier",
+    "cordonerie blanc",
+    "epicerie fine roux",
+]
+REGION_BBOX = "4.2,42.9,7.8,45.2"
+
+FEATURE_COLUMNS = """b.id, b.name, b.category_id, b.street, b.postcode, b.commune_id, b.phone,
+    b.email, b.website, b.opening_hours, b.offers_pickup, b.offers_delivery,
+    ((b.hours_windows_until > %(now)s AND b.hours_windows @> %(now)s::timestamptz)
+     OR ((b.hours_windows_until IS NULL OR b.hours_windows_until <= %(now)s)
+         AND b.hours_week @> %(minute)s::int4)) AS open_now,
+    ST_X(b.location) AS lon, ST_Y(b.location) AS lat"""
+HERE = "ST_Transform(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), 2154)"
+HERE_4326 = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
+
+
+def _capped(where: str) -> str:
+    return (
+        f"SELECT count(*) FROM (SELECT b.id FROM businesses_business b WHERE {where}"
+        f" LIMIT {COUNT_CAP + 1}) AS capped"
+    )
+
+
+def _explain(where: str) -> str:
+    return f"EXPLAIN (FORMAT JSON) SELECT b.id FROM businesses_business b WHERE {where}"
+
+
+@dataclass
+class Case:
+    """One query type: URLs and, for each, the SQL statements that answer it."""
+
+    name: str
+    urls: list[str] = field(default_factory=list)
+    sql: list[list[tuple[str, dict]]] = field(default_factory=list)
+
+
+def _listing_sql(where: str, order: str, limit: int, params: dict, extra_cols: str = ""):
+    page = (
+        f"SELECT {FEATURE_COLUMNS}{extra_cols} FROM businesses_business b WHERE {where}"
+        f" ORDER BY {order} LIMIT {limit + 1}"
+    )
+    # As the endpoint: a count only when the page is not the whole answer, capped, and
+    # the planner's estimate only past the cap.
+    return [
+        (page, params, lambda rows: len(rows) > limit),
+        (_capped(where), params, lambda rows: rows[0][0] > COUNT_CAP),
+        (_explain(where), params, None),
+    ]
+
+
+def build_cases(conn, n: int) -> list[Case]:
+    rng = random.Random(n)
+    now = time.time()
+    import datetime as dt
+
+    from geo_directory.businesses.hours import PARIS
+
+    when = dt.datetime.fromtimestamp(now, PARIS)
+    base = {"now": when, "minute": minute_of_week(when)}
+    boulangerie = conn.execute(
+        "SELECT id FROM businesses_category WHERE slug = 'boulangerie'"
+    ).fetchone()[0]
+    near, radius, bbox, commune, text, clusters = (
+        Case("near me: 20 nearest, category"),
+        Case("radius 1 km"),
+        Case("bbox city-centre screen"),
+        Case("commune"),
+        Case("text search"),
+        Case("clusters whole region"),
+    )
+    published = "b.status = 'published'"
+    for i in range(24):
+        lon, lat = CENTRES[i % len(CENTRES)]
+        lon += rng.uniform(-0.01, 0.01)
+        lat += rng.uniform(-0.01, 0.01)
+        p = {**base, "lon": lon, "lat": lat}
+        near.urls.append(
+            f"/api/v1/businesses/?point={lon:.5f},{lat:.5f}&category=boulangerie&page_size=20"
+        )
+        near.sql.append(
+            _listing_sql(
+                f"{published} AND b.category_id = {boulangerie}",
+                f"b.location_l93 <-> {HERE}",
+                20,
+                p,
+                f", ST_DistanceSpheroid(b.location, {HERE_4326}) AS distance_m",
+            )
+        )
+        radius.urls.append(f"/api/v1/businesses/?point={lon:.5f},{lat:.5f}&dist=1000")
+        radius.sql.append(
+            _listing_sql(
+                f"{published} AND ST_DWithin(b.location_l93, {HERE}, 1000)",
+                f"b.location_l93 <-> {HERE}",
+                50,
+                p,
+                f", ST_DistanceSpheroid(b.location, {HERE_4326}) AS distance_m",
+            )
+        )
+        # A 1.5 km × 1 km screen in central Marseille (1° lon ≈ 81 km, 1° lat ≈ 111 km).
+        cx, cy = 5.3750 + rng.uniform(-0.01, 0.01), 43.2960 + rng.uniform(-0.005, 0.005)
+        box = (cx - 0.00926, cy - 0.0045, cx + 0.00926, cy + 0.0045)
+        bbox.urls.append("/api/v1/businesses/?in_bbox=" + ",".join(f"{v:.5f}" for v in box))
+        bbox.sql.append(
+            _listing_sql(
+                f"{published} AND b.location && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s,"
+                " 4326)",
+                "b.id",
+                50,
+                {**base, "x0": box[0], "y0": box[1], "x1": box[2], "y1": box[3]},
+            )
+        )
+        code = COMMUNES[i % len(COMMUNES)]
+        commune.urls.append(f"/api/v1/businesses/?commune={code}")
+        commune.sql.append(
+            _listing_sql(
+                f"{published} AND b.commune_id = %(code)s", "b.id", 50, {**base, "code": code}
+            )
+        )
+        q = SEARCHES[i % len(SEARCHES)]
+        text.urls.append("/api/v1/businesses/?" + urllib.parse.urlencode({"q": q}))
+        # As BusinessQuerySet.matching: every word of 3+ letters close to a word of the name.
+        words = [w for w in q.split() if len(w) >= 3]
+        match = " AND ".join(
+            f"immutable_unaccent(lower(b.name)) %%> immutable_unaccent(lower('{w}'))" for w in words
+        )
+        text.sql.append(
+            _listing_sql(
+                f"{published} AND {match}",
+                "word_similarity(immutable_unaccent(lower(%(q)s)),"
+                " immutable_unaccent(lower(b.name))) DESC, b.id",
+                50,
+                {**base, "q": q},
+            )
+        )
+        clusters.urls.append(f"/api/v1/clusters/?in_bbox={REGION_BBOX}&zoom=8")
+    # Whole region at zoom 8: cells of 32 km from the 32 km level (k=1), or 8 km × 3.
+    clusters_sql = """
+        SELECT n, ST_X(c), ST_Y(c), min_id FROM (
+            SELECT sum(n)::int AS n, min(min_id) AS min_id,
+                   ST_Transform(ST_SetSRID(ST_MakePoint(sum(sx) / sum(n), sum(sy) / sum(n)),
+                                           2154), 4326) AS c
+              FROM api_cluster_cell
+             WHERE level = %(level)s AND cx BETWEEN %(x0)s AND %(x1)s
+               AND cy BETWEEN %(y0)s AND %(y1)s
+             GROUP BY cx / %(k)s, cy / %(k)s) AS cells"""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo_directory.settings")
+    from geo_directory.api import clusters as cl
+
+    bbox_region = tuple(float(v) for v in REGION_BBOX.split(","))
+    level, k = cl.precomputed_grid(cl.cell_size(8, bbox_region))
+    x0, y0, x1, y1 = cl.l93_extent(bbox_region)
+    cp = {
+        "level": level,
+        "k": k,
+        "x0": int(x0 // level),
+        "x1": int(x1 // level),
+        "y0": int(y0 // level),
+        "y1": int(y1 // level),
+    }
+    for _ in clusters.urls:
+        clusters.sql.append([(clusters_sql, cp, None)])
+    return [near, radius, bbox, commune, text, clusters]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn serving the project on the bench database, one sync worker."""
+
+    def __init__(self):
+        self.port = _free_port()
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "geo_directory.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "1",
+                "--log-level",
+                "warning",
+            ],
+            env=django_env(),
+            cwd=ROOT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if self.get("/api/v1/categories/")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise SystemExit("gunicorn did not start")
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(10)
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[
+        min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))
+    ]
+
+
+def measure(server: Server, conn: psycopg.Connection, case: Case):
+    """HTTP and SQL samples taken alternately, so both see the same machine load."""
+    http_samples, sql_samples = [], []
+    for i in range(WARMUP + REQUESTS):
+        url = case.urls[i % len(case.urls)]
+        started = time.perf_counter()
+        status, body = server.get(url)
+        http_ms = (time.perf_counter() - started) * 1000
+        if status != 200:
+            raise SystemExit(f"{case.name}: HTTP {status} for {url}: {body[:300]!r}")
+        started = time.perf_counter()
+        with conn.cursor() as cursor:
+            for sql, params, go_on in case.sql[i % len(case.sql)]:
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
+                if go_on is None or not go_on(rows):
+                    break
+        sql_ms = (time.perf_counter() - started) * 1000
+        if i >= WARMUP:
+            http_samples.append(http_ms)
+            sql_samples.append(sql_ms)
+    return http_samples, sql_samples
+
+
+def run(n: int, log=print) -> list[dict]:
+    from .synthetic import populate
+
+    populate(n, log=log)
+    manage("refresh_clusters")
+    results = []
+    log(
+        f"  load average before: {' '.join(f'{v:.1f}' for v in os.getloadavg())}"
+        f" on {os.cpu_count()} CPUs"
+    )
+    # Client-side binding, as Django does: no server-side prepared-plan advantage.
+    with connect(autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
+        # The word-similarity threshold the application sets on its connections.
+        conn.execute("SET pg_trgm.word_similarity_threshold = 0.5")
+        cases = build_cases(conn, n)
+        server = Server()
+        try:
+            for case in cases:
+                http_samples, sql_samples = measure(server, conn, case)
+                http_p50, http_p95 = _percentiles(http_samples)
+                sql_p50, sql_p95 = _percentiles(sql_samples)
+                results.append(
+                    {
+                        "n": n,
+                        "query": case.name,
+                        "http_p50": http_p50,
+                        "http_p95": http_p95,
+                        "sql_p50": sql_p50,
+                        "sql_p95": sql_p95,
+                        "ratio": http_p50 / sql_p50 if sql_p50 else float("inf"),
+                    }
+                )
+                log(f"  {case.name}: HTTP p50 {http_p50:.2f} ms, SQL p50 {sql_p50:.2f} ms")
+        finally:
+            server.stop()
+    log(f"  load average after: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    return results
+
+
+def table(results: list[dict]) -> str:
+    header = (
+        f"{'N':>9} | {'query':<30} | {'HTTP p50':>8} | {'HTTP p95':>8} | "
+        f"{'SQL p50':>7} | {'SQL p95':>7} | {'ratio':>5} | goal"
+    )
+    lines = [header, "-" * len(header)]
+    for r in results:
+        limit = 50 if r["query"].startswith("clusters") else 15
+        ok = r["http_p50"] < limit and r["ratio"] <= 5
+        lines.append(
+            f"{r['n']:>9,} | {r['query']:<30} | {r['http_p50']:>8.2f} | {r['http_p95']:>8.2f} | "
+            f"{r['sql_p50']:>7.2f} | {r['sql_p95']:>7.2f} | {r['ratio']:>5.1f} | "
+            f"{'ok' if ok else 'MISSED'}"
+        )
+    return "\n".join(lines)
