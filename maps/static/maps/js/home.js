@@ -182,10 +182,15 @@ async function loadOutline(fit) {
 
 // --- selection -----------------------------------------------------------------------
 
+// The listing under the pointer or the focus; when none, the open one stays marked.
+let selectedFeature = null;
 function hover(id, from) {
-  const feature = results.get(id) || mapView.features.get(id);
-  mapView.highlight(id, feature);
   results.setActive(id, { scroll: from === "map" });
+  if (!id && state.b && selectedFeature?.id === state.b) {
+    mapView.highlight(state.b, selectedFeature);
+    return;
+  }
+  mapView.highlight(id, results.get(id) || mapView.features.get(id));
 }
 
 function select(id) {
@@ -207,7 +212,9 @@ let panelController = null;
 async function syncPanel({ focus = true, reveal = false } = {}) {
   results.setSelected(state.b);
   if (!state.b) {
+    selectedFeature = null;
     panel.hide();
+    mapView.highlight(null);
     return;
   }
   if (panel.id === state.b && !$("detail").hidden) return;
@@ -218,6 +225,7 @@ async function syncPanel({ focus = true, reveal = false } = {}) {
   try {
     const feature = await getJSON(`businesses/${id}/`, {}, panelController.signal);
     if (state.b !== id) return;
+    selectedFeature = feature;
     panel.show(feature, { me: state.me, focus });
     mapView.highlight(id, feature);
     if (reveal) mapView.reveal(feature, $("detail"));

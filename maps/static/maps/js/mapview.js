@@ -69,7 +69,7 @@ export class MapView {
       this.markers.set(feature.id, marker);
       this.features.set(feature.id, feature);
     }
-    this.highlight(this.activeId);
+    this.highlight(this.activeId, this.activeFeature);
   }
 
   showClusters(features) {
@@ -108,7 +108,7 @@ export class MapView {
       marker.addTo(this.layer);
       marker.getElement()?.setAttribute("aria-label", label);
     }
-    this.highlight(this.activeId);
+    this.highlight(this.activeId, this.activeFeature);
   }
 
   // The listing under the pointer or the keyboard focus (null: none). `feature` places a
@@ -123,6 +123,7 @@ export class MapView {
       this.halo = null;
     }
     this.activeId = id;
+    this.activeFeature = feature;
     if (!id) return;
     const marker = this.markers.get(id);
     if (marker) {
