@@ -20,6 +20,9 @@ from .hours import hours_in_words
 
 # Région Sud, [[south, west], [north, east]]: the initial view of the map.
 REGION_BOUNDS = [[42.98, 4.23], [45.13, 7.72]]
+# Where listings can be, [west, south, east, north] with a margin: the map's queries are
+# clipped to it (the API refuses boxes wider than 10°, and there is nothing outside).
+SEARCH_BBOX = [3.5, 42.5, 8.5, 45.7]
 # Boundary simplification for display (degrees, ~20 m): small pages, same outline.
 BOUNDARY_TOLERANCE = 0.0002
 
@@ -29,6 +32,7 @@ def map_config() -> dict:
         "tileUrl": settings.TILE_URL,
         "tileAttribution": "© les contributeurs d’OpenStreetMap",
         "regionBounds": REGION_BOUNDS,
+        "searchBbox": SEARCH_BBOX,
         "api": "/api/v1/",
     }
 

@@ -96,14 +96,13 @@ def test_category_filter_narrows_list_and_markers(located_page, site_url):
     around_me(page)
     chip = page.locator(".chip[data-category]").first
     slug = chip.get_attribute("data-category")
+    before = page.evaluate("document.body.dataset.refreshed")
     chip.click()
     assert chip.get_attribute("aria-pressed") == "true"
+    page.wait_for_function(f"document.body.dataset.refreshed !== '{before}'")
     expected = nearest_published(CANEBIERE_POINT, category__slug=slug)
-    page.wait_for_function(
-        "id => document.querySelector('#results-list button[data-id]')?.dataset.id == id",
-        arg=str(expected[0][0]),
-    )
     ids = list_ids(page)
+    assert ids[0] == expected[0][0]
     assert set(Business.objects.filter(pk__in=ids).values_list("category__slug", flat=True)) == {
         slug
     }
@@ -298,4 +297,34 @@ def test_commune_page_links_to_the_map_framed_on_the_commune(located_page, site_
         " [...document.querySelectorAll('#results-list .result-address')]"
         ".some(e => e.textContent.includes('Marseille'))"
     )
+    assert page.js_errors == []
+
+
+def test_never_more_than_a_few_hundred_features_whatever_the_zoom(located_page, site_url):
+    page = located_page
+    open_home(page, site_url + "/")
+    for zoom in (6, 8, 10, 12, 13, 15, 17):
+        before = page.evaluate("document.body.dataset.refreshed")
+        page.evaluate(f"sauvonsNoel.map.setView([43.30, 5.38], {zoom}, {{animate: false}})")
+        page.wait_for_function(f"document.body.dataset.refreshed !== '{before}'")
+        assert "pas pu" not in page.locator("#results-status").inner_text(), f"zoom {zoom}"
+        shown = page.locator(".sn-cluster, path.sn-marker").count()
+        assert shown <= MAX_FEATURES, f"zoom {zoom}: {shown} markers"
+    counts = page.features_per_response
+    print(f"\nfeatures per response over zooms 6-17: max {max(counts)}")
+    assert max(counts) <= MAX_FEATURES
+    assert page.evaluate("sauvonsNoel.stats.largestResponse") <= MAX_FEATURES
+    assert page.js_errors == []
+
+
+def test_open_now_toggle_keeps_only_open_listings(located_page, site_url):
+    page = located_page
+    open_home(page, site_url + "/?c=43.29800,5.38100&z=13")
+    page.get_by_label("Ouvert maintenant").check()
+    page.wait_for_url(re.compile("ouvert=1"))
+    page.wait_for_function(
+        "[...document.querySelectorAll('#results-list .result')]"
+        ".every(e => e.querySelector('.badge-open'))"
+    )
+    assert page.locator("#results-list .badge-closed").count() == 0
     assert page.js_errors == []

@@ -264,6 +264,13 @@ async function refresh() {
   const detailed = view.z >= DETAIL_ZOOM;
   const filters = filterParams(state);
   const inBbox = mapView.bbox();
+  if (!inBbox) {
+    results.render([], { total: 0 });
+    mapView.clear();
+    results.setStatus("Aucun commerce ici : Sauvons Noël couvre la Région Sud.");
+    finishRefresh();
+    return;
+  }
   try {
     const [listing, clusters] = await Promise.all([
       getJSON("businesses/", {
@@ -278,19 +285,27 @@ async function refresh() {
     if (detailed) mapView.showMarkers(features);
     else mapView.showClusters(clusters.features);
     results.setSelected(state.b);
-    if (firstRender) {
-      firstRender = false;
-      performance.mark("sn:first-render");
-      document.body.dataset.ready = "true";
-      mapView.addTiles();
-    }
-    document.body.dataset.refreshed = String(stats.requests);
+    finishRefresh();
   } catch (error) {
     if (error.name === "AbortError") return;
     const reasons = error.errors ? Object.values(error.errors).join(" ; ") : "";
     results.setStatus(`Les commerces n’ont pas pu être chargés${reasons ? ` : ${reasons}` : ""}. Réessayez.`);
-    if (firstRender) mapView.addTiles();
+    mapView.addTiles();
+    finishRefresh({ rendered: false });
   }
+}
+
+// The first render of listings is the figure the browser test reports (performance.mark).
+let refreshes = 0;
+function finishRefresh({ rendered = true } = {}) {
+  if (firstRender && rendered) {
+    firstRender = false;
+    performance.mark("sn:first-render");
+    document.body.dataset.ready = "true";
+    mapView.addTiles();
+  }
+  refreshes += 1;
+  document.body.dataset.refreshed = String(refreshes);
 }
 
 // --- start ---------------------------------------------------------------------------

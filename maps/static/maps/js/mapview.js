@@ -12,6 +12,7 @@ const ACTIVE = { radius: 11, weight: 3, color: "#111", fillColor: "#ffb300", fil
 export class MapView {
   constructor(element, config, handlers) {
     this.handlers = handlers; // { hover(id|null), select(id), moved() }
+    this.searchBbox = config.searchBbox;
     this.map = L.map(element, { zoomControl: false, minZoom: 6, maxZoom: 19, keyboard: true });
     L.control.zoom({ position: "topright", zoomInTitle: "Zoomer", zoomOutTitle: "Dézoomer" })
       .addTo(this.map);
@@ -40,13 +41,17 @@ export class MapView {
     return { lat: c.lat, lon: c.lng, z: this.map.getZoom() };
   }
 
+  // The view as "minlon,minlat,maxlon,maxlat", clipped to where listings can be; null
+  // when the view is entirely elsewhere.
   bbox() {
     const b = this.map.getBounds();
-    const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
-    return [
-      clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90),
-      clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90),
-    ].map((v) => v.toFixed(5)).join(",");
+    const [west, south, east, north] = this.searchBbox;
+    const box = [
+      Math.max(b.getWest(), west), Math.max(b.getSouth(), south),
+      Math.min(b.getEast(), east), Math.min(b.getNorth(), north),
+    ];
+    if (box[0] >= box[2] || box[1] >= box[3]) return null;
+    return box.map((v) => v.toFixed(5)).join(",");
   }
 
   clear() {
