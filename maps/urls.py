@@ -5,4 +5,5 @@ from . import views
 app_name = "maps"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("communes/<str:insee>/", views.commune, name="commune"),
 ]

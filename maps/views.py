@@ -1,5 +1,116 @@
-from django.shortcuts import render
+"""The pages a person sees: the residents' map (home) and the commune page.
+
+The home page is a shell: the map, the list and the detail panel are filled in by the
+scripts of ``maps/static/maps/js/`` from the public API. The category chips are rendered
+here so that the filters are on screen before any request. The commune page is rendered
+entirely on the server (its list works without JavaScript); the script only draws the
+boundary embedded in the page with ``json_script``.
+"""
+
+import json
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, render
+
+from geo_directory.businesses.models import Business, Category
+from geo_directory.territory.models import Commune
+
+from .hours import hours_in_words
+
+# Région Sud, [[south, west], [north, east]]: the initial view of the map.
+REGION_BOUNDS = [[42.98, 4.23], [45.13, 7.72]]
+# Where listings can be, [west, south, east, north] with a margin: the map's queries are
+# clipped to it (the API refuses boxes wider than 10°, and there is nothing outside).
+SEARCH_BBOX = [3.5, 42.5, 8.5, 45.7]
+# Boundary simplification for display (degrees, ~20 m): small pages, same outline.
+BOUNDARY_TOLERANCE = 0.0002
+
+
+def map_config() -> dict:
+    return {
+        "tileUrl": settings.TILE_URL,
+        "tileAttribution": "© les contributeurs d’OpenStreetMap",
+        "regionBounds": REGION_BOUNDS,
+        "searchBbox": SEARCH_BBOX,
+        "api": "/api/v1/",
+    }
+
+
+# Always offered as chips, listed or not yet: what residents look for first.
+MAIN_CATEGORIES = (
+    "boulangerie",
+    "boucherie",
+    "fromagerie",
+    "primeur",
+    "poissonnerie",
+    "fleuriste",
+    "librairie",
+    "restaurant",
+    "traiteur",
+    "hotel",
+)
+
+
+def category_chips() -> list[dict]:
+    """The main categories and every other category with published listings.
+
+    Rendered with the page, so the filters are on screen before any API request; counts
+    are the published listings of each category and its sub-categories.
+    """
+    published = Q(businesses__status=Business.Status.PUBLISHED)
+    leaves = (
+        Category.objects.filter(children__isnull=True)
+        .annotate(count=Count("businesses", filter=published))
+        .filter(Q(count__gt=0) | Q(slug__in=MAIN_CATEGORIES))
+    )
+    main = {slug: i for i, slug in enumerate(MAIN_CATEGORIES)}
+    leaves = sorted(leaves, key=lambda c: (main.get(c.slug, len(main)), -c.count, c.label))
+    return [{"slug": c.slug, "label": c.label, "count": c.count} for c in leaves]
 
 
 def home(request):
-    return render(request, "maps/home.html")
+    return render(
+        request, "maps/home.html", {"config": map_config(), "categories": category_chips()}
+    )
+
+
+def commune(request, insee: str):
+    commune = get_object_or_404(Commune.objects.select_related("departement"), code=insee)
+    businesses = (
+        Business.objects.published()
+        .within_commune(commune.code)
+        .select_related("category")
+        .order_by("name", "id")
+    )
+    listings = [
+        {
+            "business": b,
+            "hours": hours_in_words(b.opening_hours),
+            "lat": b.location.y,
+            "lon": b.location.x,
+        }
+        for b in businesses
+    ]
+    boundary = None
+    if commune.boundary is not None:
+        boundary = json.loads(commune.boundary.simplify(BOUNDARY_TOLERANCE, True).geojson)
+    return render(
+        request,
+        "maps/commune.html",
+        {
+            "commune": commune,
+            "listings": listings,
+            "config": map_config(),
+            "boundary": {"type": "Feature", "geometry": boundary, "properties": {}},
+            "points": [
+                {
+                    "id": item["business"].id,
+                    "name": item["business"].name,
+                    "lat": item["lat"],
+                    "lon": item["lon"],
+                }
+                for item in listings
+            ],
+        },
+    )

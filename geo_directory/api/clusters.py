@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import math
 import time
-from functools import lru_cache
 
 from django.db import connection
-from pyproj import Transformer
+
+from geo_directory.businesses.managers import l93_transformer
 
 LEVELS = (500, 2000, 8000, 32000)  # the grids of api_cluster_cell, in metres
 MAX_CELLS = 300  # at most ~this many cells over the viewport (plus its edges)
@@ -37,18 +37,13 @@ REGION_BBOX = (4.2, 42.9, 7.8, 45.2)  # Région Sud and its surroundings
 _METRES_PER_PIXEL_Z0 = 156_543.03 * math.cos(math.radians(43.7))  # at the region's latitude
 
 
-@lru_cache(maxsize=1)
-def _to_l93() -> Transformer:
-    return Transformer.from_crs(4326, 2154, always_xy=True)
-
-
 def l93_extent(bbox) -> tuple[float, float, float, float]:
     """The Lambert-93 extent of a lon/lat box (corners and edge midpoints)."""
     min_lon, min_lat, max_lon, max_lat = bbox
     mid_lon, mid_lat = (min_lon + max_lon) / 2, (min_lat + max_lat) / 2
     lons = [min_lon, mid_lon, max_lon, min_lon, max_lon, min_lon, mid_lon, max_lon]
     lats = [min_lat, min_lat, min_lat, mid_lat, mid_lat, max_lat, max_lat, max_lat]
-    xs, ys = _to_l93().transform(lons, lats)
+    xs, ys = l93_transformer().transform(lons, lats)
     return min(xs), min(ys), max(xs), max(ys)
 
 

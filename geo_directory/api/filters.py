@@ -41,8 +41,13 @@ def _floats(value: str, count: int) -> list[float] | None:
     return numbers if all(math.isfinite(n) for n in numbers) else None
 
 
+# Positions are projected to Lambert-93 (metres): accept France and well around it, not
+# the poles or the antimeridian, where the projection has no meaning.
+DOMAIN = (-20.0, 30.0, 30.0, 60.0)  # lon_min, lat_min, lon_max, lat_max
+
+
 def _in_range(lon: float, lat: float) -> bool:
-    return -180 <= lon <= 180 and -90 <= lat <= 90
+    return DOMAIN[0] <= lon <= DOMAIN[2] and DOMAIN[1] <= lat <= DOMAIN[3]
 
 
 class PointParam(forms.CharField):
@@ -51,10 +56,15 @@ class PointParam(forms.CharField):
         if not value:
             return None
         numbers = _floats(value, 2)
-        if numbers is None or not _in_range(*numbers):
+        if numbers is None:
             raise forms.ValidationError(
                 "attendu « longitude,latitude » en degrés décimaux (WGS84), "
                 f"par exemple 5.3698,43.2965 ; reçu « {value[:60]} »"
+            )
+        if not _in_range(*numbers):
+            raise forms.ValidationError(
+                "attendu « longitude,latitude » en France ou alentours (longitude de -20 à 30, "
+                f"latitude de 30 à 60) ; reçu « {value[:60]} »"
             )
         return Point(numbers[0], numbers[1], srid=4326)
 
@@ -82,10 +92,15 @@ class BBoxParam(forms.CharField):
         if not value:
             return None
         numbers = _floats(value, 4)
-        if numbers is None or not (_in_range(*numbers[:2]) and _in_range(*numbers[2:])):
+        if numbers is None:
             raise forms.ValidationError(
                 "attendu « lon_min,lat_min,lon_max,lat_max » en degrés décimaux (WGS84), "
                 f"par exemple 5.36,43.29,5.38,43.30 ; reçu « {value[:80]} »"
+            )
+        if not (_in_range(*numbers[:2]) and _in_range(*numbers[2:])):
+            raise forms.ValidationError(
+                "attendu « lon_min,lat_min,lon_max,lat_max » en France ou alentours "
+                f"(longitudes de -20 à 30, latitudes de 30 à 60) ; reçu « {value[:80]} »"
             )
         min_lon, min_lat, max_lon, max_lat = numbers
         if min_lon >= max_lon or min_lat >= max_lat:
@@ -193,6 +208,8 @@ class DateTimeParam(forms.CharField):
             when = parse_datetime(value)
         except ValueError:
             when = None
+        if when is not None and not 1970 <= when.year <= 2200:
+            raise forms.ValidationError(f"date hors de la plage 1970-2200 ; reçu « {value[:40]} »")
         if when is None:
             raise forms.ValidationError(
                 "attendu une date et heure ISO 8601, par exemple 2026-12-24T10:30 "

@@ -11,8 +11,11 @@ urlpatterns = [
     path("businesses/<int:pk>/", views.BusinessDetailView.as_view(), name="business-detail"),
     path("communes/", views.CommuneSearchView.as_view(), name="commune-search"),
     path("communes/<str:insee>/", views.CommuneDetailView.as_view(), name="commune-detail"),
-    path("communes/<str:insee>/businesses/", views.CommuneBusinessesView.as_view(),
-         name="commune-businesses"),
+    path(
+        "communes/<str:insee>/businesses/",
+        views.CommuneBusinessesView.as_view(),
+        name="commune-businesses",
+    ),
     path("categories/", views.CategoryTreeView.as_view(), name="category-tree"),
     path("clusters/", views.ClusterView.as_view(), name="clusters"),
 ]

@@ -32,11 +32,24 @@ MAX_OFFSET = 10_000
 COUNT_CAP = 1_000
 
 LIST_FIELDS = (
-    "id", "name", "category_id", "street", "postcode", "commune_id", "phone", "email",
-    "website", "opening_hours", "offers_pickup", "offers_delivery",
+    "id",
+    "name",
+    "category_id",
+    "street",
+    "postcode",
+    "commune_id",
+    "phone",
+    "email",
+    "website",
+    "opening_hours",
+    "offers_pickup",
+    "offers_delivery",
 )
 DETAIL_FIELDS = (
-    *LIST_FIELDS, "description", "delivery_radius_km", "delivery_min_order_cents",
+    *LIST_FIELDS,
+    "description",
+    "delivery_radius_km",
+    "delivery_min_order_cents",
     "delivery_fee_cents",
 )
 
@@ -99,9 +112,11 @@ def feature_rows(queryset, fields, now, with_distance: bool):
     names = [*fields, "open_now", "lon", "lat"]
     if with_distance:
         names.append("distance_m")
-    return queryset.with_open_flag(now).annotate(
-        lon=Lon(F("location")), lat=Lat(F("location"))
-    ).values(*names)
+    return (
+        queryset.with_open_flag(now)
+        .annotate(lon=Lon(F("location")), lat=Lat(F("location")))
+        .values(*names)
+    )
 
 
 def counted(queryset) -> tuple[int, bool]:
@@ -147,8 +162,7 @@ class BusinessListView(PublicView):
             data["commune"] = commune
         filterset = BusinessFilterSet(data, queryset, request=request, now=now)
         errors = {} if filterset.is_valid() else filterset.error_dict()
-        page_size = parse_int(request.GET, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE,
-                              errors)
+        page_size = parse_int(request.GET, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE, errors)
         page = parse_int(request.GET, "page", 1, 1, MAX_OFFSET, errors)
         if "page" not in errors and (page - 1) * page_size >= MAX_OFFSET:
             errors["page"] = (
@@ -161,9 +175,7 @@ class BusinessListView(PublicView):
         with_distance = filterset.form.cleaned_data.get("point") is not None
         offset = (page - 1) * page_size
         rows = list(
-            feature_rows(filtered, LIST_FIELDS, now, with_distance)[
-                offset : offset + page_size + 1
-            ]
+            feature_rows(filtered, LIST_FIELDS, now, with_distance)[offset : offset + page_size + 1]
         )
         has_next = len(rows) > page_size
         rows = rows[:page_size]
@@ -175,16 +187,21 @@ class BusinessListView(PublicView):
         url = request.build_absolute_uri()
         previous = None
         if page > 1:
-            previous = (remove_query_param(url, "page") if page == 2
-                        else replace_query_param(url, "page", page - 1))
-        return json_response({
-            "type": "FeatureCollection",
-            "count": count,
-            "count_exact": exact,
-            "next": replace_query_param(url, "page", page + 1) if has_next else None,
-            "previous": previous,
-            "features": [feature(row, ref) for row in rows],
-        })
+            previous = (
+                remove_query_param(url, "page")
+                if page == 2
+                else replace_query_param(url, "page", page - 1)
+            )
+        return json_response(
+            {
+                "type": "FeatureCollection",
+                "count": count,
+                "count_exact": exact,
+                "next": replace_query_param(url, "page", page + 1) if has_next else None,
+                "previous": previous,
+                "features": [feature(row, ref) for row in rows],
+            }
+        )
 
 
 class BusinessDetailView(PublicView):
@@ -195,8 +212,9 @@ class BusinessDetailView(PublicView):
     )
     def get(self, request, pk: int):
         rows = list(
-            feature_rows(Business.objects.published().filter(pk=pk), DETAIL_FIELDS,
-                         timezone.now(), False)
+            feature_rows(
+                Business.objects.published().filter(pk=pk), DETAIL_FIELDS, timezone.now(), False
+            )
         )
         if not rows:
             raise Http404("Commerce introuvable")
@@ -245,25 +263,44 @@ class CommuneDetailView(PublicView):
             Commune.objects.filter(code=insee.upper())
             .with_display_boundary()
             .annotate(lon=Lon(F("centre")), lat=Lat(F("centre")))
-            .values("code", "name", "postcodes", "population", "departement_id", "lon", "lat",
-                    "display_geojson", "bbox_xmin", "bbox_ymin", "bbox_xmax", "bbox_ymax")
+            .values(
+                "code",
+                "name",
+                "postcodes",
+                "population",
+                "departement_id",
+                "lon",
+                "lat",
+                "display_geojson",
+                "bbox_xmin",
+                "bbox_ymin",
+                "bbox_xmax",
+                "bbox_ymax",
+            )
             .first()
         )
         if row is None:
             raise Http404("Commune inconnue")
         body = (
-            b'{"type":"Feature","id":' + orjson.dumps(row["code"]) + b',"geometry":'
-            + (row["display_geojson"] or "null").encode() + b',"properties":'
-            + orjson.dumps({
-                "code": row["code"],
-                "name": row["name"],
-                "postcodes": row["postcodes"],
-                "population": row["population"],
-                "departement": row["departement_id"],
-                "centre": [row["lon"], row["lat"]] if row["lon"] is not None else None,
-                "bbox": [row["bbox_xmin"], row["bbox_ymin"], row["bbox_xmax"],
-                         row["bbox_ymax"]] if row["bbox_xmin"] is not None else None,
-            }) + b"}"
+            b'{"type":"Feature","id":'
+            + orjson.dumps(row["code"])
+            + b',"geometry":'
+            + (row["display_geojson"] or "null").encode()
+            + b',"properties":'
+            + orjson.dumps(
+                {
+                    "code": row["code"],
+                    "name": row["name"],
+                    "postcodes": row["postcodes"],
+                    "population": row["population"],
+                    "departement": row["departement_id"],
+                    "centre": [row["lon"], row["lat"]] if row["lon"] is not None else None,
+                    "bbox": [row["bbox_xmin"], row["bbox_ymin"], row["bbox_xmax"], row["bbox_ymax"]]
+                    if row["bbox_xmin"] is not None
+                    else None,
+                }
+            )
+            + b"}"
         )
         return HttpResponse(body, content_type="application/json")
 
@@ -277,7 +314,9 @@ class CategoryTreeView(PublicView):
     def get(self, request):
         ref = reference.get()
         direct = dict(
-            Business.objects.published().order_by().values_list("category_id")
+            Business.objects.published()
+            .order_by()
+            .values_list("category_id")
             .annotate(n=Count("id"))
         )
 
@@ -303,8 +342,9 @@ class ClusterView(PublicView):
     )
     def get(self, request):
         now = timezone.now()
-        filterset = BusinessFilterSet(request.GET, Business.objects.published(),
-                                      request=request, now=now)
+        filterset = BusinessFilterSet(
+            request.GET, Business.objects.published(), request=request, now=now
+        )
         errors = {} if filterset.is_valid() else filterset.error_dict()
         raw_zoom = (request.GET.get("zoom") or "").strip()
         zoom = parse_int(request.GET, "zoom", 0, 0, 22, errors)
@@ -323,8 +363,9 @@ class ClusterView(PublicView):
             and clusters.listings_estimate() >= clusters.PRECOMPUTED_MIN_ROWS
         ):
             level, k = grid
-            category_ids = (reference.get().descendants(data["category"])
-                            if data.get("category") else None)
+            category_ids = (
+                reference.get().descendants(data["category"]) if data.get("category") else None
+            )
             rows = clusters.precomputed_clusters(level, k, bbox, category_ids)
             mode, cell_m = "precomputed", level * k
         else:
@@ -336,25 +377,34 @@ class ClusterView(PublicView):
         details = {}
         if singles:
             ref = reference.get()
-            for pk, name, category_id in Business.objects.published().filter(
-                pk__in=singles
-            ).values_list("id", "name", "category_id"):
+            for pk, name, category_id in (
+                Business.objects.published()
+                .filter(pk__in=singles)
+                .values_list("id", "name", "category_id")
+            ):
                 category = ref.categories.get(category_id)
-                details[pk] = {"id": pk, "name": name,
-                               "category": category.slug if category else None}
+                details[pk] = {
+                    "id": pk,
+                    "name": name,
+                    "category": category.slug if category else None,
+                }
         features = []
         for count, lon, lat, min_id in rows:
             properties = {"count": count}
             if count == 1:
                 properties.update(details.get(min_id, {}))
-            features.append({
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
-                "properties": properties,
-            })
-        return json_response({
-            "type": "FeatureCollection",
-            "mode": mode,
-            "cell_m": round(cell_m, 1),
-            "features": features,
-        })
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+                    "properties": properties,
+                }
+            )
+        return json_response(
+            {
+                "type": "FeatureCollection",
+                "mode": mode,
+                "cell_m": round(cell_m, 1),
+                "features": features,
+            }
+        )

@@ -8,6 +8,8 @@ KNN operator ``<->`` on ``location_l93`` (metres, Lambert-93), radius checks use
 from __future__ import annotations
 
 import datetime as dt
+import re
+import threading
 from typing import NamedTuple
 
 from django.contrib.gis.db import models
@@ -15,15 +17,49 @@ from django.contrib.gis.db.models import PointField
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
+from django.db.backends.signals import connection_created
 from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Func, Q, Value
+from django.dispatch import receiver
+from pyproj import Transformer
 
 L93 = 2154
 
 
+_local = threading.local()
+
+# ``name %> word`` matches when word_similarity(word, name) reaches this: 0.5 finds
+# "pâtissière" in "Boulangerie-pâtisserie" (0.55) and "Boulagerie" in "Boulangerie"
+# (0.64), where PostgreSQL's default of 0.6 misses the first. Set on every connection.
+WORD_SIMILARITY_THRESHOLD = 0.5
+
+
+@receiver(connection_created)
+def _set_trigram_threshold(sender, connection, **kwargs):
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+                [str(WORD_SIMILARITY_THRESHOLD)],
+            )
+
+
+def l93_transformer() -> Transformer:
+    """WGS84 → Lambert-93, built once per thread.
+
+    ``GEOSGeometry.transform(2154)`` builds its GDAL transformation from the PROJ
+    database on every call (tens of milliseconds): far more than the query it prepares.
+    """
+    transformer = getattr(_local, "to_l93", None)
+    if transformer is None:
+        transformer = _local.to_l93 = Transformer.from_crs(4326, L93, always_xy=True)
+    return transformer
+
+
 def to_l93(point: Point) -> Point:
-    if point.srid is None:
-        point = Point(point.x, point.y, srid=4326)
-    return point.transform(L93, clone=True)
+    if point.srid not in (None, 4326):
+        point = point.transform(4326, clone=True)
+    x, y = l93_transformer().transform(point.x, point.y)
+    return Point(x, y, srid=L93)
 
 
 class KnnDistance(Func):
@@ -100,9 +136,14 @@ class BusinessQuerySet(models.QuerySet):
         ``location_l93``, so a box with few listings never walks the whole index, and a
         box with many stops after the first page.
         """
-        corners = Polygon.from_bbox((min_lon, min_lat, max_lon, max_lat))
-        corners.srid = 4326
-        envelope = corners.transform(L93, clone=True).envelope
+        # Corners and edge midpoints: the box's edges bend a little in Lambert-93.
+        lons = [min_lon, (min_lon + max_lon) / 2, max_lon]
+        lats = [min_lat, (min_lat + max_lat) / 2, max_lat]
+        xs, ys = l93_transformer().transform(
+            [lon for lon in lons for _ in lats], [lat for _ in lons for lat in lats]
+        )
+        envelope = Polygon.from_bbox((min(xs), min(ys), max(xs), max(ys)))
+        envelope.srid = L93
         centre = Point((min_lon + max_lon) / 2, (min_lat + max_lat) / 2, srid=4326)
         return (
             self.in_bbox(min_lon, min_lat, max_lon, max_lat)
@@ -154,15 +195,20 @@ class BusinessQuerySet(models.QuerySet):
     def matching(self, text: str):
         """Fuzzy name search forgiving accents, case and small typos, best match first.
 
-        ``unaccent(lower(name)) %> unaccent(lower(text))`` runs on the GIN trigram index
-        ``business_name_trgm``; ``relevance`` is the word similarity (0..1) of the text
-        to the name. Callers that order by something else (distance) keep the filter.
+        Every word of ``text`` (of 3 characters or more; the whole text if none) must be
+        close to a word of the name: ``unaccent(lower(name)) %> word``, a word similarity
+        of at least WORD_SIMILARITY_THRESHOLD, served by the GIN trigram index
+        ``business_name_trgm`` (one bitmap per word, ANDed). ``relevance`` is the word
+        similarity (0..1) of the whole text to the name.
         """
         haystack = UnaccentLower(F("name"))
-        needle = UnaccentLower(Value(text, output_field=models.TextField()))
-        return self.filter(TrigramWordMatch(haystack, needle)).annotate(
-            relevance=WordSimilarity(needle, haystack)
-        )
+        words = [w for w in re.split(r"[^\w]+", text.lower()) if len(w) >= 3] or [text]
+        queryset = self
+        for word in dict.fromkeys(words):
+            needle = UnaccentLower(Value(word, output_field=models.TextField()))
+            queryset = queryset.filter(TrigramWordMatch(haystack, needle))
+        whole = UnaccentLower(Value(text, output_field=models.TextField()))
+        return queryset.annotate(relevance=WordSimilarity(whole, haystack))
 
     def offering(self, service: str):
         field = {"pickup": "offers_pickup", "delivery": "offers_delivery"}[service]

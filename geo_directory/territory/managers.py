@@ -92,16 +92,15 @@ class CommuneQuerySet(models.QuerySet):
         """Annotate ``display_geojson`` (boundary simplified in SQL) and the bbox."""
         from django.db.models import FloatField, Func, TextField, Value
 
-        simplified = Func(
-            "boundary", Value(tolerance_deg), function="ST_SimplifyPreserveTopology"
-        )
+        simplified = Func("boundary", Value(tolerance_deg), function="ST_SimplifyPreserveTopology")
         return self.annotate(
             display_geojson=Func(
                 simplified, Value(6), function="ST_AsGeoJSON", output_field=TextField()
             ),
             **{
-                f"bbox_{name}": Func("boundary", function=f"ST_{name.title()}",
-                                     output_field=FloatField())
+                f"bbox_{name}": Func(
+                    "boundary", function=f"ST_{name.title()}", output_field=FloatField()
+                )
                 for name in ("xmin", "ymin", "xmax", "ymax")
             },
         )

@@ -14,8 +14,19 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/businesses/"
 VIEUX_PORT = (5.3698, 43.2951)
 PROPERTIES = {
-    "name", "category", "category_label", "street", "postcode", "commune", "commune_name",
-    "phone", "email", "website", "opening_hours", "open_now", "offers_pickup",
+    "name",
+    "category",
+    "category_label",
+    "street",
+    "postcode",
+    "commune",
+    "commune_name",
+    "phone",
+    "email",
+    "website",
+    "opening_hours",
+    "open_now",
+    "offers_pickup",
     "offers_delivery",
 }
 
@@ -47,7 +58,8 @@ def test_feature_collection_follows_the_contract(client):
     assert set(feature["properties"]) == PROPERTIES
     business = Business.objects.get(pk=feature["id"])
     assert feature["geometry"] == {
-        "type": "Point", "coordinates": [business.location.x, business.location.y]
+        "type": "Point",
+        "coordinates": [business.location.x, business.location.y],
     }
     assert feature["properties"]["category"] == business.category.slug
     assert feature["properties"]["commune"] == business.commune_id
@@ -91,8 +103,8 @@ def test_radius_returns_exactly_the_listings_within_dist(client):
     lon, lat = VIEUX_PORT
     found = all_ids(client, f"point={lon},{lat}&dist=3000")
     truth = sql_ids(
-        "ST_DWithin(location::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography,"
-        " 3000)", [lon, lat],
+        "ST_DWithin(location::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, 3000)",
+        [lon, lat],
     )
     assert truth and set(found) == truth and len(found) == len(truth)
     body = client.get(URL, {"point": f"{lon},{lat}", "dist": 3000}).json()
@@ -115,7 +127,8 @@ def test_commune_and_departement(client):
     alpes = all_ids(client, "departement=05")
     assert alpes and set(alpes) == set(
         Business.objects.published()
-        .filter(commune__departement_id="05").values_list("id", flat=True)
+        .filter(commune__departement_id="05")
+        .values_list("id", flat=True)
     )
     nested = client.get("/api/v1/communes/13055/businesses/", {"page_size": 200}).json()
     assert sorted(f["id"] for f in nested["features"]) == sorted(marseille)
@@ -128,9 +141,9 @@ def test_a_parent_category_includes_its_children_and_several_are_allowed(client)
     bazaars = set(all_ids(client, "category=bazar"))
     assert set(all_ids(client, "category=boulangerie,bazar")) == bakeries | bazaars
     assert set(all_ids(client, "category=boulangerie&category=bazar")) == bakeries | bazaars
-    expected = Business.objects.published().filter(
-        category__slug__in=["boulangerie", "bazar"]
-    ).count()
+    expected = (
+        Business.objects.published().filter(category__slug__in=["boulangerie", "bazar"]).count()
+    )
     assert len(bakeries | bazaars) == expected
 
 
@@ -177,8 +190,7 @@ def test_open_at_agrees_with_the_opening_hours_engine(client, when):
 def test_open_now_flag_and_filter(client, make_business):
     always = make_business("Boulangerie de garde", *VIEUX_PORT, opening_hours="24/7")
     never = make_business("Boulangerie fermée", *VIEUX_PORT, opening_hours="off")
-    found = features(client.get(URL, {"open_now": "true", "commune": "13055",
-                                      "page_size": 200}))
+    found = features(client.get(URL, {"open_now": "true", "commune": "13055", "page_size": 200}))
     assert always.id in {f["id"] for f in found} and never.id not in {f["id"] for f in found}
     assert all(f["properties"]["open_now"] for f in found)
     closed = all_ids(client, "open_now=false&commune=13055")
@@ -188,20 +200,27 @@ def test_open_now_flag_and_filter(client, make_business):
 def test_service_filter(client, make_business):
     pickup = make_business("Boulangerie à emporter", *VIEUX_PORT, offers_pickup=True)
     delivery = make_business("Boulangerie qui livre", *VIEUX_PORT, offers_delivery=True)
-    assert set(all_ids(client, "service=pickup")) == set(
-        Business.objects.published().filter(offers_pickup=True).values_list("id", flat=True)
-    ) >= {pickup.id}
+    assert (
+        set(all_ids(client, "service=pickup"))
+        == set(Business.objects.published().filter(offers_pickup=True).values_list("id", flat=True))
+        >= {pickup.id}
+    )
     assert delivery.id in all_ids(client, "service=delivery")
     assert delivery.id not in all_ids(client, "service=pickup")
 
 
 def test_filters_combine(client, make_business):
     lon, lat = VIEUX_PORT
-    mine = make_business("Boulangerie du Panier", 5.3680, 43.2990, opening_hours="24/7",
-                         offers_delivery=True)
+    mine = make_business(
+        "Boulangerie du Panier", 5.3680, 43.2990, opening_hours="24/7", offers_delivery=True
+    )
     query = {
-        "point": f"{lon},{lat}", "dist": 5000, "category": "alimentation",
-        "open_at": "2026-12-01T10:00", "service": "delivery", "q": "boulangerie",
+        "point": f"{lon},{lat}",
+        "dist": 5000,
+        "category": "alimentation",
+        "open_at": "2026-12-01T10:00",
+        "service": "delivery",
+        "q": "boulangerie",
     }
     found = features(client.get(URL, query))
     assert [f["id"] for f in found] == [mine.id]
@@ -233,8 +252,13 @@ def test_distance_pages_continue_in_order(client):
 
 
 def test_detail_has_every_public_field(client, make_business):
-    business = make_business("Boulangerie Saint-Victor", 5.3660, 43.2905,
-                             description="Pain au levain, navettes.", phone="04 91 00 00 00")
+    business = make_business(
+        "Boulangerie Saint-Victor",
+        5.3660,
+        43.2905,
+        description="Pain au levain, navettes.",
+        phone="04 91 00 00 00",
+    )
     body = client.get(f"{URL}{business.id}/").json()
     assert body["id"] == business.id and body["type"] == "Feature"
     assert body["properties"]["description"] == "Pain au levain, navettes."

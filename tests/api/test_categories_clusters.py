@@ -16,15 +16,17 @@ def total_count(client, query: str) -> int:
 
 def test_category_tree_counts_include_descendants(client, make_business):
     make_business("Fromagerie du Cours", 5.3800, 43.2950, category="fromagerie")
-    make_business("Fromagerie cachée", 5.3800, 43.2950, category="fromagerie",
-                  status="pending")
+    make_business("Fromagerie cachée", 5.3800, 43.2950, category="fromagerie", status="pending")
     tree = client.get("/api/v1/categories/").json()
     by_slug = {node["slug"]: node for node in tree}
     food = by_slug["alimentation"]
     children = {child["slug"]: child for child in food["children"]}
     published = Business.objects.published()
-    assert children["fromagerie"]["count"] == published.filter(
-        category__slug="fromagerie").count() == 1
+    assert (
+        children["fromagerie"]["count"]
+        == published.filter(category__slug="fromagerie").count()
+        == 1
+    )
     assert food["count"] == sum(c["count"] for c in food["children"])
     assert food["count"] == published.filter(category__parent__slug="alimentation").count()
     assert sum(node["count"] for node in tree) == published.count()
@@ -34,7 +36,9 @@ def test_category_tree_counts_include_descendants(client, make_business):
 @pytest.mark.parametrize(
     ("query", "zoom"),
     [
-        ("", 6), ("", 8), ("", 11),
+        ("", 6),
+        ("", 8),
+        ("", 11),
         ("in_bbox=5.2,43.2,5.6,43.4", 12),
         ("in_bbox=5.2,43.2,5.6,43.4&category=boulangerie", 14),
         ("departement=06", 9),

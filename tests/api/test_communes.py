@@ -37,8 +37,9 @@ def test_colliding_postcode_and_insee_code_return_both(client):
     assert by_name["Saint-Rémy-de-Provence"]["match"] == "insee"
     assert by_name["Saint-Rémy-de-Provence"]["code"] == "13100"
     # Every commune with postcode 13100 is there, ranked by population with the INSEE one.
-    sharing = set(Commune.objects.filter(postcodes__contains=["13100"]).values_list("name",
-                                                                                   flat=True))
+    sharing = set(
+        Commune.objects.filter(postcodes__contains=["13100"]).values_list("name", flat=True)
+    )
     assert sharing <= set(by_name)
 
 

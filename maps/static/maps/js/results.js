@@ -1,0 +1,81 @@
+// The list beside the map: every listing of the view as a button, nearest first. It is
+// the full alternative to the map for keyboard and screen-reader users.
+
+import { addressText, distanceText, escapeHtml, plural, servicesText } from "./format.js";
+
+export class ResultsList {
+  constructor(list, status, handlers) {
+    this.list = list;
+    this.status = status;
+    this.handlers = handlers; // { hover(id|null), select(id) }
+    this.features = new Map();
+    list.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-id]");
+      if (button) this.handlers.select(Number(button.dataset.id));
+    });
+    const hover = (event) => {
+      const button = event.target.closest("button[data-id]");
+      this.handlers.hover(button ? Number(button.dataset.id) : null);
+    };
+    list.addEventListener("mouseover", hover);
+    list.addEventListener("focusin", hover);
+    list.addEventListener("mouseleave", () => this.handlers.hover(null));
+    list.addEventListener("focusout", (event) => {
+      if (!list.contains(event.relatedTarget)) this.handlers.hover(null);
+    });
+  }
+
+  get(id) {
+    return this.features.get(id);
+  }
+
+  setStatus(text) {
+    this.status.textContent = text;
+  }
+
+  render(features, { total, reference }) {
+    this.features = new Map(features.map((f) => [f.id, f]));
+    const items = features.map((f) => {
+      const p = f.properties;
+      const services = servicesText(p);
+      const open = p.open_now === true ? '<span class="badge badge-open">Ouvert</span>'
+        : p.open_now === false ? '<span class="badge badge-closed">Fermé</span>' : "";
+      return `<li><button type="button" class="result" data-id="${f.id}" aria-controls="detail">
+        <span class="result-name">${escapeHtml(p.name)}</span>
+        <span class="result-meta">${escapeHtml(p.category_label || p.category)}${
+          p.distance_m !== undefined ? ` · <span class="result-distance">à ${distanceText(p.distance_m)}</span>` : ""}</span>
+        <span class="result-address">${escapeHtml(addressText(p))}</span>
+        <span class="result-badges">${open}${services.map((s) => `<span class="badge">${s}</span>`).join("")}</span>
+      </button></li>`;
+    });
+    this.list.innerHTML = items.join("");
+    let text;
+    if (!features.length) {
+      text = "Aucun commerce dans cette zone avec ces filtres. Dézoomez ou retirez un filtre.";
+    } else {
+      text = `${plural(total, "commerce", "commerces")} dans cette zone`;
+      if (total > features.length) text += `, les ${features.length} plus proches affichés`;
+      text += reference === "me" ? ", du plus proche de vous au plus loin." : ", du plus proche du centre de la carte au plus loin.";
+    }
+    this.setStatus(text);
+  }
+
+  setActive(id, { scroll = false } = {}) {
+    for (const el of this.list.querySelectorAll(".result.is-active")) el.classList.remove("is-active");
+    if (!id) return;
+    const button = this.list.querySelector(`button[data-id="${id}"]`);
+    if (!button) return;
+    button.classList.add("is-active");
+    if (scroll) button.scrollIntoView({ block: "nearest" });
+  }
+
+  setSelected(id) {
+    for (const el of this.list.querySelectorAll(".result[aria-current]")) el.removeAttribute("aria-current");
+    const button = id && this.list.querySelector(`button[data-id="${id}"]`);
+    if (button) button.setAttribute("aria-current", "true");
+  }
+
+  focus(id) {
+    this.list.querySelector(`button[data-id="${id}"]`)?.focus();
+  }
+}

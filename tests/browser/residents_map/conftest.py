@@ -1,0 +1,67 @@
+"""Fixtures and helpers of the residents' map tests (home page and commune page)."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import Error as PlaywrightError
+
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+CANEBIERE = {"latitude": 43.2980, "longitude": 5.3810}
+MAX_FEATURES = 300  # "a few hundred features at once, whatever the zoom"
+
+
+@pytest.fixture(autouse=True)
+def page_settings(settings):
+    # A closed port: every tile fails at once (there is no internet in tests anyway).
+    settings.TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+
+
+@pytest.fixture
+def located_page(browser, request):
+    """A page whose browser is at La Canebière, geolocation allowed; screenshot saved."""
+    context = browser.new_context(
+        locale="fr-FR",
+        timezone_id="Europe/Paris",
+        viewport={"width": 1280, "height": 800},
+        geolocation=CANEBIERE,
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    counts = []
+
+    def count_features(response):
+        # Read now: a body is gone once the page navigates away.
+        if "/api/v1/" not in response.url or not response.ok:
+            return
+        try:
+            data = json.loads(response.body())
+        except PlaywrightError:
+            return  # the page closed or navigated before the body arrived: never used
+        if isinstance(data, dict) and "features" in data:
+            counts.append(len(data["features"]))
+
+    page.on("response", count_features)
+    page.features_per_response = counts
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+    context.close()
+
+
+def open_home(page, url: str):
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]")
+
+
+def list_ids(page) -> list[int]:
+    return [
+        int(i)
+        for i in page.locator("#results-list button[data-id]").evaluate_all(
+            "els => els.map(e => e.dataset.id)"
+        )
+    ]

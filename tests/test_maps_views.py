@@ -1,0 +1,74 @@
+"""The server-rendered pages of the maps app: home shell and commune page."""
+
+import json
+import re
+
+import pytest
+
+from geo_directory.businesses.models import Business
+from maps.hours import hours_in_words
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_renders_the_shell_with_chips_and_config(client, settings):
+    settings.TILE_URL = "https://tiles.example.test/{z}/{x}/{y}.png"
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="fr">' in html
+    config = json.loads(
+        re.search(r'id="sn-config" type="application/json">(.*?)</script>', html)[1]
+    )
+    assert config["tileUrl"] == settings.TILE_URL
+    # Leaflet is served by Django static files, never a CDN.
+    assert re.search(r'src="/static/vendor/leaflet/leaflet(\.[0-9a-f]+)?\.js"', html)
+    assert "unpkg" not in html and "cdn" not in html.lower()
+    chips = re.findall(r'data-category="([a-z0-9-]+)"', html)
+    assert chips[:3] == ["boulangerie", "boucherie", "fromagerie"]
+    listed = set(Business.objects.published().values_list("category__slug", flat=True).distinct())
+    assert listed <= set(chips), "every category with published listings has a chip"
+    assert 'role="status"' in html and 'aria-live="polite"' in html
+
+
+def test_commune_page_lists_its_published_businesses(client):
+    response = client.get("/communes/13055/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Marseille</h1>" in html
+    assert "codes postaux 13001, 13002" in html
+    expected = list(
+        Business.objects.published().within_commune("13055").values_list("id", flat=True)
+    )
+    assert expected, "the real chain listings include shops in Marseille"
+    listed = [int(i) for i in re.findall(r'class="business-card" id="commerce-(\d+)"', html)]
+    assert sorted(listed) == sorted(expected)
+    boundary = json.loads(
+        re.search(r'id="sn-boundary" type="application/json">(.*?)</script>', html)[1]
+    )
+    assert boundary["geometry"]["type"] == "MultiPolygon"
+
+
+def test_commune_page_hides_unpublished_businesses(client):
+    business = Business.objects.published().within_commune("13055").first()
+    Business.objects.filter(pk=business.pk).update(status=Business.Status.PENDING)
+    html = client.get("/communes/13055/").content.decode()
+    assert f'id="commerce-{business.pk}"' not in html
+
+
+def test_unknown_commune_is_404(client):
+    assert client.get("/communes/99999/").status_code == 404
+    assert client.get("/communes/nope/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("expression", "words"),
+    [
+        ("Mo-Fr 08:00-12:00,14:00-19:00", ["du lundi au vendredi : 8 h – 12 h, 14 h – 19 h"]),
+        ("Sa 09:00-12:30; Su off", ["samedi : 9 h – 12 h 30", "dimanche : fermé"]),
+        ("24/7", ["ouvert 24 h/24, 7 j/7"]),
+        ("", []),
+    ],
+)
+def test_hours_in_words(expression, words):
+    assert hours_in_words(expression) == words
