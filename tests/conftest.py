@@ -32,6 +32,21 @@ def data_dir() -> Path:
     return DATA_DIR
 
 
+@pytest.fixture
+def fake_ban(settings):
+    """The geocoder points at a local server speaking the national address API's format
+    (tests/fake_ban.py); Nominatim at a closed local port. Nothing leaves the machine."""
+    from tests.fake_ban import FakeBAN, closed_port
+
+    with FakeBAN() as ban:
+        settings.GEOCODER_BAN_DOMAIN = ban.domain
+        settings.GEOCODER_BAN_SCHEME = "http"
+        settings.GEOCODER_NOMINATIM_DOMAIN = f"127.0.0.1:{closed_port()}"
+        settings.GEOCODER_NOMINATIM_SCHEME = "http"
+        settings.GEOCODER_TIMEOUT = 2
+        yield ban
+
+
 def _created_since(snapshot: dict) -> list:
     return [(model, model._default_manager.filter(pk__gt=top)) for model, top in snapshot.items()]
 

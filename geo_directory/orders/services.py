@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from geo_directory.businesses.models import Business
+from geo_directory.geocoding.service import GeocodingFailed, geocoder
 
 from . import notifications
 from .models import Campaign, Order, OrderEvent, OrderLine, Product, Slot, euros
@@ -61,25 +62,39 @@ class Delivery:
     address: str = ""
 
 
+# A courier needs a door, not a commune: coarser results ask the resident for the map.
+PRECISE_ENOUGH = {"housenumber", "street"}
+
+
 def delivery_point_for(form_data: dict) -> Delivery:
     """Where to deliver, from the checkout form's cleaned data.
 
-    Today: the point the resident placed (or confirmed) on the checkout map, or their
-    browser's geolocation, sent as the hidden ``lon``/``lat`` fields, with the typed
-    ``delivery_address`` kept as text for the courier. The point is then checked against
-    the zone server-side (``check_delivery``), never trusted from the page.
-
-    SEAM for server-side geocoding (after merging branch merchants): when ``lon``/``lat``
-    are missing, geocode ``form_data["delivery_address"]`` with
-    ``geo_directory.geocoding.service.geocoder.geocode(address).point`` and turn its
-    ``GeocodingFailed`` into ``CheckoutError(..., "delivery_address")``.
+    The point the resident placed (or confirmed) on the checkout map, or their browser's
+    geolocation, comes as the hidden ``lon``/``lat`` fields; without it the typed
+    ``delivery_address`` is geocoded on the server (geocoding service: national address
+    API, then Nominatim). Either way the point is then checked against the zone
+    server-side (``check_delivery``), never trusted from the page.
     """
+    address = (form_data.get("delivery_address") or "").strip()
     lon, lat = form_data.get("lon"), form_data.get("lat")
-    if lon is None or lat is None:
+    if lon is not None and lat is not None:
+        return Delivery(Point(lon, lat, srid=4326), address)
+    if not address:
         raise CheckoutError(
             "Placez votre porte sur la carte (ou utilisez « Ma position »).", "delivery_address"
         )
-    return Delivery(Point(lon, lat, srid=4326), (form_data.get("delivery_address") or "").strip())
+    try:
+        result = geocoder.geocode(address)
+    except GeocodingFailed as exc:
+        raise CheckoutError(
+            f"{exc} Placez votre porte sur la carte.", "delivery_address"
+        ) from exc
+    if result.precision not in PRECISE_ENOUGH:
+        raise CheckoutError(
+            f"Adresse trop imprécise ({result.label}) : placez votre porte sur la carte.",
+            "delivery_address",
+        )
+    return Delivery(result.point, address)
 
 
 @dataclass

@@ -4,7 +4,6 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from geo_directory.businesses.models import Business, Category
-from tests.merchants.conftest import fake_ban  # noqa: F401  (the local BAN server)
 
 # No django_db mark: committed_db makes real commits the live server thread can see.
 pytestmark = [pytest.mark.browser]
