@@ -7,15 +7,18 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Error as PlaywrightError
 
+from tests.browser.conftest import finish, watch
+
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 CANEBIERE = {"latitude": 43.2980, "longitude": 5.3810}
 MAX_FEATURES = 300  # "a few hundred features at once, whatever the zoom"
 
 
 @pytest.fixture(autouse=True)
-def page_settings(settings):
-    # A closed port: every tile fails at once (there is no internet in tests anyway).
-    settings.TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+def page_settings(settings, site_url):
+    # Tiles that all fail (404 on our own server: no internet in tests, and the CSP allows
+    # only our origin and the configured tile server).
+    settings.TILE_URL = site_url + "/no-tiles/{z}/{x}/{y}.png"
 
 
 @pytest.fixture
@@ -28,10 +31,7 @@ def located_page(browser, request):
         geolocation=CANEBIERE,
         permissions=["geolocation"],
     )
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.js_errors = errors
+    page = watch(context.new_page())
     counts = []
 
     def count_features(response):
@@ -48,9 +48,7 @@ def located_page(browser, request):
     page.on("response", count_features)
     page.features_per_response = counts
     yield page
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
-    context.close()
+    finish(page, request.node.name)
 
 
 def open_home(page, url: str):

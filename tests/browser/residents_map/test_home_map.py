@@ -11,6 +11,7 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from geo_directory.businesses.models import Business
+from tests.browser.conftest import wait_until
 
 from .conftest import ARTIFACTS, CANEBIERE, MAX_FEATURES, list_ids, open_home
 
@@ -28,8 +29,9 @@ def nearest_published(point: Point, **filters):
 
 def around_me(page):
     page.get_by_role("button", name="Autour de moi").click()
-    page.wait_for_function(
-        "document.getElementById('results-status').textContent.includes('plus proche de vous')"
+    wait_until(
+        page,
+        "document.getElementById('results-status').textContent.includes('plus proche de vous')",
     )
 
 
@@ -99,7 +101,7 @@ def test_category_filter_narrows_list_and_markers(located_page, site_url):
     before = page.evaluate("document.body.dataset.refreshed")
     chip.click()
     assert chip.get_attribute("aria-pressed") == "true"
-    page.wait_for_function(f"document.body.dataset.refreshed !== '{before}'")
+    wait_until(page, f"document.body.dataset.refreshed !== '{before}'")
     expected = nearest_published(CANEBIERE_POINT, category__slug=slug)
     ids = list_ids(page)
     assert ids[0] == expected[0][0]
@@ -171,7 +173,7 @@ def test_back_and_forward_replay_filters_and_selection(located_page, site_url):
     slug = chip.get_attribute("data-category")
     chip.click()
     page.wait_for_url(re.compile(f"cat={slug}"))
-    page.wait_for_function("document.querySelectorAll('#results-list button[data-id]').length > 0")
+    wait_until(page, "document.querySelectorAll('#results-list button[data-id]').length > 0")
     pk = list_ids(page)[0]
     page.locator(f'#results-list button[data-id="{pk}"]').click()
     page.locator("#detail h2#detail-title").wait_for()
@@ -201,15 +203,16 @@ def test_commune_search_fits_the_map_to_the_commune(located_page, site_url):
     box.press("ArrowDown")
     box.press("Enter")
     page.wait_for_url(re.compile("commune=13001"))
-    page.wait_for_function("sauvonsNoel.map.getZoom() >= 10")
+    wait_until(page, "sauvonsNoel.map.getZoom() >= 10")
     centre = page.evaluate(
         "(() => { const c = sauvonsNoel.map.getCenter(); return [c.lat, c.lng]; })()"
     )
     assert centre == pytest.approx([43.53, 5.43], abs=0.15)
     # The list follows: the listings of the new view, nearest to its centre first.
-    page.wait_for_function(
+    wait_until(
+        page,
         "document.querySelector('#results-list .result-address')?.textContent"
-        ".includes('Aix-en-Provence')"
+        ".includes('Aix-en-Provence')",
     )
     assert page.locator(".leaflet-overlay-pane path").count() >= 1, "the commune outline"
     assert page.js_errors == []
@@ -270,7 +273,7 @@ def test_marker_click_opens_the_panel_and_cluster_click_zooms_in(located_page, s
     open_home(page, site_url + "/")
     zoom = page.evaluate("sauvonsNoel.map.getZoom()")
     page.locator(".sn-cluster").first.click()
-    page.wait_for_function(f"sauvonsNoel.map.getZoom() > {zoom}")
+    wait_until(page, f"sauvonsNoel.map.getZoom() > {zoom}")
     open_home(page, site_url + "/?c=43.29800,5.38100&z=14")
     marker = page.locator("path.sn-marker[data-id]").first
     pk = int(marker.get_attribute("data-id"))
@@ -286,16 +289,17 @@ def test_commune_page_links_to_the_map_framed_on_the_commune(located_page, site_
     page.goto(site_url + "/communes/13055/")
     page.get_by_role("link", name="Voir Marseille sur la carte interactive").click()
     page.wait_for_selector("body[data-ready=true]")
-    page.wait_for_function("sauvonsNoel.map.getZoom() >= 10")
+    wait_until(page, "sauvonsNoel.map.getZoom() >= 10")
     centre = page.evaluate(
         "(() => { const c = sauvonsNoel.map.getCenter(); return [c.lat, c.lng]; })()"
     )
     assert centre == pytest.approx([43.28, 5.42], abs=0.12)
     assert "commune=13055" in page.url
-    page.wait_for_function(
+    wait_until(
+        page,
         "document.querySelectorAll('#results-list .result-address').length > 0 &&"
         " [...document.querySelectorAll('#results-list .result-address')]"
-        ".some(e => e.textContent.includes('Marseille'))"
+        ".some(e => e.textContent.includes('Marseille'))",
     )
     assert page.js_errors == []
 
@@ -306,7 +310,7 @@ def test_never_more_than_a_few_hundred_features_whatever_the_zoom(located_page, 
     for zoom in (6, 8, 10, 12, 13, 15, 17):
         before = page.evaluate("document.body.dataset.refreshed")
         page.evaluate(f"sauvonsNoel.map.setView([43.30, 5.38], {zoom}, {{animate: false}})")
-        page.wait_for_function(f"document.body.dataset.refreshed !== '{before}'")
+        wait_until(page, f"document.body.dataset.refreshed !== '{before}'")
         assert "pas pu" not in page.locator("#results-status").inner_text(), f"zoom {zoom}"
         shown = page.locator(".sn-cluster, path.sn-marker").count()
         assert shown <= MAX_FEATURES, f"zoom {zoom}: {shown} markers"
@@ -322,9 +326,10 @@ def test_open_now_toggle_keeps_only_open_listings(located_page, site_url):
     open_home(page, site_url + "/?c=43.29800,5.38100&z=13")
     page.get_by_label("Ouvert maintenant").check()
     page.wait_for_url(re.compile("ouvert=1"))
-    page.wait_for_function(
+    wait_until(
+        page,
         "[...document.querySelectorAll('#results-list .result')]"
-        ".every(e => e.querySelector('.badge-open'))"
+        ".every(e => e.querySelector('.badge-open'))",
     )
     assert page.locator("#results-list .badge-closed").count() == 0
     assert page.js_errors == []

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from geo_directory.businesses.models import Business, Category
+from tests.browser.conftest import wait_until
 
 from .conftest import open_home
 
@@ -32,15 +33,17 @@ def test_name_search_and_delivery_toggle(located_page, site_url, committed_db):
     open_home(page, site_url + "/?c=43.29800,5.38100&z=14")
     page.get_by_label("Nom du commerce").fill("gifi")
     page.wait_for_url(re.compile("q=gifi"))
-    page.wait_for_function(
+    wait_until(
+        page,
         "[...document.querySelectorAll('#results-list .result-name')]"
-        ".every(e => e.textContent === 'GiFi')"
+        ".every(e => e.textContent === 'GiFi')",
     )
     assert page.locator("#results-list button[data-id]").count() > 0
     page.get_by_label("Nom du commerce").fill("")
     page.get_by_label("Livraison").check()
     page.wait_for_url(re.compile("livraison=1"))
-    page.wait_for_function(
+    wait_until(
+        page,
         "id => [...document.querySelectorAll('#results-list button[data-id]')]"
         ".map(e => e.dataset.id).join() === id",
         arg=str(delivering.pk),
