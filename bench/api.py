@@ -311,6 +311,7 @@ def run(n: int, log=print) -> list[dict]:
     with connect(autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
         # The word-similarity threshold the application sets on its connections.
         conn.execute("SET pg_trgm.word_similarity_threshold = 0.5")
+        conn.execute("SET max_parallel_workers_per_gather = 0")  # as the API's sessions
         cases = build_cases(conn, n)
         server = Server()
         try:

@@ -227,12 +227,14 @@ def populate(n: int, log=print) -> None:
             # Django's foreign keys are deferred: check them at once, not at commit,
             # or CREATE INDEX refuses to run on a table with pending trigger events.
             conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for name, _ in indexes:
-                conn.execute(f'DROP INDEX "{name}"')
+            # Delete while the indexes exist: each deleted row's foreign-key checks (the
+            # self-reference merged_into) need the index on the referencing column.
             conn.execute(
                 "DELETE FROM businesses_business"
                 " WHERE source = 'csv' AND external_id LIKE 'bench-%'"
             )
+            for name, _ in indexes:
+                conn.execute(f'DROP INDEX "{name}"')
             conn.execute("SELECT setseed(%s)", [SEED])
             params = {
                 "n": n,

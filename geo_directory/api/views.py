@@ -7,6 +7,8 @@ serializer per field); querysets and filters do the SQL. Bad parameters answer
 
 from __future__ import annotations
 
+import weakref
+
 import orjson
 from django.db import connection
 from django.db.models import Count, F, FloatField, Func
@@ -119,6 +121,24 @@ def feature_rows(queryset, fields, now, with_distance: bool):
     )
 
 
+_tuned = weakref.WeakSet()
+
+
+def tune_session() -> None:
+    """Once per database connection: no parallel workers for the API's small queries.
+
+    Launching workers costs tens of milliseconds on a busy machine, far more than the
+    few hundred rows a capped count reads (a 1 km radius count: 5 ms of work, 38 ms with
+    a parallel worker). Other connections (imports) keep PostgreSQL's default.
+    """
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw not in _tuned:
+        with connection.cursor() as cursor:
+            cursor.execute("SET max_parallel_workers_per_gather = 0")
+        _tuned.add(raw)
+
+
 def counted(queryset) -> tuple[int, bool]:
     """(count, exact): exact up to COUNT_CAP rows, else the planner's estimate."""
     ids = queryset.order_by().values("id")
@@ -154,6 +174,7 @@ class BusinessListView(PublicView):
         return self.listing(request, Business.objects.published(), commune)
 
     def listing(self, request, queryset, commune=None):
+        tune_session()
         now = timezone.now()
         data = request.GET.copy()
         if commune is not None:
