@@ -84,7 +84,9 @@ def _entries(path: Path, kind: str) -> list[dict]:
 
 def import_territory(data_dir: Path) -> CommuneImportReport:
     data_dir = Path(data_dir)
-    regions = [e for e in _entries(data_dir / "cog-regions.json", "region") if e["code"] == REGION_CODE]
+    regions = [
+        e for e in _entries(data_dir / "cog-regions.json", "region") if e["code"] == REGION_CODE
+    ]
     if not regions:
         raise SourceError(f"cog-regions.json: region {REGION_CODE} not found")
     departements = [
