@@ -101,9 +101,15 @@ class Record:
             self.reject_field, self.reject_reason = field, reason
 
 
+OUTSIDE_REGION = "outside the region"
+
+
 @dataclass(frozen=True)
 class Skip:
-    """A row deliberately not loaded (not an error): e.g. a bank in a SIRENE stock."""
+    """A row deliberately not loaded (not an error): e.g. a bank in a SIRENE stock.
+
+    ``reason`` OUTSIDE_REGION counts the row in ``report.outside_region``.
+    """
 
     line: int
     reason: str
@@ -337,6 +343,8 @@ class Pipeline:
                     copy.write_row(_check(item, hours_cache, names))
                 elif isinstance(item, Rejection):
                     copy.write_row(_rejection_tuple(item))
+                elif item.reason == OUTSIDE_REGION:
+                    report.outside_region += 1
                 else:  # Skip
                     report.skipped[item.reason] += 1
         bar.close()
@@ -441,6 +449,7 @@ class Pipeline:
             f" WHERE {match} AND {_OK} AND NOT s.closed AND {_changed_sql()}",
         )
         report.unchanged = matched - report.closed - report.updated
+        cursor.execute("DROP TABLE IF EXISTS import_created")
         cursor.execute(
             "CREATE TEMP TABLE import_created (id bigint, external_id text) ON COMMIT DROP"
         )
@@ -549,7 +558,7 @@ class Pipeline:
             f" WHERE {where} OR s.outside"
         )
         total, outside = cursor.fetchone()
-        report.outside_region = outside
+        report.outside_region += outside
         report.rejected_count = total - outside
         cursor.execute(
             f"SELECT line, reject_field, reject_reason, raw FROM import_staging s WHERE {where}"

@@ -32,6 +32,7 @@ from geo_directory.territory.models import Commune, CommuneArea
 
 from .errors import ImportReport, Rejection, SourceError
 from .pipeline import (
+    OUTSIDE_REGION,
     FieldNames,
     Record,
     Skip,
@@ -52,7 +53,6 @@ SIRENE_FIELDS = FieldNames(
 )
 GEO_TYPES = {"housenumber", "street", "locality", "municipality"}
 NOT_DISCLOSED = "[ND]"  # INSEE's value for fields hidden by statutDiffusion = P
-OUTSIDE = "outside the region (commune code)"
 NOT_OURS = "activity (NAF) outside our categories"
 
 # typeVoieEtablissement codes (INSEE) → words, for a readable street.
@@ -157,7 +157,7 @@ class SireneReader:
                             raw_row(row),
                         )
                     else:
-                        yield Skip(line, OUTSIDE)
+                        yield Skip(line, OUTSIDE_REGION)
                     continue
                 siret = row[i_siret].strip()
                 error = siret_error(siret)
@@ -210,8 +210,5 @@ def import_sirene(path: Path, encoding: str | None = None, **options) -> ImportR
     if not path.is_file():
         raise SourceError(f"{path}: file not found")
     reader = SireneReader(path, encoding)  # SourceError before anything is written
-    report = run_import(path, Business.Source.SIRENE, reader.records, names=SIRENE_FIELDS,
-                        **options)
-    outside = report.skipped.pop(OUTSIDE, 0)
-    report.outside_region += outside
-    return report
+    return run_import(path, Business.Source.SIRENE, reader.records, names=SIRENE_FIELDS,
+                      **options)
