@@ -50,6 +50,7 @@ class ImportReport:
     dry_run: bool = False
     sha256: str = ""
     seconds: float = 0.0
+    timings: dict = field(default_factory=dict)  # stage → seconds
 
     def reject(self, line: int, field_name: str, reason: str, raw: str = "") -> None:
         self.rejected_count += 1

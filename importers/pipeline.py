@@ -53,6 +53,7 @@ DUPLICATE_DISTANCE_M = 50
 NAME_SIMILARITY = 0.4  # pg_trgm similarity of immutable_unaccent(lower(name))
 GEOCODE_NOTE = "à géocoder : la source ne donne pas de coordonnées"
 DIFF_SAMPLE = 10
+SUBDIVIDE_FROM = 5_000  # rows from which points are tested against subdivided boundaries
 RAW_MAX = 2000
 
 # Limits of businesses_business columns (longer values are cut, hours are rejected).
@@ -358,10 +359,21 @@ class Pipeline:
     def resolve(self, cursor) -> None:
         """Communes, region, swapped coordinates, contradictions, duplicates (all SQL)."""
         names = self.names
+        communes = "territory_commune"
+        if self.report.read >= SUBDIVIDE_FROM:
+            cursor.execute("DROP TABLE IF EXISTS import_communes")
+            cursor.execute(
+                "CREATE TEMP TABLE import_communes ON COMMIT DROP AS SELECT code,"
+                " ST_Subdivide(boundary, 48) AS boundary FROM territory_commune"
+                " WHERE boundary IS NOT NULL"
+            )
+            cursor.execute("CREATE INDEX ON import_communes USING gist (boundary)")
+            cursor.execute("ANALYZE import_communes")
+            communes = "import_communes"
         self.execute(
             cursor,
             f"UPDATE import_staging AS s SET (commune_id, distance_m) ="
-            f" ({commune_of_point_sql(_POINT)}) WHERE s.lon IS NOT NULL",
+            f" ({commune_of_point_sql(_POINT, communes)}) WHERE s.lon IS NOT NULL",
         )
         far = f"(s.commune_id IS NULL OR s.distance_m > {COAST_TOLERANCE_M})"
         swapped_point = "ST_SetSRID(ST_MakePoint(s.lat, s.lon), 4326)"
@@ -395,9 +407,11 @@ class Pipeline:
             cursor,
             "UPDATE import_staging AS s SET reject_field = %(field)s, reject_reason = format("
             "'address %%s contradicts the coordinates (commune %%s, département %%s)',"
-            " s.postcode, s.commune_id, left(s.commune_id, 2))"
+            " s.postcode, s.commune_id, left(s.commune_id, 2)) FROM territory_commune c"
             " WHERE s.lon IS NOT NULL AND NOT s.hard AND NOT s.outside AND s.postcode <> ''"
-            " AND left(s.postcode, 2) <> left(s.commune_id, 2)",
+            " AND c.code = s.commune_id AND left(s.postcode, 2) <> left(s.commune_id, 2)"
+            # Some communes of the 04 have a 05 postcode (04066 → 05110): not a contradiction.
+            " AND s.postcode <> ALL(c.postcodes)",
             {"field": names.postcode},
         )
         # "Hide the address beyond the commune": no street, no postcode, the commune's centre.
@@ -412,18 +426,20 @@ class Pipeline:
             cursor,
             "UPDATE import_staging AS s SET reject_field = %(field)s, reject_reason = format("
             "'duplicate identifier %%s (first at #%%s)', s.external_id, d.first_line)"
-            " FROM (SELECT line, min(line) OVER (PARTITION BY external_id) AS first_line"
-            f"        FROM import_staging s WHERE {_OK}) AS d"
-            " WHERE s.line = d.line AND d.first_line < s.line",
+            " FROM (SELECT external_id, min(line) AS first_line"
+            f"        FROM import_staging s WHERE {_OK} GROUP BY external_id"
+            "        HAVING count(*) > 1) AS d"
+            f" WHERE s.external_id = d.external_id AND d.first_line < s.line AND {_OK}",
             {"field": names.id},
         )
         self.execute(
             cursor,
             "UPDATE import_staging AS s SET reject_field = %(field)s, reject_reason = format("
             "'duplicate SIRET %%s (first at #%%s)', s.siret, d.first_line)"
-            " FROM (SELECT line, min(line) OVER (PARTITION BY siret) AS first_line"
-            f"        FROM import_staging s WHERE {_OK} AND s.siret <> '') AS d"
-            " WHERE s.line = d.line AND d.first_line < s.line",
+            " FROM (SELECT siret, min(line) AS first_line"
+            f"        FROM import_staging s WHERE {_OK} AND s.siret <> '' GROUP BY siret"
+            "        HAVING count(*) > 1) AS d"
+            f" WHERE s.siret = d.siret AND d.first_line < s.line AND {_OK}",
             {"field": names.siret},
         )
 
@@ -463,9 +479,7 @@ class Pipeline:
                 status, moderation_note, source, external_id, owned_fields, created_at,
                 updated_at)
               SELECT s.name, s.category_id,
-                     CASE WHEN s.siret <> '' AND NOT EXISTS (
-                          SELECT 1 FROM businesses_business h WHERE h.siret = s.siret)
-                          THEN s.siret END,
+                     CASE WHEN s.siret <> '' AND h.id IS NULL THEN s.siret END,
                      '', s.street, s.postcode, s.commune_id, {_POINT},
                      CASE WHEN s.lon IS NULL THEN '' ELSE s.geocode_precision END,
                      s.geocode_score, s.phone, s.email, s.website, s.opening_hours,
@@ -474,6 +488,7 @@ class Pipeline:
                      CASE WHEN s.lon IS NULL THEN %(note)s ELSE '' END,
                      %(source)s, s.external_id, '{{}}', now(), now()
                 FROM import_staging s
+                LEFT JOIN businesses_business h ON s.siret <> '' AND h.siret = s.siret
                WHERE {_OK} AND NOT s.closed AND NOT EXISTS (
                      SELECT 1 FROM businesses_business b WHERE {match})
               RETURNING id, external_id)
@@ -500,29 +515,40 @@ class Pipeline:
             )
 
     def link_duplicates(self, cursor) -> int:
-        """Point each new record to the listing of another source it duplicates."""
-        other = "o.source <> %(source)s AND o.id <> n.id"
-        return self.execute(
+        """Point each new record to the listing of another source it duplicates.
+
+        Set-based joins, so the planner can start from the smaller side (usually the
+        listings of the other sources): first the same SIRET (the new record could not
+        take it, the unique constraint holds it elsewhere), then, for the rest, the
+        nearest listing within DUPLICATE_DISTANCE_M with a trigram-similar name.
+        """
+        cursor.execute("ANALYZE businesses_business")
+        by_siret = self.execute(
+            cursor,
+            f"""UPDATE businesses_business AS n
+                   SET merged_into_id = COALESCE(o.merged_into_id, o.id)
+                  FROM import_created c, import_staging s, businesses_business o
+                 WHERE n.id = c.id AND s.external_id = c.external_id AND {_OK}
+                   AND n.siret IS NULL AND s.siret <> '' AND o.siret = s.siret
+                   AND o.source <> %(source)s AND o.id <> n.id""",
+        )
+        nearby = self.execute(
             cursor,
             f"""UPDATE businesses_business AS t SET merged_into_id = m.primary_id
-              FROM (
-                SELECT n.id, COALESCE(
-                  (SELECT COALESCE(o.merged_into_id, o.id) FROM businesses_business o
-                    WHERE s.siret <> '' AND o.siret = s.siret AND {other} LIMIT 1),
-                  (SELECT COALESCE(o.merged_into_id, o.id) FROM businesses_business o
-                    WHERE n.location_l93 IS NOT NULL
-                      AND ST_DWithin(o.location_l93, n.location_l93, {DUPLICATE_DISTANCE_M})
-                      AND {other}
-                      AND similarity(immutable_unaccent(lower(o.name)),
-                                     immutable_unaccent(lower(n.name))) >= {NAME_SIMILARITY}
-                    ORDER BY o.location_l93 <-> n.location_l93 LIMIT 1)
-                ) AS primary_id
-                FROM import_created c
-                JOIN businesses_business n ON n.id = c.id
-                JOIN import_staging s ON s.external_id = c.external_id AND {_OK}
-              ) AS m
-             WHERE t.id = m.id AND m.primary_id IS NOT NULL""",
+                  FROM (
+                    SELECT DISTINCT ON (n.id) n.id, COALESCE(o.merged_into_id, o.id) AS primary_id
+                      FROM businesses_business o
+                      JOIN businesses_business n
+                        ON ST_DWithin(o.location_l93, n.location_l93, {DUPLICATE_DISTANCE_M})
+                      JOIN import_created c ON c.id = n.id
+                     WHERE o.source <> %(source)s AND o.id <> n.id AND n.merged_into_id IS NULL
+                       AND similarity(immutable_unaccent(lower(o.name)),
+                                      immutable_unaccent(lower(n.name))) >= {NAME_SIMILARITY}
+                     ORDER BY n.id, o.location_l93 <-> n.location_l93
+                  ) AS m
+                 WHERE t.id = m.id""",
         )
+        return by_siret + nearby
 
     def sample_diffs(self, cursor, match: str) -> None:
         columns = [(owned, column, value) for owned, column, value in _UPDATABLE]
@@ -622,10 +648,15 @@ def run_import(
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
-                pipeline.stage(cursor, items(), progress, total)
-                pipeline.resolve(cursor)
-                pipeline.upsert(cursor, full_refresh)
-                pipeline.collect_rejections(cursor, errors_path)
+                for stage, call in (
+                    ("stream+copy", lambda: pipeline.stage(cursor, items(), progress, total)),
+                    ("resolve", lambda: pipeline.resolve(cursor)),
+                    ("upsert", lambda: pipeline.upsert(cursor, full_refresh)),
+                    ("report", lambda: pipeline.collect_rejections(cursor, errors_path)),
+                ):
+                    stage_started = time.monotonic()
+                    call()
+                    report.timings[stage] = round(time.monotonic() - stage_started, 2)
             if dry_run:
                 raise DryRunRollback
     except DryRunRollback:
