@@ -96,7 +96,10 @@ def _luhn_key(payload: np.ndarray) -> np.ndarray:
 
 
 def _sirets(n: int, rng: np.random.Generator) -> list[str]:
-    base = rng.choice(10**8, size=n, replace=False) if n < 10**8 else np.arange(n)
+    # Distinct 8-digit SIREN bodies without a 10^8 permutation: i × stride mod 10^8 with a
+    # stride prime to 10 visits every residue once.
+    stride, start = 7_654_321, int(rng.integers(10**8))
+    base = (start + np.arange(n, dtype=np.int64) * stride) % 10**8
     siren_payload = (base[:, None] // 10 ** np.arange(7, -1, -1)) % 10
     siren = np.hstack([siren_payload, _luhn_key(siren_payload)[:, None]])
     nic_payload = np.zeros((n, 4), dtype=np.int64)
