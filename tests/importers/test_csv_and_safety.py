@@ -189,3 +189,18 @@ def test_a_process_killed_mid_import_changes_nothing(tmp_path):
     assert copying, "the import finished or failed before it could be killed mid-way"
     assert count == 0
     assert status == ("running",)  # recorded as started, never finished
+
+
+def test_rows_without_coordinates_wait_for_the_geocoding_service(tmp_path):
+    from importers.geocode import geocode_pending, waiting
+
+    row = sr.row(900, name="LIBRAIRIE A GEOCODER", naf="47.61Z")
+    import_sirene(sr.write(tmp_path / "nopoint.csv", [row]))
+    assert waiting("sirene").count() == 1
+    try:
+        import geo_directory.geocoding.service  # noqa: F401
+    except ImportError:
+        report = geocode_pending("sirene")
+        assert report.waiting == 1 and "not available" in report.notes[0]
+    else:
+        pytest.skip("the geocoding service exists: its own tests (local BAN server) apply")
