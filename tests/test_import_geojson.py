@@ -42,7 +42,9 @@ def test_string_coordinates_and_glued_numbers_are_handled(data_dir):
 
 def test_changes_are_applied_and_merchant_owned_fields_kept(tmp_path, data_dir):
     collection = json.loads((data_dir / "osm-chains" / "stokomani.geojson").read_text())
-    business = Business.objects.filter(source="geojson", external_id__startswith="stokomani:").first()
+    business = Business.objects.filter(
+        source="geojson", external_id__startswith="stokomani:"
+    ).first()
     ref = business.external_id.split(":", 1)[1]
     business.phone = "+33 4 00 00 00 00"
     business.owned_fields = ["phone"]
