@@ -21,7 +21,6 @@ import csv
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -195,8 +194,16 @@ def synthetic_file(n: int, log) -> Path:
 
 # --- measurements ------------------------------------------------------------------------
 
-_CHILD = """
-import json, resource, sys, time
+# Peak RSS is read from VmHWM (this process's own high-water mark): ru_maxrss would carry
+# the parent's peak across fork/exec (the generator's arrays), not the importer's.
+_PEAK = """
+def peak_rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+"""
+_CHILD = _PEAK + """
+import json, sys
 import django
 django.setup()
 from importers.sirene import import_sirene
@@ -205,8 +212,26 @@ print(json.dumps({
     "seconds": report.seconds, "read": report.read, "created": report.created,
     "updated": report.updated, "unchanged": report.unchanged, "merged": report.merged,
     "rejected": report.rejected_count, "outside": report.outside_region,
-    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "timings": report.timings, "peak_rss_mb": peak_rss_mb(),
 }))
+"""
+_COPY_CHILD = _PEAK + """
+import json, sys, time
+import psycopg
+columns = ", ".join(f'"{name}" text' for name in json.loads(sys.argv[2]))
+with psycopg.connect(autocommit=True) as conn:
+    conn.execute("DROP TABLE IF EXISTS bench_raw_copy")
+    conn.execute(f"CREATE TABLE bench_raw_copy ({columns})")
+    started = time.perf_counter()
+    with conn.cursor() as cur, open(sys.argv[1], "rb") as handle, cur.copy(
+        "COPY bench_raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)"
+    ) as copy:
+        while chunk := handle.read(1 << 20):
+            copy.write(chunk)
+    seconds = time.perf_counter() - started
+    rows = conn.execute("SELECT count(*) FROM bench_raw_copy").fetchone()[0]
+    conn.execute("DROP TABLE bench_raw_copy")
+print(json.dumps({"seconds": seconds, "rows": rows, "peak_rss_mb": peak_rss_mb()}))
 """
 
 
@@ -227,21 +252,15 @@ def measure_pipeline(path: Path, log) -> dict:
 
 
 def measure_copy(path: Path, header: list[str], log) -> dict:
-    columns = ", ".join(f'"{name}" text' for name in header)
-    with connect(autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS bench_raw_copy")
-        conn.execute(f"CREATE TABLE bench_raw_copy ({columns})")
-        log("raw COPY ...")
-        started = time.perf_counter()
-        with conn.cursor() as cur, path.open("rb") as handle, cur.copy(
-            "COPY bench_raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)"
-        ) as copy:
-            while chunk := handle.read(1 << 20):
-                copy.write(chunk)
-        seconds = time.perf_counter() - started
-        rows = conn.execute("SELECT count(*) FROM bench_raw_copy").fetchone()[0]
-        conn.execute("DROP TABLE bench_raw_copy")
-    return {"seconds": seconds, "rows": rows}
+    """The same file, as is, into an empty table of text columns (a child process too)."""
+    log("raw COPY ...")
+    child = subprocess.run(
+        [sys.executable, "-c", _COPY_CHILD, str(path), json.dumps(header)], env=django_env(),
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    )
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    log(f"raw COPY: {json.dumps(result)}")
+    return result
 
 
 def run(n: int, log=log_default) -> list[dict]:
@@ -256,8 +275,7 @@ def run(n: int, log=log_default) -> list[dict]:
          "rows_per_s": pipeline["read"] / pipeline["seconds"],
          "peak_rss_mb": pipeline["peak_rss_mb"], "created": pipeline["created"]},
         {"n": n, "what": "plain COPY into an empty table", "seconds": raw["seconds"],
-         "rows_per_s": raw["rows"] / raw["seconds"],
-         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+         "rows_per_s": raw["rows"] / raw["seconds"], "peak_rss_mb": raw["peak_rss_mb"],
          "created": raw["rows"]},
     ]
 
