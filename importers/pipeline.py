@@ -306,9 +306,20 @@ def _set_sql() -> str:
         "SELECT 1 FROM businesses_business h WHERE h.siret = s.siret AND h.id <> b.id)"
         " THEN b.siret ELSE s.siret END"
     )
+    # A listing waiting for a position ("à géocoder") that the source now places is
+    # published; a closed one the source lists as active again is reopened.
+    waiting = (
+        "(b.status = 'pending' AND b.location IS NULL"
+        f" AND b.moderation_note = '{GEOCODE_NOTE}')"
+    )
     sets.append(
-        "status = CASE WHEN b.status <> 'closed' THEN b.status"
+        f"status = CASE WHEN {waiting} AND s.lon IS NOT NULL AND NOT {keep_location}"
+        " THEN 'published' WHEN b.status <> 'closed' THEN b.status"
         " WHEN b.location IS NOT NULL OR s.lon IS NOT NULL THEN 'published' ELSE 'pending' END"
+    )
+    sets.append(
+        f"moderation_note = CASE WHEN {waiting} AND s.lon IS NOT NULL AND NOT {keep_location}"
+        " THEN '' ELSE b.moderation_note END"
     )
     sets.append("updated_at = now()")
     return ", ".join(sets)

@@ -115,6 +115,17 @@ def test_reimport_is_idempotent_then_changes_and_closures_are_applied(loaded, tm
     assert import_sirene(changed).updated == 0
 
 
+def test_a_pending_listing_is_published_once_the_source_places_it(loaded, tmp_path):
+    rows = base_rows()
+    rows[5].update(longitude="5.377000", latitude="43.299000", geo_type="housenumber",
+                   geo_score="0.88")
+    report = import_sirene(sr.write(tmp_path / "v2.csv", rows, geo=True))
+    assert report.updated == 1
+    librairie = sirene(6)
+    assert (librairie.status, librairie.moderation_note) == ("published", "")
+    assert (librairie.geocode_precision, librairie.commune_id) == ("housenumber", "13055")
+
+
 def test_full_refresh_closes_vanished_listings(loaded, tmp_path):
     rows = [r for r in base_rows() if r["siret"] != sr.make_siret(2)]
     report = import_sirene(sr.write(tmp_path / "v2.csv", rows, geo=True), full_refresh=True)
