@@ -206,11 +206,16 @@ def test_rows_without_coordinates_wait_for_the_geocoding_service(tmp_path):
         pytest.skip("the geocoding service exists: its own tests (local BAN server) apply")
 
 
-def test_import_runs_are_visible_in_the_admin(tmp_path, admin_client):
-    report = import_sirene(sr.write(tmp_path / "admin.csv", _many_rows(3, start=950)))
+def test_import_runs_are_visible_in_the_admin(tmp_path, admin_client, admin_user):
+    path = sr.write(tmp_path / "admin.csv", _many_rows(3, start=950))
+    call_command("import_sirene", str(path), "--no-progress", "--user", admin_user.username)
+    report = import_sirene(path)
+    assert report.unchanged == 3
+    recorded = ImportRun.objects.filter(file_sha256=report.sha256).order_by("started_at")
+    assert [(r.user_id, r.created) for r in recorded] == [(admin_user.pk, 3), (None, 0)]
     page = admin_client.get("/admin/imports/importrun/")
     assert page.status_code == 200
     assert "admin.csv" in page.content.decode() and report.sha256
-    run = ImportRun.objects.get(file_sha256=report.sha256)
+    run = recorded.first()
     detail = admin_client.get(f"/admin/imports/importrun/{run.pk}/change/")
     assert detail.status_code == 200 and report.sha256 in detail.content.decode()

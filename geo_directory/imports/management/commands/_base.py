@@ -26,8 +26,20 @@ class ImportCommand(BaseCommand):
             help="the file is the whole source: close this source's listings absent from it",
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--user", metavar="USERNAME",
+            help="the account the run is recorded for (default: the system user's name)",
+        )
 
     def handle(self, *args, paths, **options):
+        user = None
+        if options["user"]:
+            from django.contrib.auth import get_user_model
+
+            try:
+                user = get_user_model().objects.get_by_natural_key(options["user"])
+            except get_user_model().DoesNotExist as exc:
+                raise CommandError(f"no account named {options['user']!r}") from exc
         failed = []
         for path in paths:
             errors = options["errors"]
@@ -40,6 +52,7 @@ class ImportCommand(BaseCommand):
                     full_refresh=options["full_refresh"],
                     errors_path=errors,
                     progress=not options["no_progress"] and options["verbosity"] > 0,
+                    user=user,
                     **self.format_options(options),
                 )
             except SourceError as exc:
