@@ -56,7 +56,8 @@ def test_the_946_current_communes_have_boundaries_and_marseille_has_arrondisseme
     assert marseille.population > 800_000
     assert marseille.departement.region_id == "93"
     # Every label point lies inside its commune.
-    assert Commune.objects.get(code="84007").boundary.contains(Commune.objects.get(code="84007").centre)
+    avignon = Commune.objects.get(code="84007")
+    assert avignon.boundary.contains(avignon.centre)
 
 
 def test_reimport_updates_in_place_and_reports_the_merged_boundary(data_dir):

@@ -5,8 +5,8 @@ SQL instead of parsing an ``opening_hours`` string per row in Python.
 """
 
 from django.db import models
-from psycopg.types.range import Range
 from psycopg.types.multirange import Multirange
+from psycopg.types.range import Range
 
 
 class _MultiRangeField(models.Field):

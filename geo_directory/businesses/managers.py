@@ -54,7 +54,9 @@ class BusinessQuerySet(models.QuerySet):
     def nearest_to(self, point: Point):
         """Nearest first (KNN on the index), with ``distance_m`` on the spheroid."""
         return self.annotate(
-            knn=KnnDistance(F("location_l93"), Value(to_l93(point), output_field=PointField(srid=L93))),
+            knn=KnnDistance(
+                F("location_l93"), Value(to_l93(point), output_field=PointField(srid=L93))
+            ),
             distance_m=Distance("location", point, spheroid=True),
         ).order_by("knn")
 
