@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "geo_directory.accounts",
     "geo_directory.geocoding",
     "geo_directory.orders",
+    "geo_directory.imports",
     "geo_directory.api",
     "maps",
 ]

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# Rejections kept in memory for the report; all of them go to the --errors file.
+MAX_KEPT_REJECTIONS = 10_000
 
 
 class SourceError(Exception):
@@ -18,7 +22,7 @@ class SourceError(Exception):
 class Rejection:
     """One input row or feature that was not loaded, and precisely why."""
 
-    line: int  # 1-based row number (CSV) or feature number (GeoJSON)
+    line: int  # 1-based physical line (CSV, header = line 1) or feature number (GeoJSON)
     field: str
     reason: str
     raw: str = ""
@@ -34,20 +38,44 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    closed: int = 0  # listings closed because the source says so (SIRENE etat F)
+    vanished: int = 0  # listings closed by --full-refresh: no longer in the source
+    merged: int = 0  # new records linked to an existing listing of another source
     outside_region: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    rejected_count: int = 0
+    skipped: Counter = field(default_factory=Counter)  # reason → rows deliberately not loaded
     notes: list[str] = field(default_factory=list)
+    diffs: list[dict] = field(default_factory=list)  # a sample of updates: id → {field: (old, new)}
+    dry_run: bool = False
+    sha256: str = ""
+    seconds: float = 0.0
+    timings: dict = field(default_factory=dict)  # stage → seconds
 
     def reject(self, line: int, field_name: str, reason: str, raw: str = "") -> None:
-        self.rejected.append(Rejection(line, field_name, reason, raw))
+        self.rejected_count += 1
+        if len(self.rejected) < MAX_KEPT_REJECTIONS:
+            self.rejected.append(Rejection(line, field_name, reason, raw))
 
-    def summary(self) -> str:
+    def summary(self, detail: int = 50) -> str:
+        prefix = "DRY RUN (nothing written): " if self.dry_run else ""
+        rate = f", {self.read / self.seconds:,.0f} rows/s" if self.seconds else ""
         lines = [
-            f"{self.source}: {self.read} read, {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {self.outside_region} outside the region (not loaded), "
-            f"{len(self.rejected)} rejected"
+            f"{prefix}{self.source}: {self.read} read, {self.created} created, "
+            f"{self.updated} updated, {self.unchanged} unchanged, {self.closed} closed, "
+            f"{self.vanished} closed as vanished, {self.merged} linked to an existing listing, "
+            f"{self.outside_region} outside the region (not loaded), "
+            f"{sum(self.skipped.values())} skipped, {self.rejected_count} rejected{rate}"
         ]
-        lines += [f"  rejected {r}" for r in self.rejected]
+        lines += [f"  skipped {count}: {reason}" for reason, count in self.skipped.most_common()]
+        lines += [f"  rejected {r}" for r in self.rejected[:detail]]
+        if self.rejected_count > detail:
+            lines.append(f"  ... and {self.rejected_count - detail} more rejections (see --errors)")
+        for diff in self.diffs:
+            changes = ", ".join(
+                f"{name}: {old!r} → {new!r}" for name, (old, new) in diff["changes"].items()
+            )
+            lines.append(f"  change {diff['external_id']}: {changes}")
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 

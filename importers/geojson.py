@@ -1,27 +1,24 @@
 """GeoJSON listings (OpenStreetMap-tagged features), e.g. ``osm-chains/*.geojson``.
 
-First version, used by ``make run`` for the demo data: reads the whole file, checks every
-feature, resolves all points to communes in one query, then creates or updates listings
-by (source, external id) in one transaction. Features outside the region are counted, not
-loaded; unsound ones are rejected with their feature number, field and reason.
+Each feature becomes a pipeline ``Record`` (see ``importers.pipeline``): areas are
+reduced to a point inside them, the key is the feature's id (OSM ``node/123`` style), else
+its first ``ref:*`` tag (``<file stem>:<ref>``), else a stable hash of name and position.
+Features outside the region are counted, not loaded; unsound ones are rejected with their
+feature number, field and reason.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
-from django.db import transaction
 
-from geo_directory.businesses import hours
 from geo_directory.businesses.models import Business
-from geo_directory.territory.managers import COAST_TOLERANCE_M
-from geo_directory.territory.models import Commune
 
-from .errors import ImportReport, feature_collection
+from .errors import ImportReport, Rejection, feature_collection
 from .osm_tags import (
     PACA_DEPARTEMENTS,
     CategoryMatcher,
@@ -30,27 +27,9 @@ from .osm_tags import (
     postcode_departement,
     street_address,
 )
+from .pipeline import FieldNames, Record, run_import
 
-# The fields an import may set; a merchant's own edits (owned_fields) are never touched.
-IMPORTED_FIELDS = (
-    "name",
-    "category_id",
-    "street",
-    "postcode",
-    "location",
-    "phone",
-    "email",
-    "website",
-    "opening_hours",
-)
-
-
-@dataclass
-class Candidate:
-    number: int
-    external_id: str
-    values: dict
-    raw: str
+GEOJSON_FIELDS = FieldNames(id="id", location="geometry", postcode="addr:postcode")
 
 
 def _point(geometry) -> Point:
@@ -70,6 +49,8 @@ def _point(geometry) -> Point:
         geom = GEOSGeometry(json.dumps(geometry), srid=4326)
     except (GEOSException, ValueError, TypeError) as exc:
         raise ValueError(f"unreadable geometry ({exc})") from exc
+    if geom.empty:
+        raise ValueError(f"empty {geom.geom_type}")
     return geom.point_on_surface
 
 
@@ -87,166 +68,60 @@ def _external_id(feature: dict, tags: dict, stem: str, point: Point) -> str:
     return f"{stem}:{hashlib.sha1(basis.encode()).hexdigest()[:16]}"
 
 
-def _values(tags: dict, category_id: int, point: Point) -> dict:
-    return {
-        "name": str(tags.get("name") or "").strip()[:200],
-        "category_id": category_id,
-        "street": street_address(tags),
-        "postcode": clean_postcode(tags),
-        "location": point,
-        "phone": str(tags.get("phone") or tags.get("contact:phone") or "").strip()[:30],
-        "email": str(tags.get("email") or tags.get("contact:email") or "").strip()[:254],
-        "website": str(tags.get("website") or tags.get("contact:website") or "").strip()[:500],
-        "opening_hours": str(tags.get("opening_hours") or "").strip()[:1000],
-    }
+def tags_record(
+    number: int, external_id: str, tags: dict, lon: float, lat: float, matcher: CategoryMatcher,
+    raw: str,
+) -> Record:
+    """A pipeline record from OpenStreetMap tags (shared with the OSM importer)."""
+    postcode = clean_postcode(tags)
+    country = str(tags.get("addr:country") or "FR")
+    return Record(
+        number, external_id, raw,
+        name=str(tags.get("name") or "").strip(),
+        category_id=matcher.match(tags),
+        category_hint=describe_kind(tags),
+        street=street_address(tags),
+        postcode=postcode,
+        lon=lon,
+        lat=lat,
+        phone=str(tags.get("phone") or tags.get("contact:phone") or "").strip(),
+        email=str(tags.get("email") or tags.get("contact:email") or "").strip(),
+        website=str(tags.get("website") or tags.get("contact:website") or "").strip(),
+        opening_hours=str(tags.get("opening_hours") or "").strip(),
+        address_in_region=postcode_departement(postcode) in PACA_DEPARTEMENTS and country == "FR",
+    )
 
 
-def import_geojson(path: Path, source: str = Business.Source.GEOJSON) -> ImportReport:
-    path = Path(path)
-    features = feature_collection(path)
-    report = ImportReport(source=path.name, read=len(features))
-    matcher = CategoryMatcher()
-    parsed: list[tuple[int, dict, dict, Point]] = []
+def geojson_records(
+    path: Path, features: list, matcher: CategoryMatcher
+) -> Iterator[Record | Rejection]:
+    """The features as pipeline items (no database access: it runs during the COPY)."""
     for number, feature in enumerate(features, start=1):
         raw = json.dumps(feature, ensure_ascii=False)[:2000]
         if not isinstance(feature, dict):
-            report.reject(number, "feature", "not a GeoJSON Feature object", raw)
+            yield Rejection(number, "feature", "not a GeoJSON Feature object", raw)
             continue
         tags = feature.get("properties") or {}
+        if not isinstance(tags, dict):
+            yield Rejection(number, "properties", "properties is not an object", raw)
+            continue
         try:
             point = _point(feature.get("geometry"))
         except ValueError as exc:
-            report.reject(number, "geometry", str(exc), raw)
+            yield Rejection(number, "geometry", str(exc), raw)
             continue
-        if point.x == 0 and point.y == 0:
-            report.reject(number, "geometry", "coordinates (0, 0): no real position", raw)
-            continue
-        parsed.append((number, feature, tags, point))
-
-    located = Commune.objects.locate([(p.x, p.y) for *_, p in parsed])
-    candidates: list[Candidate] = []
-    for (number, feature, tags, point), (code, distance) in zip(parsed, located, strict=True):
-        raw = json.dumps(feature, ensure_ascii=False)[:2000]
-        postcode = clean_postcode(tags)
-        address_in_region = postcode_departement(postcode) in PACA_DEPARTEMENTS
-        if code is None or distance > COAST_TOLERANCE_M:
-            swapped = Commune.objects.locate([(point.y, point.x)])[0]
-            if swapped[0] and swapped[1] <= COAST_TOLERANCE_M:
-                report.reject(number, "geometry", "latitude and longitude swapped", raw)
-            elif address_in_region and str(tags.get("addr:country") or "FR") == "FR":
-                report.reject(
-                    number,
-                    "geometry",
-                    f"coordinates {distance / 1000:.1f} km outside the region "
-                    f"while the address says {postcode}",
-                    raw,
-                )
-            else:
-                report.outside_region += 1
-            continue
-        commune_dep = code[:2]
-        if postcode and postcode_departement(postcode) != commune_dep:
-            report.reject(
-                number,
-                "addr:postcode",
-                f"address {postcode} {tags.get('addr:city', '')} contradicts the coordinates "
-                f"(commune {code}, département {commune_dep})",
-                raw,
-            )
-            continue
-        if not str(tags.get("name") or "").strip():
-            report.reject(number, "name", "missing name", raw)
-            continue
-        category_id = matcher.match(tags)
-        if category_id is None:
-            report.reject(number, "category", f"no category for {describe_kind(tags)}", raw)
-            continue
-        values = _values(tags, category_id, point)
-        try:
-            values["opening_hours"] = hours.validate(values["opening_hours"])
-        except hours.InvalidHours as exc:
-            report.reject(number, "opening_hours", str(exc), raw)
-            continue
-        values["commune_id"] = code
-        candidates.append(
-            Candidate(number, _external_id(feature, tags, path.stem, point), values, raw)
+        yield tags_record(
+            number, _external_id(feature, tags, path.stem, point), tags, point.x, point.y,
+            matcher, raw,
         )
-    _upsert(candidates, source, report)
-    return report
 
 
-def _differs(business: Business, values: dict) -> list[str]:
-    changed = []
-    for name, value in values.items():
-        if name in business.owned_fields or name.removesuffix("_id") in business.owned_fields:
-            continue
-        current = getattr(business, name)
-        if name == "location":
-            same = current is not None and current.equals_exact(value, tolerance=1e-7)
-        else:
-            same = current == value
-        if not same:
-            changed.append(name)
-    return changed
-
-
-def _upsert(candidates: list[Candidate], source: str, report: ImportReport) -> None:
-    seen: dict[str, int] = {}
-    unique = []
-    for candidate in candidates:
-        first = seen.get(candidate.external_id)
-        if first is not None:
-            report.reject(
-                candidate.number,
-                "id",
-                f"duplicate identifier {candidate.external_id} (first at #{first})",
-                candidate.raw,
-            )
-            continue
-        seen[candidate.external_id] = candidate.number
-        unique.append(candidate)
-    with transaction.atomic():
-        existing = {
-            b.external_id: b
-            for b in Business.objects.select_for_update().filter(
-                source=source, external_id__in=[c.external_id for c in unique]
-            )
-        }
-        to_create, to_update = [], []
-        for candidate in unique:
-            business = existing.get(candidate.external_id)
-            if business is None:
-                business = Business(
-                    source=source,
-                    external_id=candidate.external_id,
-                    status=Business.Status.PUBLISHED,
-                    geocode_precision=Business.Precision.SOURCE,
-                    **candidate.values,
-                )
-                business.apply_hours()
-                to_create.append(business)
-                continue
-            changed = _differs(business, candidate.values)
-            if not changed:
-                report.unchanged += 1
-                continue
-            for name in changed:
-                setattr(business, name, candidate.values[name])
-            business.apply_hours()
-            to_update.append(business)
-        Business.objects.bulk_create(to_create, batch_size=500)
-        if to_update:
-            Business.objects.bulk_update(
-                to_update,
-                [
-                    *IMPORTED_FIELDS,
-                    "commune_id",
-                    "hours_week",
-                    "hours_windows",
-                    "hours_windows_until",
-                    "updated_at",
-                ],
-                batch_size=500,
-            )
-        report.created += len(to_create)
-        report.updated += len(to_update)
+def import_geojson(path: Path, source: str = Business.Source.GEOJSON, **options) -> ImportReport:
+    """Import a FeatureCollection; options as ``pipeline.run_import`` (dry_run, errors_path...)."""
+    path = Path(path)
+    features = feature_collection(path)  # SourceError before anything is written
+    matcher = CategoryMatcher()
+    return run_import(
+        path, source, lambda: geojson_records(path, features, matcher), names=GEOJSON_FIELDS,
+        total=len(features), **options,
+    )

@@ -28,7 +28,7 @@ def test_real_places_resolve_to_their_commune(lon, lat, code):
 
 
 def test_quay_outside_simplified_coast_is_within_tolerance():
-    ((code, distance),) = Commune.objects.locate([(5.3698, 43.2951)])
+    (code, distance), = Commune.objects.locate([(5.3698, 43.2951)])
     assert code == "13055"
     assert 50 < distance < 100
 
@@ -56,9 +56,8 @@ def test_the_946_current_communes_have_boundaries_and_marseille_has_arrondisseme
     assert marseille.population > 800_000
     assert marseille.departement.region_id == "93"
     # Every label point lies inside its commune.
-    assert Commune.objects.get(code="84007").boundary.contains(
-        Commune.objects.get(code="84007").centre
-    )
+    avignon = Commune.objects.get(code="84007")
+    assert avignon.boundary.contains(avignon.centre)
 
 
 def test_reimport_updates_in_place_and_reports_the_merged_boundary(data_dir):
@@ -72,13 +71,8 @@ def test_reimport_updates_in_place_and_reports_the_merged_boundary(data_dir):
 
 
 def _copy_data(tmp_path, data_dir, **replacements):
-    for name in (
-        "cog-regions.json",
-        "cog-departements.json",
-        "cog-communes.json",
-        "paca-region.geojson",
-        "paca-communes.geojson",
-    ):
+    for name in ("cog-regions.json", "cog-departements.json", "cog-communes.json",
+                 "paca-region.geojson", "paca-communes.geojson"):
         target = tmp_path / name
         if name in replacements:
             if replacements[name] is not None:

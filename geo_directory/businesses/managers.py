@@ -110,7 +110,8 @@ class CategoryManager(models.Manager):
 
 class BusinessQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status="published")
+        """Listed: published, and not a duplicate linked to another listing (merged_into)."""
+        return self.filter(status="published", merged_into__isnull=True)
 
     def nearest_to(self, point: Point):
         """Nearest first (KNN on the index), with ``distance_m`` on the spheroid."""

@@ -29,23 +29,41 @@ class OutsideRegion(ValueError):
         super().__init__(msg)
 
 
-# One statement for any number of points, served twice per point by the GiST index on
-# boundary: ST_Intersects for point-in-polygon, then the KNN operator for the five nearest
-# polygons, whose exact distance in metres (geography) is computed for those few only.
-_RESOLVE_SQL = """
+def commune_of_point_sql(point: str, table: str = "territory_commune") -> str:
+    """A row subquery yielding ``(code, distance_m)``: the commune of ``point``.
+
+    ``point`` is an SQL expression of an SRID 4326 point (a column, or
+    ``ST_SetSRID(ST_MakePoint(lon, lat), 4326)``). Served twice by the GiST index on
+    boundary: ST_Intersects for point-in-polygon, then, only when the point is in no
+    polygon, the KNN operator for the five nearest polygons, whose exact distance in
+    metres (geography) is computed for those few only. Callers apply COAST_TOLERANCE_M.
+    Shared by ``locate()`` and the bulk importers (set-based, any number of rows); for
+    millions of points the importers pass ``table``: a temporary copy of the boundaries cut
+    by ST_Subdivide (columns ``code``, ``boundary``), same answers, much cheaper tests.
+    """
+    return f"""
+      SELECT COALESCE(inside.code, nearest.code) AS code,
+             COALESCE(inside.distance_m, nearest.distance_m) AS distance_m
+        FROM (SELECT 1) AS one
+        LEFT JOIN LATERAL (
+            SELECT code, 0.0::float8 AS distance_m
+              FROM {table} WHERE ST_Intersects(boundary, {point}) LIMIT 1
+        ) AS inside ON true
+        LEFT JOIN LATERAL (
+            SELECT code, ST_Distance(boundary::geography, ({point})::geography) AS distance_m
+              FROM (SELECT code, boundary FROM {table}
+                     WHERE boundary IS NOT NULL ORDER BY boundary <-> {point} LIMIT 5) AS n
+             WHERE inside.code IS NULL
+             ORDER BY 2 LIMIT 1
+        ) AS nearest ON true"""
+
+
+# One statement for any number of points.
+_RESOLVE_SQL = f"""
 SELECT p.i, r.code, r.distance_m
   FROM unnest(%(lons)s::float8[], %(lats)s::float8[]) WITH ORDINALITY AS p(lon, lat, i)
   CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326) AS g) AS pt
-  LEFT JOIN LATERAL (
-      (SELECT code, 0.0::float8 AS distance_m
-         FROM territory_commune WHERE ST_Intersects(boundary, pt.g) LIMIT 1)
-      UNION ALL
-      (SELECT code, ST_Distance(boundary::geography, pt.g::geography) AS distance_m
-         FROM (SELECT code, boundary FROM territory_commune
-                WHERE boundary IS NOT NULL ORDER BY boundary <-> pt.g LIMIT 5) AS nearest
-        ORDER BY 2 LIMIT 1)
-      ORDER BY distance_m LIMIT 1
-  ) AS r ON true
+  CROSS JOIN LATERAL ({commune_of_point_sql("pt.g")}) AS r
  ORDER BY p.i
 """
 

@@ -1,0 +1,309 @@
+"""Import bench: the full pipeline against a plain COPY of the same file, same run.
+
+1. Generates N synthetic, pre-geocoded establishments in the géo-SIRENE format (all the
+   official columns, Luhn-valid SIRETs, NAF codes of our taxonomy, WGS84 points drawn
+   uniformly inside the real commune boundaries of ``GEO_DATA_DIR``) into
+   ``bench-data/sirene-<N>.csv`` (git-ignored; reused when already there).
+2. In a separate database of the local cluster (``bench_import``, created, migrated and
+   seeded with the territory and the real demo listings by the bench), removes the
+   previous bench rows, then runs ``importers.sirene.import_sirene`` on the file in a
+   child process (the real thing: streaming, COPY into staging, commune resolution,
+   upsert, duplicate linking, one transaction) and reads the child's rows/s and peak RSS.
+3. COPYs the same file, as is, into an empty unlogged-free plain table of text columns.
+
+Section interface of ``python -m bench``: ``run(n, log) -> list[dict]``, ``table(rows)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import psycopg
+import shapely
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("GEO_DATA_DIR") or ROOT.parent / "shared" / "data").resolve()
+BENCH_DATA = ROOT / "bench-data"
+BENCH_DB = os.environ.get("BENCH_IMPORT_DATABASE_NAME", "bench_import")
+PGHOST = os.environ.get("PGHOST", str(ROOT / ".pg" / "run"))
+PGPORT = os.environ.get("PGPORT", "5432")
+PGUSER = os.environ.get("PGUSER", "postgres")
+GOAL_RATIO = 1 / 5
+
+NAF_CODES = [
+    "10.71C", "10.71D", "47.24Z", "47.22Z", "10.13B", "47.21Z", "47.23Z", "47.11B", "47.29Z",
+    "47.25Z", "10.82Z", "56.21Z", "56.10A", "56.10C", "56.30Z", "55.10Z", "55.20Z", "47.76Z",
+    "47.61Z", "47.71Z", "47.65Z", "47.19B", "47.59B", "47.52A", "47.75Z", "47.77Z", "47.64Z",
+    "96.02A", "95.23Z", "96.01B",
+]
+WORDS = [
+    "DU PORT", "DES ARTS", "DE LA PLACE", "DU MARCHE", "PROVENCALE", "DU SOLEIL", "DES OLIVIERS",
+    "DE LA GARE", "DU VIEUX PORT", "DES CIGALES", "DU COURS", "DE L'EGLISE", "DU CHATEAU",
+]
+KINDS = ["BOULANGERIE", "BOUCHERIE", "EPICERIE", "CAVE", "RESTAURANT", "HOTEL", "FLEURS",
+         "LIBRAIRIE", "COIFFURE", "BAZAR", "BOUTIQUE", "PRIMEUR", "CAFE"]
+STREETS = [("RUE", "DE LA REPUBLIQUE"), ("AV", "JEAN JAURES"), ("BD", "GAMBETTA"),
+           ("PL", "DE LA MAIRIE"), ("CHE", "DES VIGNES"), ("RTE", "NATIONALE"),
+           ("CRS", "MIRABEAU"), ("QUAI", "DU PORT")]
+
+
+def log_default(message: str) -> None:
+    print(message, flush=True)
+
+
+def connect(dbname: str = BENCH_DB, **kwargs) -> psycopg.Connection:
+    return psycopg.connect(host=PGHOST, port=PGPORT, user=PGUSER, dbname=dbname, **kwargs)
+
+
+def django_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)  # the bench always runs on the local cluster
+    env.update(PGHOST=PGHOST, PGPORT=PGPORT, PGUSER=PGUSER, PGDATABASE=BENCH_DB)
+    env["DJANGO_SETTINGS_MODULE"] = "geo_directory.settings"
+    return env
+
+
+def ensure_database(log) -> None:
+    if BENCH_DB in {"sauvons_noel", os.environ.get("TEST_DATABASE_NAME", "test_sauvons_noel")}:
+        raise SystemExit(f"refusing to bench on {BENCH_DB!r}: use a separate database")
+    with connect("postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
+            log(f"creating database {BENCH_DB}")
+            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    for args in (("migrate", "--noinput", "-v", "0"), ("seed_demo",)):
+        subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=django_env(),
+                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
+# --- synthetic data ----------------------------------------------------------------------
+
+def _luhn_key(payload: np.ndarray) -> np.ndarray:
+    """The Luhn check digit of each row of ``payload`` (digits, most significant first)."""
+    digits = payload[:, ::-1].copy()  # rightmost payload digit is doubled
+    doubled = digits[:, 0::2] * 2
+    digits[:, 0::2] = np.where(doubled > 9, doubled - 9, doubled)
+    return (10 - digits.sum(axis=1) % 10) % 10
+
+
+def _sirets(n: int, rng: np.random.Generator) -> list[str]:
+    # Distinct 8-digit SIREN bodies without a 10^8 permutation: i × stride mod 10^8 with a
+    # stride prime to 10 visits every residue once.
+    stride, start = 7_654_321, int(rng.integers(10**8))
+    base = (start + np.arange(n, dtype=np.int64) * stride) % 10**8
+    siren_payload = (base[:, None] // 10 ** np.arange(7, -1, -1)) % 10
+    siren = np.hstack([siren_payload, _luhn_key(siren_payload)[:, None]])
+    nic_payload = np.zeros((n, 4), dtype=np.int64)
+    nic_payload[:, 3] = 1
+    siret_payload = np.hstack([siren, nic_payload])
+    siret = np.hstack([siret_payload, _luhn_key(siret_payload)[:, None]])
+    return ["".join(map(str, row)) for row in siret.tolist()]
+
+
+def _communes() -> tuple[list[str], list[str], np.ndarray]:
+    """Codes, postcodes and shapely boundaries of the current communes of the region."""
+    cog = json.loads((DATA_DIR / "cog-communes.json").read_text())
+    current = {e["code"]: (e.get("codesPostaux") or [""])[0] for e in cog
+               if e.get("region") == "93" and e.get("type") == "commune-actuelle"}
+    features = json.loads((DATA_DIR / "paca-communes.geojson").read_text())["features"]
+    keep = [f for f in features if f["properties"]["code"] in current]
+    geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in keep])
+    codes = [f["properties"]["code"] for f in keep]
+    return codes, [current[c] for c in codes], geoms
+
+
+def generate(n: int, path: Path, log=log_default, seed: int = 93) -> Path:
+    """``n`` géo-SIRENE rows with points inside the region, written by streaming chunks."""
+    from tests.importers.sirene_rows import COLUMNS, GEO_COLUMNS
+
+    rng = np.random.default_rng(seed)
+    py = random.Random(seed)
+    codes, postcodes, geoms = _communes()
+    shapely.prepare(geoms)
+    tree = shapely.STRtree(geoms)
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    sirets = _sirets(n, rng)
+    header = COLUMNS + GEO_COLUMNS
+    index = {name: i for i, name in enumerate(header)}
+    template = [""] * len(header)
+    for name, value in {
+        "statutDiffusionEtablissement": "O", "dateCreationEtablissement": "2015-03-02",
+        "etablissementSiege": "true", "nombrePeriodesEtablissement": "1",
+        "dateDebut": "2015-03-02", "etatAdministratifEtablissement": "A",
+        "nomenclatureActivitePrincipaleEtablissement": "NAFRev2",
+        "caractereEmployeurEtablissement": "O", "geo_type": "housenumber",
+    }.items():
+        template[index[name]] = value
+    tmp = path.with_suffix(".part")
+    written = 0
+    started = time.perf_counter()
+    with tmp.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        while written < n:
+            lon = rng.uniform(minx, maxx, 200_000)
+            lat = rng.uniform(miny, maxy, 200_000)
+            points = shapely.points(lon, lat)
+            hit_points, hit_geoms = tree.query(points, predicate="within")
+            _, first = np.unique(hit_points, return_index=True)
+            hit_points, hit_geoms = hit_points[first], hit_geoms[first]
+            rows = []
+            for p, g in zip(hit_points.tolist(), hit_geoms.tolist(), strict=True):
+                if written + len(rows) >= n:
+                    break
+                row = template.copy()
+                siret = sirets[written + len(rows)]
+                street = py.choice(STREETS)
+                row[index["siren"]], row[index["nic"]], row[index["siret"]] = (
+                    siret[:9], siret[9:], siret)
+                row[index["numeroVoieEtablissement"]] = str(py.randint(1, 250))
+                row[index["typeVoieEtablissement"]] = street[0]
+                row[index["libelleVoieEtablissement"]] = street[1]
+                row[index["codePostalEtablissement"]] = postcodes[g]
+                row[index["codeCommuneEtablissement"]] = codes[g]
+                row[index["enseigne1Etablissement"]] = f"{py.choice(KINDS)} {py.choice(WORDS)}"
+                row[index["activitePrincipaleEtablissement"]] = py.choice(NAF_CODES)
+                row[index["longitude"]] = f"{lon[p]:.6f}"
+                row[index["latitude"]] = f"{lat[p]:.6f}"
+                row[index["geo_score"]] = f"{py.uniform(0.5, 1):.2f}"
+                rows.append(row)
+            writer.writerows(rows)
+            written += len(rows)
+    tmp.rename(path)
+    log(f"generated {n:,} rows into {path} ({path.stat().st_size / 1e6:,.0f} MB) "
+        f"in {time.perf_counter() - started:.0f} s")
+    return path
+
+
+def synthetic_file(n: int, log) -> Path:
+    BENCH_DATA.mkdir(exist_ok=True)
+    path = BENCH_DATA / f"sirene-{n}.csv"
+    if path.exists():
+        log(f"reusing {path}")
+        return path
+    return generate(n, path, log)
+
+
+# --- measurements ------------------------------------------------------------------------
+
+# Peak RSS is read from VmHWM (this process's own high-water mark): ru_maxrss would carry
+# the parent's peak across fork/exec (the generator's arrays), not the importer's.
+_PEAK = """
+def peak_rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+"""
+_CHILD = _PEAK + """
+import json, sys
+import django
+django.setup()
+from importers.sirene import import_sirene
+report = import_sirene(sys.argv[1], progress=False)
+print(json.dumps({
+    "seconds": report.seconds, "read": report.read, "created": report.created,
+    "updated": report.updated, "unchanged": report.unchanged, "merged": report.merged,
+    "rejected": report.rejected_count, "outside": report.outside_region,
+    "timings": report.timings, "peak_rss_mb": peak_rss_mb(),
+}))
+"""
+_COPY_CHILD = _PEAK + """
+import json, sys, time
+import psycopg
+columns = ", ".join(f'"{name}" text' for name in json.loads(sys.argv[2]))
+with psycopg.connect(autocommit=True) as conn:
+    conn.execute("DROP TABLE IF EXISTS bench_raw_copy")
+    conn.execute(f"CREATE TABLE bench_raw_copy ({columns})")
+    started = time.perf_counter()
+    with conn.cursor() as cur, open(sys.argv[1], "rb") as handle, cur.copy(
+        "COPY bench_raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)"
+    ) as copy:
+        while chunk := handle.read(1 << 20):
+            copy.write(chunk)
+    seconds = time.perf_counter() - started
+    rows = conn.execute("SELECT count(*) FROM bench_raw_copy").fetchone()[0]
+    conn.execute("DROP TABLE bench_raw_copy")
+print(json.dumps({"seconds": seconds, "rows": rows, "peak_rss_mb": peak_rss_mb()}))
+"""
+
+
+def measure_pipeline(path: Path, log) -> dict:
+    with connect(autocommit=True) as conn:
+        deleted = conn.execute("DELETE FROM businesses_business WHERE source = 'sirene'").rowcount
+        conn.execute("VACUUM ANALYZE businesses_business")
+    if deleted:
+        log(f"removed {deleted:,} bench listings of a previous run")
+    log("pipeline: import_sirene ...")
+    child = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(path)], env=django_env(), cwd=ROOT, check=True,
+        capture_output=True, text=True,
+    )
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    log(f"pipeline: {json.dumps(result)}")
+    return result
+
+
+def measure_copy(path: Path, header: list[str], log) -> dict:
+    """The same file, as is, into an empty table of text columns (a child process too)."""
+    log("raw COPY ...")
+    child = subprocess.run(
+        [sys.executable, "-c", _COPY_CHILD, str(path), json.dumps(header)], env=django_env(),
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    )
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    log(f"raw COPY: {json.dumps(result)}")
+    return result
+
+
+def run(n: int, log=log_default) -> list[dict]:
+    ensure_database(log)
+    path = synthetic_file(n, log)
+    with path.open(newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    pipeline = measure_pipeline(path, log)
+    raw = measure_copy(path, header, log)
+    return [
+        {"n": n, "what": "full pipeline (import_sirene)", "seconds": pipeline["seconds"],
+         "rows_per_s": pipeline["read"] / pipeline["seconds"],
+         "peak_rss_mb": pipeline["peak_rss_mb"], "created": pipeline["created"]},
+        {"n": n, "what": "plain COPY into an empty table", "seconds": raw["seconds"],
+         "rows_per_s": raw["rows"] / raw["seconds"], "peak_rss_mb": raw["peak_rss_mb"],
+         "created": raw["rows"]},
+    ]
+
+
+def table(results: list[dict]) -> str:
+    lines = [f"{'N':>10} | {'what':<32} | {'seconds':>8} | {'rows/s':>10} | "
+             f"{'peak RSS MB':>11} | {'rows':>9}"]
+    lines.append("-" * len(lines[0]))
+    by_n: dict[int, dict[str, dict]] = {}
+    for r in results:
+        lines.append(f"{r['n']:>10,} | {r['what']:<32} | {r['seconds']:>8.1f} | "
+                     f"{r['rows_per_s']:>10,.0f} | {r['peak_rss_mb']:>11.0f} | {r['created']:>9,}")
+        by_n.setdefault(r["n"], {})["pipeline" if "pipeline" in r["what"] else "copy"] = r
+    for n, pair in by_n.items():
+        if len(pair) == 2:
+            ratio = pair["pipeline"]["rows_per_s"] / pair["copy"]["rows_per_s"]
+            verdict = "meets" if ratio >= GOAL_RATIO else "misses"
+            lines.append(f"N = {n:,}: pipeline / COPY = 1/{1 / ratio:.1f} "
+                         f"({verdict} the goal of 1/{1 / GOAL_RATIO:.0f})")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench import", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--rows", type=int, default=1_000_000, help="synthetic rows (1,000,000)")
+    args = parser.parse_args(argv)
+    results = run(args.rows)
+    print(f"\n== import ==\n{table(results)}\n", flush=True)
+    return 0

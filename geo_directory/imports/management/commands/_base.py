@@ -1,0 +1,72 @@
+"""The options every import command shares; the work is done in ``importers``."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from importers.errors import SourceError
+
+
+class ImportCommand(BaseCommand):
+    """Subclasses define ``run(path, **options)`` returning an ImportReport."""
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", type=Path)
+        parser.add_argument(
+            "--dry-run", action="store_true",
+            help="count what would be created/updated/closed/rejected, show sample diffs, "
+            "write nothing",
+        )
+        parser.add_argument(
+            "--errors", type=Path, metavar="FILE",
+            help="write the rejected rows to this CSV (line, field, reason, raw)",
+        )
+        parser.add_argument(
+            "--full-refresh", action="store_true",
+            help="the file is the whole source: close this source's listings absent from it",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--user", metavar="USERNAME",
+            help="the account the run is recorded for (default: the system user's name)",
+        )
+
+    def handle(self, *args, paths, **options):
+        user = None
+        if options["user"]:
+            from django.contrib.auth import get_user_model
+
+            try:
+                user = get_user_model().objects.get_by_natural_key(options["user"])
+            except get_user_model().DoesNotExist as exc:
+                raise CommandError(f"no account named {options['user']!r}") from exc
+        failed = []
+        for path in paths:
+            errors = options["errors"]
+            if errors is not None and len(paths) > 1:
+                errors = errors.with_name(f"{errors.stem}-{path.stem}{errors.suffix}")
+            try:
+                report = self.run(
+                    path,
+                    dry_run=options["dry_run"],
+                    full_refresh=options["full_refresh"],
+                    errors_path=errors,
+                    progress=not options["no_progress"] and options["verbosity"] > 0,
+                    user=user,
+                    **self.format_options(options),
+                )
+            except SourceError as exc:
+                failed.append(str(exc))
+                self.stderr.write(f"nothing imported from {path}: {exc}")
+                continue
+            self.stdout.write(report.summary())
+            if errors is not None:
+                self.stdout.write(f"  {report.rejected_count} rejected row(s) written to {errors}")
+        if failed:
+            raise CommandError(f"{len(failed)} file(s) could not be read")
+
+    def format_options(self, options) -> dict:
+        return {}
+
+    def run(self, path, **options):
+        raise NotImplementedError

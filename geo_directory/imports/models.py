@@ -1,0 +1,44 @@
+"""One record per bulk import run: who, when, which file (sha256), what it did."""
+
+from django.conf import settings
+from django.db import models
+
+
+class ImportRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "en cours"
+        SUCCEEDED = "succeeded", "terminé"
+        DRY_RUN = "dry_run", "simulation (rien écrit)"
+        FAILED = "failed", "échec (rien écrit)"
+
+    source = models.CharField(max_length=10)
+    file_name = models.CharField(max_length=500)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    file_size = models.BigIntegerField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="import_runs",
+    )
+    launched_by = models.CharField("lancé par", max_length=150, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    read = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    merged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    outside_region = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "import"
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.source} {self.file_name} ({self.get_status_display()})"

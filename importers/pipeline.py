@@ -1,0 +1,779 @@
+"""The shared bulk-import pipeline: stream → validate → COPY → set-based SQL upsert.
+
+Every format module (sirene, osm, csv_mapped, geojson) turns its file into a stream of
+``Record`` (one listing, possibly carrying a deferred rejection) and ``Rejection`` (a row
+that cannot even be keyed). ``run_import`` then, in ONE transaction:
+
+1. streams them (tqdm progress, rows/s) through the Python checks that need Python
+   (coordinates, name, category, opening hours parsed and pre-computed into the
+   ``hours_*`` columns via ``geo_directory.businesses.hours.compute``, cached by
+   expression) and COPYs every row, good or rejected, into a TEMP staging table;
+2. resolves the points to communes in SQL with the territory's own subquery
+   (``commune_of_point_sql``: ST_Intersects, then the 250 m nearest fallback), detects
+   swapped latitude/longitude, counts points outside the region, rejects addresses
+   whose postcode contradicts the coordinates, duplicate ids and duplicate SIRETs;
+3. closes listings the source says are closed, updates changed rows only
+   (``IS DISTINCT FROM``, never a field listed in ``owned_fields``), inserts new ones,
+   links new records to an existing listing of another source (same SIRET, or within
+   50 m with a trigram-similar name: ``merged_into`` points the new, secondary record to
+   the primary; ``Business.objects.published()`` excludes merged records), and with
+   ``full_refresh`` closes the listings of that source that vanished from the file.
+
+Format readers do their database look-ups (categories, communes) before streaming: the
+items are produced while the COPY holds the connection.
+
+``dry_run`` runs the very same statements and rolls the transaction back. Any exception
+(a killed process, a bug, an unreadable file found mid-way) rolls back everything: the
+listings are never half-imported. Rows without coordinates are kept ``pending`` with an
+empty ``geocode_precision`` and a moderation note "à géocoder" (see ``importers.geocode``).
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import hashlib
+import math
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from geo_directory.businesses import hours
+from geo_directory.territory.managers import COAST_TOLERANCE_M, commune_of_point_sql
+
+from .errors import MAX_KEPT_REJECTIONS, ImportReport, Rejection, SourceError
+from .osm_tags import PACA_DEPARTEMENTS
+
+DUPLICATE_DISTANCE_M = 50
+NAME_SIMILARITY = 0.4  # pg_trgm similarity of immutable_unaccent(lower(name))
+GEOCODE_NOTE = "à géocoder : la source ne donne pas de coordonnées"
+DIFF_SAMPLE = 10
+SUBDIVIDE_FROM = 5_000  # rows from which points are tested against subdivided boundaries
+RAW_MAX = 2000
+
+# Limits of businesses_business columns (longer values are cut, hours are rejected).
+MAX_LENGTHS = {"name": 200, "street": 255, "phone": 30, "email": 254, "website": 500}
+
+
+class Record:
+    """One listing as read from a source, before the SQL stage."""
+
+    __slots__ = (
+        "line", "external_id", "name", "category_id", "category_hint", "siret", "street",
+        "postcode", "commune_id", "lon", "lat", "phone", "email", "website",
+        "opening_hours", "closed", "hide_address", "address_in_region",
+        "geocode_precision", "geocode_score", "reject_field", "reject_reason", "raw",
+    )
+
+    def __init__(self, line: int, external_id: str, raw: str = "", **values):
+        self.line = line
+        self.external_id = external_id
+        self.raw = raw
+        self.name = ""
+        self.category_id = None
+        self.category_hint = ""
+        self.siret = ""
+        self.street = ""
+        self.postcode = ""
+        self.commune_id = None  # an INSEE code already known (SIRENE), else from the point
+        self.lon = None
+        self.lat = None
+        self.phone = ""
+        self.email = ""
+        self.website = ""
+        self.opening_hours = ""
+        self.closed = False
+        self.hide_address = False
+        self.address_in_region = False  # the address itself says "in the region"
+        self.geocode_precision = "source"
+        self.geocode_score = None
+        self.reject_field = None  # a rejection applied only if the row is in the region
+        self.reject_reason = None
+        for key, value in values.items():
+            setattr(self, key, value)
+
+    def defer_reject(self, field: str, reason: str) -> None:
+        if self.reject_reason is None:
+            self.reject_field, self.reject_reason = field, reason
+
+
+OUTSIDE_REGION = "outside the region"
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A row deliberately not loaded (not an error): e.g. a bank in a SIRENE stock.
+
+    ``reason`` OUTSIDE_REGION counts the row in ``report.outside_region``.
+    """
+
+    line: int
+    reason: str
+
+
+@dataclass
+class FieldNames:
+    """How the source names the fields, for precise rejection messages."""
+
+    id: str = "id"
+    location: str = "geometry"
+    postcode: str = "addr:postcode"
+    siret: str = "siret"
+
+
+STAGING_COLUMNS = (
+    ("line", "int"),
+    ("external_id", "text"),
+    ("name", "text"),
+    ("category_id", "bigint"),
+    ("siret", "text"),
+    ("street", "text"),
+    ("postcode", "text"),
+    ("commune_id", "text"),
+    ("lon", "float8"),
+    ("lat", "float8"),
+    ("phone", "text"),
+    ("email", "text"),
+    ("website", "text"),
+    ("opening_hours", "text"),
+    ("hours_week", "int4multirange"),
+    ("hours_windows", "tstzmultirange"),
+    ("hours_windows_until", "timestamptz"),
+    ("closed", "bool"),
+    ("hide_address", "bool"),
+    ("address_in_region", "bool"),
+    ("geocode_precision", "text"),
+    ("geocode_score", "float8"),
+    ("reject_field", "text"),
+    ("reject_reason", "text"),
+    ("hard", "bool"),
+    ("raw", "text"),
+)
+
+
+def sha256_of(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with Path(path).open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+class HoursCache:
+    """``hours.compute`` per distinct expression (sources repeat a few thousand at most)."""
+
+    def __init__(self, limit: int = 50_000):
+        self.limit = limit
+        self.cache: dict[str, tuple] = {}
+
+    def get(self, expression: str):
+        """(normalised, week, windows, until) as COPY text, or raise InvalidHours."""
+        hit = self.cache.get(expression)
+        if hit is None:
+            try:
+                normalised = hours.validate(expression)
+                computed = hours.compute(normalised)
+                hit = (
+                    normalised,
+                    None if computed.week is None else
+                    "{" + ",".join(f"[{lo},{hi})" for lo, hi in computed.week) + "}",
+                    None if computed.windows is None else
+                    "{" + ",".join(
+                        f'["{lo.isoformat()}","{hi.isoformat()}")' for lo, hi in computed.windows
+                    ) + "}",
+                    computed.windows_until,
+                )
+            except hours.InvalidHours as exc:
+                hit = (exc,)
+            if len(self.cache) >= self.limit:
+                self.cache.clear()
+            self.cache[expression] = hit
+        if len(hit) == 1:
+            raise hit[0]
+        return hit
+
+
+def _check(record: Record, hours_cache: HoursCache, names: FieldNames) -> tuple:
+    """Python-side validation; the row as a staging tuple (rejections are staged too)."""
+    hard = False
+    if record.lon is not None or record.lat is not None:
+        if record.lon is None or record.lat is None:
+            record.reject_field, record.reject_reason = names.location, "only one coordinate"
+            hard = True
+        elif not (math.isfinite(record.lon) and math.isfinite(record.lat)):
+            record.reject_field, record.reject_reason = names.location, "non-finite coordinates"
+            hard = True
+        elif record.lon == 0 and record.lat == 0:
+            record.reject_field = names.location
+            record.reject_reason = "coordinates (0, 0): no real position"
+            hard = True
+    if len(record.external_id) > 100:
+        record.reject_field = names.id
+        record.reject_reason = f"identifier longer than 100 characters ({len(record.external_id)})"
+        hard = True
+    if not record.name.strip():
+        record.defer_reject("name", "missing name")
+    if record.category_id is None:
+        record.defer_reject("category", f"no category for {record.category_hint or 'this row'}")
+    week = windows = until = None
+    if record.opening_hours:
+        if len(record.opening_hours) > 1000:
+            record.defer_reject(
+                "opening_hours",
+                f"opening hours longer than 1000 characters ({len(record.opening_hours)})",
+            )
+        else:
+            try:
+                record.opening_hours, week, windows, until = hours_cache.get(record.opening_hours)
+            except hours.InvalidHours as exc:
+                record.defer_reject("opening_hours", str(exc))
+    return (
+        record.line, record.external_id, record.name.strip()[: MAX_LENGTHS["name"]],
+        record.category_id, record.siret, record.street[: MAX_LENGTHS["street"]],
+        record.postcode, record.commune_id,
+        None if hard else record.lon, None if hard else record.lat,
+        record.phone[: MAX_LENGTHS["phone"]], record.email[: MAX_LENGTHS["email"]],
+        record.website[: MAX_LENGTHS["website"]], record.opening_hours, week, windows, until,
+        record.closed, record.hide_address, record.address_in_region,
+        record.geocode_precision, record.geocode_score, record.reject_field,
+        record.reject_reason, hard, record.raw[:RAW_MAX],
+    )
+
+
+def _rejection_tuple(rejection: Rejection) -> tuple:
+    return (
+        rejection.line, "", "", None, "", "", "", None, None, None, "", "", "", "", None,
+        None, None, False, False, False, "", None, rejection.field, rejection.reason, True,
+        rejection.raw[:RAW_MAX],
+    )
+
+
+_OK = "s.reject_reason IS NULL AND NOT s.outside"
+_POINT = "ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326)"
+
+# (owned-field name, column, staged value): what an import may change, unless owned.
+_UPDATABLE = (
+    ("name", "name", "s.name"),
+    ("category", "category_id", "s.category_id"),
+    ("street", "street", "s.street"),
+    ("postcode", "postcode", "s.postcode"),
+    ("phone", "phone", "s.phone"),
+    ("email", "email", "s.email"),
+    ("website", "website", "s.website"),
+    ("opening_hours", "opening_hours", "s.opening_hours"),
+)
+
+
+def _changed_sql() -> str:
+    parts = [
+        f"('{owned}' <> ALL(b.owned_fields) AND b.{column} IS DISTINCT FROM {value})"
+        for owned, column, value in _UPDATABLE
+    ]
+    parts.append(
+        f"('location' <> ALL(b.owned_fields) AND s.lon IS NOT NULL"
+        f" AND b.location IS DISTINCT FROM {_POINT})"
+    )
+    parts.append(
+        "('siret' <> ALL(b.owned_fields) AND s.siret <> '' AND b.siret IS DISTINCT FROM s.siret"
+        " AND NOT EXISTS (SELECT 1 FROM businesses_business h"
+        " WHERE h.siret = s.siret AND h.id <> b.id))"
+    )
+    parts.append("(b.status = 'closed' AND NOT s.closed)")  # open again in the source
+    return "(" + " OR ".join(parts) + ")"
+
+
+def _set_sql() -> str:
+    sets = [
+        f"{column} = CASE WHEN '{owned}' = ANY(b.owned_fields) THEN b.{column} ELSE {value} END"
+        for owned, column, value in _UPDATABLE
+    ]
+    keep_hours = "'opening_hours' = ANY(b.owned_fields)"
+    for column in ("hours_week", "hours_windows", "hours_windows_until"):
+        sets.append(f"{column} = CASE WHEN {keep_hours} THEN b.{column} ELSE s.{column} END")
+    keep_location = "('location' = ANY(b.owned_fields) OR s.lon IS NULL)"
+    sets.append(f"location = CASE WHEN {keep_location} THEN b.location ELSE {_POINT} END")
+    for column in ("commune_id", "geocode_precision", "geocode_score"):
+        sets.append(f"{column} = CASE WHEN {keep_location} THEN b.{column} ELSE s.{column} END")
+    sets.append(
+        "siret = CASE WHEN 'siret' = ANY(b.owned_fields) OR s.siret = '' OR EXISTS ("
+        "SELECT 1 FROM businesses_business h WHERE h.siret = s.siret AND h.id <> b.id)"
+        " THEN b.siret ELSE s.siret END"
+    )
+    # A listing waiting for a position ("à géocoder") that the source now places is
+    # published; a closed one the source lists as active again is reopened.
+    waiting = (
+        "(b.status = 'pending' AND b.location IS NULL"
+        f" AND b.moderation_note = '{GEOCODE_NOTE}')"
+    )
+    sets.append(
+        f"status = CASE WHEN {waiting} AND s.lon IS NOT NULL AND NOT {keep_location}"
+        " THEN 'published' WHEN b.status <> 'closed' THEN b.status"
+        " WHEN b.location IS NOT NULL OR s.lon IS NOT NULL THEN 'published' ELSE 'pending' END"
+    )
+    sets.append(
+        f"moderation_note = CASE WHEN {waiting} AND s.lon IS NOT NULL AND NOT {keep_location}"
+        " THEN '' ELSE b.moderation_note END"
+    )
+    sets.append("updated_at = now()")
+    return ", ".join(sets)
+
+
+class Pipeline:
+    def __init__(self, source: str, names: FieldNames, report: ImportReport):
+        self.source = source
+        self.names = names
+        self.report = report
+
+    def execute(self, cursor, sql: str, params: dict | None = None) -> int:
+        cursor.execute(sql, {"source": self.source, **(params or {})})
+        return cursor.rowcount
+
+    def stage(self, cursor, items: Iterable, progress: bool, total: int | None) -> None:
+        columns = ", ".join(f"{name} {kind}" for name, kind in STAGING_COLUMNS)
+        cursor.execute("DROP TABLE IF EXISTS import_staging")
+        cursor.execute(f"CREATE TEMP TABLE import_staging ({columns}) ON COMMIT DROP")
+        hours_cache = HoursCache()
+        report = self.report
+        names = self.names
+        bar = tqdm(
+            items, total=total, unit=" rows", unit_scale=True, mininterval=0.5,
+            disable=not progress, desc=report.source[:30],
+        )
+        with cursor.copy(
+            f"COPY import_staging ({', '.join(n for n, _ in STAGING_COLUMNS)}) FROM STDIN"
+        ) as copy:
+            for item in bar:
+                report.read += 1
+                if isinstance(item, Record):
+                    copy.write_row(_check(item, hours_cache, names))
+                elif isinstance(item, Rejection):
+                    copy.write_row(_rejection_tuple(item))
+                elif item.reason == OUTSIDE_REGION:
+                    report.outside_region += 1
+                else:  # Skip
+                    report.skipped[item.reason] += 1
+        bar.close()
+        cursor.execute(
+            "ALTER TABLE import_staging ADD COLUMN distance_m float8,"
+            " ADD COLUMN outside bool NOT NULL DEFAULT false"
+        )
+        cursor.execute("CREATE INDEX ON import_staging (external_id)")
+        cursor.execute("ANALYZE import_staging")
+
+    def resolve(self, cursor) -> None:
+        """Communes, region, swapped coordinates, contradictions, duplicates (all SQL)."""
+        names = self.names
+        communes = "territory_commune"
+        if self.report.read >= SUBDIVIDE_FROM:
+            cursor.execute("DROP TABLE IF EXISTS import_communes")
+            cursor.execute(
+                "CREATE TEMP TABLE import_communes ON COMMIT DROP AS SELECT code,"
+                " ST_Subdivide(boundary, 48) AS boundary FROM territory_commune"
+                " WHERE boundary IS NOT NULL"
+            )
+            cursor.execute("CREATE INDEX ON import_communes USING gist (boundary)")
+            cursor.execute("ANALYZE import_communes")
+            communes = "import_communes"
+        self.execute(
+            cursor,
+            f"UPDATE import_staging AS s SET (commune_id, distance_m) ="
+            f" ({commune_of_point_sql(_POINT, communes)}) WHERE s.lon IS NOT NULL",
+        )
+        far = f"(s.commune_id IS NULL OR s.distance_m > {COAST_TOLERANCE_M})"
+        swapped_point = "ST_SetSRID(ST_MakePoint(s.lat, s.lon), 4326)"
+        swapped = (
+            f"SELECT 1 FROM ({commune_of_point_sql(swapped_point)})"
+            f" AS w WHERE w.code IS NOT NULL AND w.distance_m <= {COAST_TOLERANCE_M}"
+        )
+        self.execute(
+            cursor,
+            f"UPDATE import_staging AS s SET reject_field = %(field)s, hard = true,"
+            f" reject_reason = 'latitude and longitude swapped'"
+            f" WHERE s.lon IS NOT NULL AND {far} AND EXISTS ({swapped})",
+            {"field": names.location},
+        )
+        self.execute(
+            cursor,
+            f"UPDATE import_staging AS s SET reject_field = %(field)s, hard = true,"
+            f" reject_reason = format('coordinates %%s km outside the region while the address"
+            f" says %%s', to_char(s.distance_m / 1000, 'FM999990.0'),"
+            f" COALESCE(NULLIF(s.postcode, ''), 'it is in the region'))"
+            f" WHERE s.lon IS NOT NULL AND NOT s.hard AND {far} AND s.address_in_region",
+            {"field": names.location},
+        )
+        # In nowhere: counted, not reported (a national file is mostly outside the region).
+        self.execute(
+            cursor,
+            f"UPDATE import_staging AS s SET outside = true, reject_field = NULL,"
+            f" reject_reason = NULL WHERE s.lon IS NOT NULL AND NOT s.hard AND {far}",
+        )
+        self.execute(
+            cursor,
+            "UPDATE import_staging AS s SET reject_field = %(field)s, reject_reason = format("
+            "'address %%s contradicts the coordinates (commune %%s, département %%s)',"
+            " s.postcode, s.commune_id, left(s.commune_id, 2)) FROM territory_commune c"
+            " WHERE s.lon IS NOT NULL AND NOT s.hard AND NOT s.outside AND s.postcode <> ''"
+            " AND c.code = s.commune_id AND left(s.postcode, 2) <> left(s.commune_id, 2)"
+            # Some communes of the 04 have a 05 postcode (04066 → 05110): not a contradiction.
+            " AND s.postcode <> ALL(c.postcodes)",
+            {"field": names.postcode},
+        )
+        # "Hide the address beyond the commune": no street, no postcode, the commune's centre.
+        self.execute(
+            cursor,
+            "UPDATE import_staging AS s SET street = '', postcode = '',"
+            " lon = ST_X(c.centre), lat = ST_Y(c.centre), geocode_precision = 'municipality',"
+            " geocode_score = NULL FROM territory_commune c"
+            f" WHERE s.hide_address AND {_OK} AND c.code = s.commune_id AND c.centre IS NOT NULL",
+        )
+        self.execute(
+            cursor,
+            "UPDATE import_staging AS s SET reject_field = %(field)s, reject_reason = format("
+            "'duplicate identifier %%s (first at #%%s)', s.external_id, d.first_line)"
+            " FROM (SELECT external_id, min(line) AS first_line"
+            f"        FROM import_staging s WHERE {_OK} GROUP BY external_id"
+            "        HAVING count(*) > 1) AS d"
+            f" WHERE s.external_id = d.external_id AND d.first_line < s.line AND {_OK}",
+            {"field": names.id},
+        )
+        self.execute(
+            cursor,
+            "UPDATE import_staging AS s SET reject_field = %(field)s, reject_reason = format("
+            "'duplicate SIRET %%s (first at #%%s)', s.siret, d.first_line)"
+            " FROM (SELECT siret, min(line) AS first_line"
+            f"        FROM import_staging s WHERE {_OK} AND s.siret <> '' GROUP BY siret"
+            "        HAVING count(*) > 1) AS d"
+            f" WHERE s.siret = d.siret AND d.first_line < s.line AND {_OK}",
+            {"field": names.siret},
+        )
+
+    def upsert(self, cursor, full_refresh: bool) -> None:
+        report = self.report
+        match = "b.source = %(source)s AND b.external_id = s.external_id"
+        cursor.execute(
+            f"SELECT count(*) FROM import_staging s JOIN businesses_business b ON {match}"
+            f" WHERE {_OK}",
+            {"source": self.source},
+        )
+        matched = cursor.fetchone()[0]
+        report.closed = self.execute(
+            cursor,
+            f"UPDATE businesses_business b SET status = 'closed', updated_at = now()"
+            f" FROM import_staging s WHERE {match} AND {_OK} AND s.closed"
+            f" AND b.status <> 'closed'",
+        )
+        self.sample_diffs(cursor, match)
+        report.updated = self.execute(
+            cursor,
+            f"UPDATE businesses_business b SET {_set_sql()} FROM import_staging s"
+            f" WHERE {match} AND {_OK} AND NOT s.closed AND {_changed_sql()}",
+        )
+        report.unchanged = matched - report.closed - report.updated
+        cursor.execute("DROP TABLE IF EXISTS import_created")
+        cursor.execute(
+            "CREATE TEMP TABLE import_created (id bigint, external_id text) ON COMMIT DROP"
+        )
+        report.created = self.execute(
+            cursor,
+            f"""WITH created AS (
+              INSERT INTO businesses_business (
+                name, category_id, siret, description, street, postcode, commune_id, location,
+                geocode_precision, geocode_score, phone, email, website, opening_hours,
+                hours_week, hours_windows, hours_windows_until, offers_pickup, offers_delivery,
+                status, moderation_note, source, external_id, owned_fields, created_at,
+                updated_at)
+              SELECT s.name, s.category_id,
+                     CASE WHEN s.siret <> '' AND h.id IS NULL THEN s.siret END,
+                     '', s.street, s.postcode, s.commune_id, {_POINT},
+                     CASE WHEN s.lon IS NULL THEN '' ELSE s.geocode_precision END,
+                     s.geocode_score, s.phone, s.email, s.website, s.opening_hours,
+                     s.hours_week, s.hours_windows, s.hours_windows_until, false, false,
+                     CASE WHEN s.lon IS NULL THEN 'pending' ELSE 'published' END,
+                     CASE WHEN s.lon IS NULL THEN %(note)s ELSE '' END,
+                     %(source)s, s.external_id, '{{}}', now(), now()
+                FROM import_staging s
+                LEFT JOIN businesses_business h ON s.siret <> '' AND h.siret = s.siret
+               WHERE {_OK} AND NOT s.closed AND NOT EXISTS (
+                     SELECT 1 FROM businesses_business b WHERE {match})
+              RETURNING id, external_id)
+            INSERT INTO import_created SELECT id, external_id FROM created""",
+            {"note": GEOCODE_NOTE},
+        )
+        cursor.execute(
+            "SELECT count(*) FROM import_staging s"
+            f" WHERE {_OK} AND s.closed AND NOT EXISTS (SELECT 1 FROM businesses_business b"
+            f" WHERE {match})",
+            {"source": self.source},
+        )
+        closed_unlisted = cursor.fetchone()[0]
+        if closed_unlisted:
+            report.skipped["closed in the source and not listed"] += closed_unlisted
+        report.merged = self.link_duplicates(cursor)
+        if full_refresh:
+            report.vanished = self.execute(
+                cursor,
+                "UPDATE businesses_business b SET status = 'closed', updated_at = now()"
+                " WHERE b.source = %(source)s AND b.external_id IS NOT NULL"
+                " AND b.status <> 'closed' AND b.owner_id IS NULL AND NOT EXISTS ("
+                " SELECT 1 FROM import_staging s WHERE s.external_id = b.external_id)",
+            )
+
+    def link_duplicates(self, cursor) -> int:
+        """Point each new record to the listing of another source it duplicates.
+
+        Set-based joins, so the planner can start from the smaller side (usually the
+        listings of the other sources): first the same SIRET (the new record could not
+        take it, the unique constraint holds it elsewhere), then, for the rest, the
+        nearest listing within DUPLICATE_DISTANCE_M with a trigram-similar name.
+        """
+        cursor.execute("ANALYZE businesses_business")
+        by_siret = self.execute(
+            cursor,
+            f"""UPDATE businesses_business AS n
+                   SET merged_into_id = COALESCE(o.merged_into_id, o.id)
+                  FROM import_created c, import_staging s, businesses_business o
+                 WHERE n.id = c.id AND s.external_id = c.external_id AND {_OK}
+                   AND n.siret IS NULL AND s.siret <> '' AND o.siret = s.siret
+                   AND o.source <> %(source)s AND o.id <> n.id""",
+        )
+        nearby = self.execute(
+            cursor,
+            f"""UPDATE businesses_business AS t SET merged_into_id = m.primary_id
+                  FROM (
+                    SELECT DISTINCT ON (n.id) n.id, COALESCE(o.merged_into_id, o.id) AS primary_id
+                      FROM businesses_business o
+                      JOIN businesses_business n
+                        ON ST_DWithin(o.location_l93, n.location_l93, {DUPLICATE_DISTANCE_M})
+                      JOIN import_created c ON c.id = n.id
+                     WHERE o.source <> %(source)s AND o.id <> n.id AND n.merged_into_id IS NULL
+                       AND similarity(immutable_unaccent(lower(o.name)),
+                                      immutable_unaccent(lower(n.name))) >= {NAME_SIMILARITY}
+                     ORDER BY n.id, o.location_l93 <-> n.location_l93
+                  ) AS m
+                 WHERE t.id = m.id""",
+        )
+        return by_siret + nearby
+
+    def sample_diffs(self, cursor, match: str) -> None:
+        columns = [(owned, column, value) for owned, column, value in _UPDATABLE]
+        columns.append(
+            ("location", "location", f"CASE WHEN s.lon IS NULL THEN b.location ELSE {_POINT} END")
+        )
+        columns.append(("status", "status", "CASE WHEN s.closed THEN 'closed' ELSE b.status END"))
+        selects = ", ".join(
+            f"CASE WHEN '{owned}' = ANY(b.owned_fields) THEN NULL ELSE"
+            f" ARRAY[b.{column}::text, ({value})::text] END"
+            for owned, column, value in columns
+        )
+        cursor.execute(
+            f"SELECT s.external_id, {selects} FROM import_staging s"
+            f" JOIN businesses_business b ON {match}"
+            f" WHERE {_OK} AND (s.closed AND b.status <> 'closed'"
+            f"  OR NOT s.closed AND {_changed_sql()}) ORDER BY s.line LIMIT {DIFF_SAMPLE}",
+            {"source": self.source},
+        )
+        for external_id, *pairs in cursor.fetchall():
+            changes = {
+                column: (pair[0], pair[1])
+                for (_, column, _), pair in zip(columns, pairs, strict=True)
+                if pair is not None and pair[0] != pair[1]
+            }
+            self.report.diffs.append({"external_id": external_id, "changes": changes})
+
+    def collect_rejections(self, cursor, errors_path: Path | None) -> None:
+        report = self.report
+        where = "s.reject_reason IS NOT NULL AND NOT s.outside"
+        cursor.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE s.outside) FROM import_staging s"
+            f" WHERE {where} OR s.outside"
+        )
+        total, outside = cursor.fetchone()
+        report.outside_region += outside
+        report.rejected_count = total - outside
+        cursor.execute(
+            f"SELECT line, reject_field, reject_reason, raw FROM import_staging s WHERE {where}"
+            f" ORDER BY line LIMIT {MAX_KEPT_REJECTIONS}"
+        )
+        report.rejected = [Rejection(*row) for row in cursor.fetchall()]
+        if errors_path is not None:
+            with Path(errors_path).open("wb") as handle:
+                handle.write(b"line,field,reason,raw\n")
+                with cursor.copy(
+                    f"COPY (SELECT line, reject_field, reject_reason, raw FROM import_staging s"
+                    f" WHERE {where} ORDER BY line) TO STDOUT WITH (FORMAT csv)"
+                ) as copy:
+                    for chunk in copy:
+                        handle.write(chunk)
+
+
+class DryRunRollback(Exception):
+    pass
+
+
+def run_import(
+    path: Path,
+    source: str,
+    items: Callable[[], Iterator],
+    *,
+    names: FieldNames | None = None,
+    dry_run: bool = False,
+    full_refresh: bool = False,
+    errors_path: Path | None = None,
+    progress: bool = False,
+    user=None,
+    total: int | None = None,
+    record_run: bool = True,
+) -> ImportReport:
+    """Run ``items()`` (a format's stream of Record/Rejection/Skip) through the pipeline.
+
+    Raises SourceError when the file is unreadable (nothing written); any other
+    exception also leaves the listings as they were (one transaction).
+    """
+    from geo_directory.imports.models import ImportRun
+
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError(f"{path}: file not found")
+    report = ImportReport(source=path.name, dry_run=dry_run)
+    try:
+        report.sha256, size = sha256_of(path)
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot be read ({exc.strerror})") from exc
+    run = None
+    if record_run:
+        run = ImportRun.objects.create(
+            source=source, file_name=str(path), file_sha256=report.sha256, file_size=size,
+            user=user if getattr(user, "pk", None) else None,
+            launched_by=getattr(user, "username", None) or _os_user(),
+            options={"dry_run": dry_run, "full_refresh": full_refresh},
+        )
+    started = time.monotonic()
+    pipeline = Pipeline(source, names or FieldNames(), report)
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                for stage, call in (
+                    ("stream+copy", lambda: pipeline.stage(cursor, items(), progress, total)),
+                    ("resolve", lambda: pipeline.resolve(cursor)),
+                    ("upsert", lambda: pipeline.upsert(cursor, full_refresh)),
+                    ("report", lambda: pipeline.collect_rejections(cursor, errors_path)),
+                ):
+                    stage_started = time.monotonic()
+                    call()
+                    report.timings[stage] = round(time.monotonic() - stage_started, 2)
+            if dry_run:
+                raise DryRunRollback
+    except DryRunRollback:
+        pass
+    except BaseException as exc:
+        if run is not None:
+            run.status = ImportRun.Status.FAILED
+            run.message = f"{type(exc).__name__}: {exc}"[:5000]
+            run.finished_at = timezone.now()
+            run.read = report.read
+            run.save()
+        raise
+    report.seconds = time.monotonic() - started
+    if run is not None:
+        run.status = ImportRun.Status.DRY_RUN if dry_run else ImportRun.Status.SUCCEEDED
+        run.finished_at = timezone.now()
+        for name in ("read", "created", "updated", "unchanged", "merged", "outside_region"):
+            setattr(run, name, getattr(report, name))
+        run.closed = report.closed + report.vanished
+        run.skipped = sum(report.skipped.values())
+        run.rejected = report.rejected_count
+        run.message = report.summary(detail=20)[:20000]
+        run.save()
+    return report
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
+# --- helpers shared by the CSV formats -------------------------------------------------
+
+ENCODING_PROBE = 1 << 16
+
+
+def detect_encoding(path: Path, forced: str | None = None) -> str:
+    """UTF-8 (with or without BOM) if the first 64 KiB decode as such, else Latin-1."""
+    if forced:
+        return forced
+    with Path(path).open("rb") as handle:
+        head = handle.read(ENCODING_PROBE)
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not merely a character cut by the probe
+            return "latin-1"
+    return "utf-8"
+
+
+def open_csv(path: Path, encoding: str):
+    """A csv.reader over ``path``; undecodable bytes survive as surrogates (see bad_encoding)."""
+    try:
+        handle = Path(path).open(  # noqa: SIM115 (closed by the reader when exhausted)
+            encoding=encoding, errors="surrogateescape", newline=""
+        )
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot be read ({exc.strerror})") from exc
+    sample = handle.read(ENCODING_PROBE)
+    handle.seek(0)
+    try:
+        dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    csv.field_size_limit(1 << 24)
+    return handle, csv.reader(handle, delimiter=delimiter)
+
+
+def bad_encoding(row: list[str], header: list[str], encoding: str) -> tuple[str, str] | None:
+    """(column, reason) when a field holds bytes that are not ``encoding``, else None."""
+    try:
+        "".join(row).encode("utf-8")
+        return None
+    except UnicodeEncodeError:
+        pass
+    for index, value in enumerate(row):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            byte = ord(value[exc.start]) - 0xDC00
+            column = header[index] if index < len(header) else f"column {index + 1}"
+            return column, (
+                f"bad encoding: byte 0x{byte:02X} is not valid {encoding} (file read as "
+                f"{encoding}; give the right encoding with --encoding if it is Latin-1)"
+            )
+    return None
+
+
+def raw_row(row: list[str]) -> str:
+    return ",".join(row).encode("utf-8", "backslashreplace").decode("utf-8")[:RAW_MAX]
+
+
+def parse_float(value: str) -> float | None:
+    value = (value or "").strip().replace(",", ".")
+    return float(value) if value else None
+
+
+def departement_of(code: str) -> str:
+    return (code or "")[:2]
+
+
+def in_region_code(code: str) -> bool:
+    return departement_of(code) in PACA_DEPARTEMENTS
+
