@@ -40,20 +40,77 @@ PGUSER = os.environ.get("PGUSER", "postgres")
 GOAL_RATIO = 1 / 5
 
 NAF_CODES = [
-    "10.71C", "10.71D", "47.24Z", "47.22Z", "10.13B", "47.21Z", "47.23Z", "47.11B", "47.29Z",
-    "47.25Z", "10.82Z", "56.21Z", "56.10A", "56.10C", "56.30Z", "55.10Z", "55.20Z", "47.76Z",
-    "47.61Z", "47.71Z", "47.65Z", "47.19B", "47.59B", "47.52A", "47.75Z", "47.77Z", "47.64Z",
-    "96.02A", "95.23Z", "96.01B",
+    "10.71C",
+    "10.71D",
+    "47.24Z",
+    "47.22Z",
+    "10.13B",
+    "47.21Z",
+    "47.23Z",
+    "47.11B",
+    "47.29Z",
+    "47.25Z",
+    "10.82Z",
+    "56.21Z",
+    "56.10A",
+    "56.10C",
+    "56.30Z",
+    "55.10Z",
+    "55.20Z",
+    "47.76Z",
+    "47.61Z",
+    "47.71Z",
+    "47.65Z",
+    "47.19B",
+    "47.59B",
+    "47.52A",
+    "47.75Z",
+    "47.77Z",
+    "47.64Z",
+    "96.02A",
+    "95.23Z",
+    "96.01B",
 ]
 WORDS = [
-    "DU PORT", "DES ARTS", "DE LA PLACE", "DU MARCHE", "PROVENCALE", "DU SOLEIL", "DES OLIVIERS",
-    "DE LA GARE", "DU VIEUX PORT", "DES CIGALES", "DU COURS", "DE L'EGLISE", "DU CHATEAU",
+    "DU PORT",
+    "DES ARTS",
+    "DE LA PLACE",
+    "DU MARCHE",
+    "PROVENCALE",
+    "DU SOLEIL",
+    "DES OLIVIERS",
+    "DE LA GARE",
+    "DU VIEUX PORT",
+    "DES CIGALES",
+    "DU COURS",
+    "DE L'EGLISE",
+    "DU CHATEAU",
 ]
-KINDS = ["BOULANGERIE", "BOUCHERIE", "EPICERIE", "CAVE", "RESTAURANT", "HOTEL", "FLEURS",
-         "LIBRAIRIE", "COIFFURE", "BAZAR", "BOUTIQUE", "PRIMEUR", "CAFE"]
-STREETS = [("RUE", "DE LA REPUBLIQUE"), ("AV", "JEAN JAURES"), ("BD", "GAMBETTA"),
-           ("PL", "DE LA MAIRIE"), ("CHE", "DES VIGNES"), ("RTE", "NATIONALE"),
-           ("CRS", "MIRABEAU"), ("QUAI", "DU PORT")]
+KINDS = [
+    "BOULANGERIE",
+    "BOUCHERIE",
+    "EPICERIE",
+    "CAVE",
+    "RESTAURANT",
+    "HOTEL",
+    "FLEURS",
+    "LIBRAIRIE",
+    "COIFFURE",
+    "BAZAR",
+    "BOUTIQUE",
+    "PRIMEUR",
+    "CAFE",
+]
+STREETS = [
+    ("RUE", "DE LA REPUBLIQUE"),
+    ("AV", "JEAN JAURES"),
+    ("BD", "GAMBETTA"),
+    ("PL", "DE LA MAIRIE"),
+    ("CHE", "DES VIGNES"),
+    ("RTE", "NATIONALE"),
+    ("CRS", "MIRABEAU"),
+    ("QUAI", "DU PORT"),
+]
 
 
 def log_default(message: str) -> None:
@@ -80,11 +137,17 @@ def ensure_database(log) -> None:
             log(f"creating database {BENCH_DB}")
             conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
     for args in (("migrate", "--noinput", "-v", "0"), ("seed_demo",)):
-        subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=django_env(),
-                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            env=django_env(),
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
 
 # --- synthetic data ----------------------------------------------------------------------
+
 
 def _luhn_key(payload: np.ndarray) -> np.ndarray:
     """The Luhn check digit of each row of ``payload`` (digits, most significant first)."""
@@ -111,8 +174,11 @@ def _sirets(n: int, rng: np.random.Generator) -> list[str]:
 def _communes() -> tuple[list[str], list[str], np.ndarray]:
     """Codes, postcodes and shapely boundaries of the current communes of the region."""
     cog = json.loads((DATA_DIR / "cog-communes.json").read_text())
-    current = {e["code"]: (e.get("codesPostaux") or [""])[0] for e in cog
-               if e.get("region") == "93" and e.get("type") == "commune-actuelle"}
+    current = {
+        e["code"]: (e.get("codesPostaux") or [""])[0]
+        for e in cog
+        if e.get("region") == "93" and e.get("type") == "commune-actuelle"
+    }
     features = json.loads((DATA_DIR / "paca-communes.geojson").read_text())["features"]
     keep = [f for f in features if f["properties"]["code"] in current]
     geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in keep])
@@ -135,11 +201,15 @@ def generate(n: int, path: Path, log=log_default, seed: int = 93) -> Path:
     index = {name: i for i, name in enumerate(header)}
     template = [""] * len(header)
     for name, value in {
-        "statutDiffusionEtablissement": "O", "dateCreationEtablissement": "2015-03-02",
-        "etablissementSiege": "true", "nombrePeriodesEtablissement": "1",
-        "dateDebut": "2015-03-02", "etatAdministratifEtablissement": "A",
+        "statutDiffusionEtablissement": "O",
+        "dateCreationEtablissement": "2015-03-02",
+        "etablissementSiege": "true",
+        "nombrePeriodesEtablissement": "1",
+        "dateDebut": "2015-03-02",
+        "etatAdministratifEtablissement": "A",
         "nomenclatureActivitePrincipaleEtablissement": "NAFRev2",
-        "caractereEmployeurEtablissement": "O", "geo_type": "housenumber",
+        "caractereEmployeurEtablissement": "O",
+        "geo_type": "housenumber",
     }.items():
         template[index[name]] = value
     tmp = path.with_suffix(".part")
@@ -163,7 +233,10 @@ def generate(n: int, path: Path, log=log_default, seed: int = 93) -> Path:
                 siret = sirets[written + len(rows)]
                 street = py.choice(STREETS)
                 row[index["siren"]], row[index["nic"]], row[index["siret"]] = (
-                    siret[:9], siret[9:], siret)
+                    siret[:9],
+                    siret[9:],
+                    siret,
+                )
                 row[index["numeroVoieEtablissement"]] = str(py.randint(1, 250))
                 row[index["typeVoieEtablissement"]] = street[0]
                 row[index["libelleVoieEtablissement"]] = street[1]
@@ -178,8 +251,10 @@ def generate(n: int, path: Path, log=log_default, seed: int = 93) -> Path:
             writer.writerows(rows)
             written += len(rows)
     tmp.rename(path)
-    log(f"generated {n:,} rows into {path} ({path.stat().st_size / 1e6:,.0f} MB) "
-        f"in {time.perf_counter() - started:.0f} s")
+    log(
+        f"generated {n:,} rows into {path} ({path.stat().st_size / 1e6:,.0f} MB) "
+        f"in {time.perf_counter() - started:.0f} s"
+    )
     return path
 
 
@@ -202,7 +277,9 @@ def peak_rss_mb():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
 """
-_CHILD = _PEAK + """
+_CHILD = (
+    _PEAK
+    + """
 import json, sys
 import django
 django.setup()
@@ -215,7 +292,10 @@ print(json.dumps({
     "timings": report.timings, "peak_rss_mb": peak_rss_mb(),
 }))
 """
-_COPY_CHILD = _PEAK + """
+)
+_COPY_CHILD = (
+    _PEAK
+    + """
 import json, sys, time
 import psycopg
 columns = ", ".join(f'"{name}" text' for name in json.loads(sys.argv[2]))
@@ -233,6 +313,7 @@ with psycopg.connect(autocommit=True) as conn:
     conn.execute("DROP TABLE bench_raw_copy")
 print(json.dumps({"seconds": seconds, "rows": rows, "peak_rss_mb": peak_rss_mb()}))
 """
+)
 
 
 def measure_pipeline(path: Path, log) -> dict:
@@ -243,8 +324,12 @@ def measure_pipeline(path: Path, log) -> dict:
         log(f"removed {deleted:,} bench listings of a previous run")
     log("pipeline: import_sirene ...")
     child = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(path)], env=django_env(), cwd=ROOT, check=True,
-        capture_output=True, text=True,
+        [sys.executable, "-c", _CHILD, str(path)],
+        env=django_env(),
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     result = json.loads(child.stdout.strip().splitlines()[-1])
     log(f"pipeline: {json.dumps(result)}")
@@ -255,8 +340,12 @@ def measure_copy(path: Path, header: list[str], log) -> dict:
     """The same file, as is, into an empty table of text columns (a child process too)."""
     log("raw COPY ...")
     child = subprocess.run(
-        [sys.executable, "-c", _COPY_CHILD, str(path), json.dumps(header)], env=django_env(),
-        cwd=ROOT, check=True, capture_output=True, text=True,
+        [sys.executable, "-c", _COPY_CHILD, str(path), json.dumps(header)],
+        env=django_env(),
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     result = json.loads(child.stdout.strip().splitlines()[-1])
     log(f"raw COPY: {json.dumps(result)}")
@@ -271,30 +360,46 @@ def run(n: int, log=log_default) -> list[dict]:
     pipeline = measure_pipeline(path, log)
     raw = measure_copy(path, header, log)
     return [
-        {"n": n, "what": "full pipeline (import_sirene)", "seconds": pipeline["seconds"],
-         "rows_per_s": pipeline["read"] / pipeline["seconds"],
-         "peak_rss_mb": pipeline["peak_rss_mb"], "created": pipeline["created"]},
-        {"n": n, "what": "plain COPY into an empty table", "seconds": raw["seconds"],
-         "rows_per_s": raw["rows"] / raw["seconds"], "peak_rss_mb": raw["peak_rss_mb"],
-         "created": raw["rows"]},
+        {
+            "n": n,
+            "what": "full pipeline (import_sirene)",
+            "seconds": pipeline["seconds"],
+            "rows_per_s": pipeline["read"] / pipeline["seconds"],
+            "peak_rss_mb": pipeline["peak_rss_mb"],
+            "created": pipeline["created"],
+        },
+        {
+            "n": n,
+            "what": "plain COPY into an empty table",
+            "seconds": raw["seconds"],
+            "rows_per_s": raw["rows"] / raw["seconds"],
+            "peak_rss_mb": raw["peak_rss_mb"],
+            "created": raw["rows"],
+        },
     ]
 
 
 def table(results: list[dict]) -> str:
-    lines = [f"{'N':>10} | {'what':<32} | {'seconds':>8} | {'rows/s':>10} | "
-             f"{'peak RSS MB':>11} | {'rows':>9}"]
+    lines = [
+        f"{'N':>10} | {'what':<32} | {'seconds':>8} | {'rows/s':>10} | "
+        f"{'peak RSS MB':>11} | {'rows':>9}"
+    ]
     lines.append("-" * len(lines[0]))
     by_n: dict[int, dict[str, dict]] = {}
     for r in results:
-        lines.append(f"{r['n']:>10,} | {r['what']:<32} | {r['seconds']:>8.1f} | "
-                     f"{r['rows_per_s']:>10,.0f} | {r['peak_rss_mb']:>11.0f} | {r['created']:>9,}")
+        lines.append(
+            f"{r['n']:>10,} | {r['what']:<32} | {r['seconds']:>8.1f} | "
+            f"{r['rows_per_s']:>10,.0f} | {r['peak_rss_mb']:>11.0f} | {r['created']:>9,}"
+        )
         by_n.setdefault(r["n"], {})["pipeline" if "pipeline" in r["what"] else "copy"] = r
     for n, pair in by_n.items():
         if len(pair) == 2:
             ratio = pair["pipeline"]["rows_per_s"] / pair["copy"]["rows_per_s"]
             verdict = "meets" if ratio >= GOAL_RATIO else "misses"
-            lines.append(f"N = {n:,}: pipeline / COPY = 1/{1 / ratio:.1f} "
-                         f"({verdict} the goal of 1/{1 / GOAL_RATIO:.0f})")
+            lines.append(
+                f"N = {n:,}: pipeline / COPY = 1/{1 / ratio:.1f} "
+                f"({verdict} the goal of 1/{1 / GOAL_RATIO:.0f})"
+            )
     return "\n".join(lines)
 
 

@@ -56,15 +56,16 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_gis",
     "django_filters",
-    "drf_spectacular",
-    "drf_spectacular_sidecar",
     "geo_directory.territory",
     "geo_directory.businesses",
     "geo_directory.accounts",
     "geo_directory.geocoding",
     "geo_directory.orders",
     "geo_directory.imports",
+    # Before drf_spectacular: its Swagger page template is overridden (no inline code).
     "geo_directory.api",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "maps",
 ]
 

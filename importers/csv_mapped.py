@@ -58,8 +58,23 @@ from .pipeline import (
     run_import,
 )
 
-FIELDS = ("id", "name", "category", "siret", "street", "postcode", "commune", "lon", "lat",
-          "x", "y", "phone", "email", "website", "opening_hours")
+FIELDS = (
+    "id",
+    "name",
+    "category",
+    "siret",
+    "street",
+    "postcode",
+    "commune",
+    "lon",
+    "lat",
+    "x",
+    "y",
+    "phone",
+    "email",
+    "website",
+    "opening_hours",
+)
 
 
 def load_mapping(path: Path) -> dict:
@@ -107,7 +122,8 @@ class MappedReader:
         self.areas = dict(CommuneArea.objects.values_list("code", "commune_id"))
         crs = str(mapping.get("crs") or "EPSG:4326")
         self.transform = (
-            None if crs.upper() in ("EPSG:4326", "4326")
+            None
+            if crs.upper() in ("EPSG:4326", "4326")
             else Transformer.from_crs(crs, 4326, always_xy=True).transform
         )
         self.handle, self.reader = open_csv(self.path, self.encoding)
@@ -145,8 +161,13 @@ class MappedReader:
                 line = reader.line_num
                 if len(row) != width:
                     if row:
-                        yield Rejection(line, "row", f"{len(row)} fields where the header has "
-                                        f"{width} (truncated or malformed line)", raw_row(row))
+                        yield Rejection(
+                            line,
+                            "row",
+                            f"{len(row)} fields where the header has "
+                            f"{width} (truncated or malformed line)",
+                            raw_row(row),
+                        )
                     continue
                 encoding_error = bad_encoding(row, self.header, self.encoding)
                 if encoding_error:
@@ -154,47 +175,65 @@ class MappedReader:
                     continue
                 key = get(row, "id")
                 if not key:
-                    yield Rejection(line, self.mapping["columns"]["id"], "empty identifier",
-                                    raw_row(row))
+                    yield Rejection(
+                        line, self.mapping["columns"]["id"], "empty identifier", raw_row(row)
+                    )
                     continue
                 siret = get(row, "siret").replace(" ", "")
                 if siret and (error := siret_error(siret)):
-                    yield Rejection(line, self.mapping["columns"]["siret"],
-                                    f"invalid SIRET {siret!r}: {error}", raw_row(row))
+                    yield Rejection(
+                        line,
+                        self.mapping["columns"]["siret"],
+                        f"invalid SIRET {siret!r}: {error}",
+                        raw_row(row),
+                    )
                     continue
                 code = get(row, "commune")
                 code = self.areas.get(code, code)
                 if code and code not in self.communes:
                     if in_region_code(code):
-                        yield Rejection(line, self.mapping["columns"]["commune"],
-                                        f"unknown commune code {code!r} (not a commune of the "
-                                        "region)", raw_row(row))
+                        yield Rejection(
+                            line,
+                            self.mapping["columns"]["commune"],
+                            f"unknown commune code {code!r} (not a commune of the region)",
+                            raw_row(row),
+                        )
                     else:
                         yield Skip(line, OUTSIDE_REGION)
                     continue
                 kind = get(row, "category")
                 category_id = self.by_key.get(kind.lower(), self.default)
                 record = Record(
-                    line, self.prefix + key, raw_row(row), name=get(row, "name"),
+                    line,
+                    self.prefix + key,
+                    raw_row(row),
+                    name=get(row, "name"),
                     category_id=category_id,
-                    category_hint=repr(kind) if kind else "an empty category", siret=siret,
-                    street=get(row, "street"), postcode=get(row, "postcode"),
-                    commune_id=code or None, phone=get(row, "phone"), email=get(row, "email"),
-                    website=get(row, "website"), opening_hours=get(row, "opening_hours"),
+                    category_hint=repr(kind) if kind else "an empty category",
+                    siret=siret,
+                    street=get(row, "street"),
+                    postcode=get(row, "postcode"),
+                    commune_id=code or None,
+                    phone=get(row, "phone"),
+                    email=get(row, "email"),
+                    website=get(row, "website"),
+                    opening_hours=get(row, "opening_hours"),
                     address_in_region=in_region_code(get(row, "postcode")) or bool(code),
                 )
                 try:
                     if self.transform and get(row, "x") and get(row, "y"):
                         record.lon, record.lat = self.transform(
-                            number(get(row, "x")), number(get(row, "y")))
+                            number(get(row, "x")), number(get(row, "y"))
+                        )
                     elif get(row, "lon") or get(row, "lat"):
                         record.lon, record.lat = number(get(row, "lon")), number(get(row, "lat"))
                 except ValueError:
                     yield Rejection(line, "coordinates", "non-numeric coordinates", raw_row(row))
                     continue
                 if record.lon is None and not code:
-                    yield Rejection(line, "coordinates", "no coordinates and no commune code",
-                                    raw_row(row))
+                    yield Rejection(
+                        line, "coordinates", "no coordinates and no commune code", raw_row(row)
+                    )
                     continue
                 yield record
         finally:
@@ -210,7 +249,9 @@ def import_csv(path: Path, mapping: dict | Path, **options) -> ImportReport:
         mapping = load_mapping(mapping)
     reader = MappedReader(path, mapping)
     return run_import(
-        path, Business.Source.CSV, reader.records,
+        path,
+        Business.Source.CSV,
+        reader.records,
         names=FieldNames(
             id=mapping["columns"]["id"],
             location="coordinates",

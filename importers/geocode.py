@@ -28,15 +28,19 @@ class GeocodeReport:
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        lines = [f"geocoding: {self.placed} placed, {self.flagged} sent to review, "
-                 f"{self.waiting} still waiting"]
+        lines = [
+            f"geocoding: {self.placed} placed, {self.flagged} sent to review, "
+            f"{self.waiting} still waiting"
+        ]
         return "\n".join(lines + [f"  note: {n}" for n in self.notes])
 
 
 def waiting(source: str | None = None):
     """Imported listings waiting for a position."""
     rows = Business.objects.filter(
-        status=Business.Status.PENDING, location__isnull=True, geocode_precision="",
+        status=Business.Status.PENDING,
+        location__isnull=True,
+        geocode_precision="",
         moderation_note=GEOCODE_NOTE,
     )
     return rows.filter(source=source) if source else rows

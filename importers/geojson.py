@@ -69,14 +69,21 @@ def _external_id(feature: dict, tags: dict, stem: str, point: Point) -> str:
 
 
 def tags_record(
-    number: int, external_id: str, tags: dict, lon: float, lat: float, matcher: CategoryMatcher,
+    number: int,
+    external_id: str,
+    tags: dict,
+    lon: float,
+    lat: float,
+    matcher: CategoryMatcher,
     raw: str,
 ) -> Record:
     """A pipeline record from OpenStreetMap tags (shared with the OSM importer)."""
     postcode = clean_postcode(tags)
     country = str(tags.get("addr:country") or "FR")
     return Record(
-        number, external_id, raw,
+        number,
+        external_id,
+        raw,
         name=str(tags.get("name") or "").strip(),
         category_id=matcher.match(tags),
         category_hint=describe_kind(tags),
@@ -111,8 +118,13 @@ def geojson_records(
             yield Rejection(number, "geometry", str(exc), raw)
             continue
         yield tags_record(
-            number, _external_id(feature, tags, path.stem, point), tags, point.x, point.y,
-            matcher, raw,
+            number,
+            _external_id(feature, tags, path.stem, point),
+            tags,
+            point.x,
+            point.y,
+            matcher,
+            raw,
         )
 
 
@@ -122,6 +134,10 @@ def import_geojson(path: Path, source: str = Business.Source.GEOJSON, **options)
     features = feature_collection(path)  # SourceError before anything is written
     matcher = CategoryMatcher()
     return run_import(
-        path, source, lambda: geojson_records(path, features, matcher), names=GEOJSON_FIELDS,
-        total=len(features), **options,
+        path,
+        source,
+        lambda: geojson_records(path, features, matcher),
+        names=GEOJSON_FIELDS,
+        total=len(features),
+        **options,
     )

@@ -51,8 +51,11 @@ def _way_point(element: dict, nodes: dict[int, tuple[float, float]]):
     center = element.get("center")
     if isinstance(center, dict) and "lon" in center and "lat" in center:
         return float(center["lon"]), float(center["lat"])
-    coords = [(float(p["lon"]), float(p["lat"])) for p in element.get("geometry") or []
-              if isinstance(p, dict) and "lon" in p]
+    coords = [
+        (float(p["lon"]), float(p["lat"]))
+        for p in element.get("geometry") or []
+        if isinstance(p, dict) and "lon" in p
+    ]
     if not coords:
         coords = [nodes[n] for n in element.get("nodes") or [] if n in nodes]
     if not coords:

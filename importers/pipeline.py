@@ -64,10 +64,29 @@ class Record:
     """One listing as read from a source, before the SQL stage."""
 
     __slots__ = (
-        "line", "external_id", "name", "category_id", "category_hint", "siret", "street",
-        "postcode", "commune_id", "lon", "lat", "phone", "email", "website",
-        "opening_hours", "closed", "hide_address", "address_in_region",
-        "geocode_precision", "geocode_score", "reject_field", "reject_reason", "raw",
+        "line",
+        "external_id",
+        "name",
+        "category_id",
+        "category_hint",
+        "siret",
+        "street",
+        "postcode",
+        "commune_id",
+        "lon",
+        "lat",
+        "phone",
+        "email",
+        "website",
+        "opening_hours",
+        "closed",
+        "hide_address",
+        "address_in_region",
+        "geocode_precision",
+        "geocode_score",
+        "reject_field",
+        "reject_reason",
+        "raw",
     )
 
     def __init__(self, line: int, external_id: str, raw: str = "", **values):
@@ -182,12 +201,16 @@ class HoursCache:
                 computed = hours.compute(normalised)
                 hit = (
                     normalised,
-                    None if computed.week is None else
-                    "{" + ",".join(f"[{lo},{hi})" for lo, hi in computed.week) + "}",
-                    None if computed.windows is None else
-                    "{" + ",".join(
+                    None
+                    if computed.week is None
+                    else "{" + ",".join(f"[{lo},{hi})" for lo, hi in computed.week) + "}",
+                    None
+                    if computed.windows is None
+                    else "{"
+                    + ",".join(
                         f'["{lo.isoformat()}","{hi.isoformat()}")' for lo, hi in computed.windows
-                    ) + "}",
+                    )
+                    + "}",
                     computed.windows_until,
                 )
             except hours.InvalidHours as exc:
@@ -235,22 +258,62 @@ def _check(record: Record, hours_cache: HoursCache, names: FieldNames) -> tuple:
             except hours.InvalidHours as exc:
                 record.defer_reject("opening_hours", str(exc))
     return (
-        record.line, record.external_id, record.name.strip()[: MAX_LENGTHS["name"]],
-        record.category_id, record.siret, record.street[: MAX_LENGTHS["street"]],
-        record.postcode, record.commune_id,
-        None if hard else record.lon, None if hard else record.lat,
-        record.phone[: MAX_LENGTHS["phone"]], record.email[: MAX_LENGTHS["email"]],
-        record.website[: MAX_LENGTHS["website"]], record.opening_hours, week, windows, until,
-        record.closed, record.hide_address, record.address_in_region,
-        record.geocode_precision, record.geocode_score, record.reject_field,
-        record.reject_reason, hard, record.raw[:RAW_MAX],
+        record.line,
+        record.external_id,
+        record.name.strip()[: MAX_LENGTHS["name"]],
+        record.category_id,
+        record.siret,
+        record.street[: MAX_LENGTHS["street"]],
+        record.postcode,
+        record.commune_id,
+        None if hard else record.lon,
+        None if hard else record.lat,
+        record.phone[: MAX_LENGTHS["phone"]],
+        record.email[: MAX_LENGTHS["email"]],
+        record.website[: MAX_LENGTHS["website"]],
+        record.opening_hours,
+        week,
+        windows,
+        until,
+        record.closed,
+        record.hide_address,
+        record.address_in_region,
+        record.geocode_precision,
+        record.geocode_score,
+        record.reject_field,
+        record.reject_reason,
+        hard,
+        record.raw[:RAW_MAX],
     )
 
 
 def _rejection_tuple(rejection: Rejection) -> tuple:
     return (
-        rejection.line, "", "", None, "", "", "", None, None, None, "", "", "", "", None,
-        None, None, False, False, False, "", None, rejection.field, rejection.reason, True,
+        rejection.line,
+        "",
+        "",
+        None,
+        "",
+        "",
+        "",
+        None,
+        None,
+        None,
+        "",
+        "",
+        "",
+        "",
+        None,
+        None,
+        None,
+        False,
+        False,
+        False,
+        "",
+        None,
+        rejection.field,
+        rejection.reason,
+        True,
         rejection.raw[:RAW_MAX],
     )
 
@@ -309,8 +372,7 @@ def _set_sql() -> str:
     # A listing waiting for a position ("à géocoder") that the source now places is
     # published; a closed one the source lists as active again is reopened.
     waiting = (
-        "(b.status = 'pending' AND b.location IS NULL"
-        f" AND b.moderation_note = '{GEOCODE_NOTE}')"
+        f"(b.status = 'pending' AND b.location IS NULL AND b.moderation_note = '{GEOCODE_NOTE}')"
     )
     sets.append(
         f"status = CASE WHEN {waiting} AND s.lon IS NOT NULL AND NOT {keep_location}"
@@ -343,8 +405,13 @@ class Pipeline:
         report = self.report
         names = self.names
         bar = tqdm(
-            items, total=total, unit=" rows", unit_scale=True, mininterval=0.5,
-            disable=not progress, desc=report.source[:30],
+            items,
+            total=total,
+            unit=" rows",
+            unit_scale=True,
+            mininterval=0.5,
+            disable=not progress,
+            desc=report.source[:30],
         )
         with cursor.copy(
             f"COPY import_staging ({', '.join(n for n, _ in STAGING_COLUMNS)}) FROM STDIN"
@@ -649,7 +716,10 @@ def run_import(
     run = None
     if record_run:
         run = ImportRun.objects.create(
-            source=source, file_name=str(path), file_sha256=report.sha256, file_size=size,
+            source=source,
+            file_name=str(path),
+            file_sha256=report.sha256,
+            file_size=size,
             user=user if getattr(user, "pk", None) else None,
             launched_by=getattr(user, "username", None) or _os_user(),
             options={"dry_run": dry_run, "full_refresh": full_refresh},
@@ -776,4 +846,3 @@ def departement_of(code: str) -> str:
 
 def in_region_code(code: str) -> bool:
     return departement_of(code) in PACA_DEPARTEMENTS
-

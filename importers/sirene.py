@@ -45,7 +45,9 @@ from .pipeline import (
 )
 
 REQUIRED = (
-    "siret", "activitePrincipaleEtablissement", "etatAdministratifEtablissement",
+    "siret",
+    "activitePrincipaleEtablissement",
+    "etatAdministratifEtablissement",
     "codeCommuneEtablissement",
 )
 SIRENE_FIELDS = FieldNames(
@@ -57,15 +59,48 @@ NOT_OURS = "activity (NAF) outside our categories"
 
 # typeVoieEtablissement codes (INSEE) → words, for a readable street.
 STREET_TYPES = {
-    "ALL": "Allée", "AV": "Avenue", "BD": "Boulevard", "CAR": "Carrefour", "CHE": "Chemin",
-    "CHS": "Chaussée", "CITE": "Cité", "COR": "Corniche", "CRS": "Cours", "DOM": "Domaine",
-    "DSC": "Descente", "ECA": "Écart", "ESP": "Esplanade", "FG": "Faubourg", "GR": "Grande Rue",
-    "HAM": "Hameau", "HLE": "Halle", "IMP": "Impasse", "LD": "Lieu-dit", "LOT": "Lotissement",
-    "MAR": "Marché", "MTE": "Montée", "PAS": "Passage", "PL": "Place", "PLN": "Plaine",
-    "PLT": "Plateau", "PRO": "Promenade", "PRV": "Parvis", "QUA": "Quartier", "QUAI": "Quai",
-    "RES": "Résidence", "RLE": "Ruelle", "ROC": "Rocade", "RPT": "Rond-point", "RTE": "Route",
-    "RUE": "Rue", "SEN": "Sente", "SQ": "Square", "TPL": "Terre-plein", "TRA": "Traverse",
-    "VLA": "Villa", "VLGE": "Village",
+    "ALL": "Allée",
+    "AV": "Avenue",
+    "BD": "Boulevard",
+    "CAR": "Carrefour",
+    "CHE": "Chemin",
+    "CHS": "Chaussée",
+    "CITE": "Cité",
+    "COR": "Corniche",
+    "CRS": "Cours",
+    "DOM": "Domaine",
+    "DSC": "Descente",
+    "ECA": "Écart",
+    "ESP": "Esplanade",
+    "FG": "Faubourg",
+    "GR": "Grande Rue",
+    "HAM": "Hameau",
+    "HLE": "Halle",
+    "IMP": "Impasse",
+    "LD": "Lieu-dit",
+    "LOT": "Lotissement",
+    "MAR": "Marché",
+    "MTE": "Montée",
+    "PAS": "Passage",
+    "PL": "Place",
+    "PLN": "Plaine",
+    "PLT": "Plateau",
+    "PRO": "Promenade",
+    "PRV": "Parvis",
+    "QUA": "Quartier",
+    "QUAI": "Quai",
+    "RES": "Résidence",
+    "RLE": "Ruelle",
+    "ROC": "Rocade",
+    "RPT": "Rond-point",
+    "RTE": "Route",
+    "RUE": "Rue",
+    "SEN": "Sente",
+    "SQ": "Square",
+    "TPL": "Terre-plein",
+    "TRA": "Traverse",
+    "VLA": "Villa",
+    "VLGE": "Village",
 }
 
 
@@ -110,8 +145,10 @@ class SireneReader:
 
     def records(self) -> Iterator[Record | Rejection | Skip]:
         col = self.col.get
-        i_siret, i_naf, i_etat = col("siret"), col("activitePrincipaleEtablissement"), col(
-            "etatAdministratifEtablissement"
+        i_siret, i_naf, i_etat = (
+            col("siret"),
+            col("activitePrincipaleEtablissement"),
+            col("etatAdministratifEtablissement"),
         )
         i_code, i_diff = col("codeCommuneEtablissement"), col("statutDiffusionEtablissement")
         i_enseigne, i_denom = col("enseigne1Etablissement"), col("denominationUsuelleEtablissement")
@@ -119,8 +156,9 @@ class SireneReader:
         i_type, i_voie = col("typeVoieEtablissement"), col("libelleVoieEtablissement")
         i_cp = col("codePostalEtablissement")
         i_lon, i_lat = col("longitude"), col("latitude")
-        i_x, i_y = col("coordonneeLambertAbscisseEtablissement"), col(
-            "coordonneeLambertOrdonneeEtablissement"
+        i_x, i_y = (
+            col("coordonneeLambertAbscisseEtablissement"),
+            col("coordonneeLambertOrdonneeEtablissement"),
         )
         i_score, i_gtype = col("geo_score"), col("geo_type")
         width = len(self.header)
@@ -133,8 +171,11 @@ class SireneReader:
                     if not row:
                         continue
                     yield Rejection(
-                        line, "row", f"{len(row)} fields where the header has {width} "
-                        "(truncated or malformed line)", raw_row(row),
+                        line,
+                        "row",
+                        f"{len(row)} fields where the header has {width} "
+                        "(truncated or malformed line)",
+                        raw_row(row),
                     )
                     continue
                 encoding_error = bad_encoding(row, self.header, self.encoding)
@@ -152,7 +193,8 @@ class SireneReader:
                 elif code not in communes:
                     if in_region_code(code):
                         yield Rejection(
-                            line, "codeCommuneEtablissement",
+                            line,
+                            "codeCommuneEtablissement",
                             f"unknown commune code {code!r} (not a commune of the region)",
                             raw_row(row),
                         )
@@ -166,15 +208,24 @@ class SireneReader:
                         line, "siret", f"invalid SIRET {siret!r}: {error}", raw_row(row)
                     )
                     continue
-                record = Record(line, siret, raw_row(row), siret=siret, commune_id=code,
-                                category_id=category_id, address_in_region=True,
-                                category_hint=f"NAF {row[i_naf].strip()}")
+                record = Record(
+                    line,
+                    siret,
+                    raw_row(row),
+                    siret=siret,
+                    commune_id=code,
+                    category_id=category_id,
+                    address_in_region=True,
+                    category_hint=f"NAF {row[i_naf].strip()}",
+                )
                 record.name = _value(row, i_enseigne) or _value(row, i_denom)
                 record.closed = row[i_etat].strip() == "F"
                 record.hide_address = _value(row, i_diff) == "P"
                 kind = _value(row, i_type).upper()
                 parts = (
-                    _value(row, i_num), _value(row, i_ind).lower(), STREET_TYPES.get(kind, kind),
+                    _value(row, i_num),
+                    _value(row, i_ind).lower(),
+                    STREET_TYPES.get(kind, kind),
                     _value(row, i_voie),
                 )
                 record.street = " ".join(p for p in parts if p)
@@ -193,8 +244,10 @@ class SireneReader:
                         record.lon, record.lat = self.lambert.transform(float(x), float(y))
                 except ValueError:
                     yield Rejection(
-                        line, SIRENE_FIELDS.location,
-                        f"non-numeric coordinates ({lon or x!r}, {lat or y!r})", raw_row(row),
+                        line,
+                        SIRENE_FIELDS.location,
+                        f"non-numeric coordinates ({lon or x!r}, {lat or y!r})",
+                        raw_row(row),
                     )
                     continue
                 yield record
@@ -210,5 +263,4 @@ def import_sirene(path: Path, encoding: str | None = None, **options) -> ImportR
     if not path.is_file():
         raise SourceError(f"{path}: file not found")
     reader = SireneReader(path, encoding)  # SourceError before anything is written
-    return run_import(path, Business.Source.SIRENE, reader.records, names=SIRENE_FIELDS,
-                      **options)
+    return run_import(path, Business.Source.SIRENE, reader.records, names=SIRENE_FIELDS, **options)

@@ -28,7 +28,7 @@ def test_real_places_resolve_to_their_commune(lon, lat, code):
 
 
 def test_quay_outside_simplified_coast_is_within_tolerance():
-    (code, distance), = Commune.objects.locate([(5.3698, 43.2951)])
+    ((code, distance),) = Commune.objects.locate([(5.3698, 43.2951)])
     assert code == "13055"
     assert 50 < distance < 100
 
@@ -71,8 +71,13 @@ def test_reimport_updates_in_place_and_reports_the_merged_boundary(data_dir):
 
 
 def _copy_data(tmp_path, data_dir, **replacements):
-    for name in ("cog-regions.json", "cog-departements.json", "cog-communes.json",
-                 "paca-region.geojson", "paca-communes.geojson"):
+    for name in (
+        "cog-regions.json",
+        "cog-departements.json",
+        "cog-communes.json",
+        "paca-region.geojson",
+        "paca-communes.geojson",
+    ):
         target = tmp_path / name
         if name in replacements:
             if replacements[name] is not None:

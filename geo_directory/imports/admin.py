@@ -6,8 +6,19 @@ from .models import ImportRun
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
     list_display = (
-        "started_at", "source", "file_name", "status", "launched_by", "read", "created",
-        "updated", "closed", "unchanged", "merged", "rejected", "outside_region",
+        "started_at",
+        "source",
+        "file_name",
+        "status",
+        "launched_by",
+        "read",
+        "created",
+        "updated",
+        "closed",
+        "unchanged",
+        "merged",
+        "rejected",
+        "outside_region",
     )
     list_filter = ("source", "status")
     search_fields = ("file_name", "file_sha256", "launched_by")

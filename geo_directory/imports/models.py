@@ -16,7 +16,10 @@ class ImportRun(models.Model):
     file_sha256 = models.CharField(max_length=64, blank=True)
     file_size = models.BigIntegerField(null=True, blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="import_runs",
     )
     launched_by = models.CharField("lancé par", max_length=150, blank=True)

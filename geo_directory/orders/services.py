@@ -86,9 +86,7 @@ def delivery_point_for(form_data: dict) -> Delivery:
     try:
         result = geocoder.geocode(address)
     except GeocodingFailed as exc:
-        raise CheckoutError(
-            f"{exc} Placez votre porte sur la carte.", "delivery_address"
-        ) from exc
+        raise CheckoutError(f"{exc} Placez votre porte sur la carte.", "delivery_address") from exc
     if result.precision not in PRECISE_ENOUGH:
         raise CheckoutError(
             f"Adresse trop imprécise ({result.label}) : placez votre porte sur la carte.",

@@ -14,29 +14,69 @@ from pyproj import Transformer
 from geo_directory.businesses.validators import luhn_valid
 
 COLUMNS = [
-    "siren", "nic", "siret", "statutDiffusionEtablissement", "dateCreationEtablissement",
-    "trancheEffectifsEtablissement", "anneeEffectifsEtablissement",
-    "activitePrincipaleRegistreMetiersEtablissement", "dateDernierTraitementEtablissement",
-    "etablissementSiege", "nombrePeriodesEtablissement", "complementAdresseEtablissement",
-    "numeroVoieEtablissement", "indiceRepetitionEtablissement", "typeVoieEtablissement",
-    "libelleVoieEtablissement", "codePostalEtablissement", "libelleCommuneEtablissement",
-    "libelleCommuneEtrangerEtablissement", "distributionSpecialeEtablissement",
-    "codeCommuneEtablissement", "codeCedexEtablissement", "libelleCedexEtablissement",
-    "codePaysEtrangerEtablissement", "libellePaysEtrangerEtablissement",
-    "complementAdresse2Etablissement", "numeroVoie2Etablissement",
-    "indiceRepetition2Etablissement", "typeVoie2Etablissement", "libelleVoie2Etablissement",
-    "codePostal2Etablissement", "libelleCommune2Etablissement",
-    "libelleCommuneEtranger2Etablissement", "distributionSpeciale2Etablissement",
-    "codeCommune2Etablissement", "codeCedex2Etablissement", "libelleCedex2Etablissement",
-    "codePaysEtranger2Etablissement", "libellePaysEtranger2Etablissement", "dateDebut",
-    "etatAdministratifEtablissement", "enseigne1Etablissement", "enseigne2Etablissement",
-    "enseigne3Etablissement", "denominationUsuelleEtablissement",
-    "activitePrincipaleEtablissement", "nomenclatureActivitePrincipaleEtablissement",
-    "caractereEmployeurEtablissement", "coordonneeLambertAbscisseEtablissement",
-    "coordonneeLambertOrdonneeEtablissement", "identifiantAdresseEtablissement",
+    "siren",
+    "nic",
+    "siret",
+    "statutDiffusionEtablissement",
+    "dateCreationEtablissement",
+    "trancheEffectifsEtablissement",
+    "anneeEffectifsEtablissement",
+    "activitePrincipaleRegistreMetiersEtablissement",
+    "dateDernierTraitementEtablissement",
+    "etablissementSiege",
+    "nombrePeriodesEtablissement",
+    "complementAdresseEtablissement",
+    "numeroVoieEtablissement",
+    "indiceRepetitionEtablissement",
+    "typeVoieEtablissement",
+    "libelleVoieEtablissement",
+    "codePostalEtablissement",
+    "libelleCommuneEtablissement",
+    "libelleCommuneEtrangerEtablissement",
+    "distributionSpecialeEtablissement",
+    "codeCommuneEtablissement",
+    "codeCedexEtablissement",
+    "libelleCedexEtablissement",
+    "codePaysEtrangerEtablissement",
+    "libellePaysEtrangerEtablissement",
+    "complementAdresse2Etablissement",
+    "numeroVoie2Etablissement",
+    "indiceRepetition2Etablissement",
+    "typeVoie2Etablissement",
+    "libelleVoie2Etablissement",
+    "codePostal2Etablissement",
+    "libelleCommune2Etablissement",
+    "libelleCommuneEtranger2Etablissement",
+    "distributionSpeciale2Etablissement",
+    "codeCommune2Etablissement",
+    "codeCedex2Etablissement",
+    "libelleCedex2Etablissement",
+    "codePaysEtranger2Etablissement",
+    "libellePaysEtranger2Etablissement",
+    "dateDebut",
+    "etatAdministratifEtablissement",
+    "enseigne1Etablissement",
+    "enseigne2Etablissement",
+    "enseigne3Etablissement",
+    "denominationUsuelleEtablissement",
+    "activitePrincipaleEtablissement",
+    "nomenclatureActivitePrincipaleEtablissement",
+    "caractereEmployeurEtablissement",
+    "coordonneeLambertAbscisseEtablissement",
+    "coordonneeLambertOrdonneeEtablissement",
+    "identifiantAdresseEtablissement",
 ]
-GEO_COLUMNS = ["longitude", "latitude", "geo_score", "geo_type", "geo_adresse", "geo_id",
-               "geo_ligne", "geo_l4", "geo_l5"]
+GEO_COLUMNS = [
+    "longitude",
+    "latitude",
+    "geo_score",
+    "geo_type",
+    "geo_adresse",
+    "geo_id",
+    "geo_ligne",
+    "geo_l4",
+    "geo_l5",
+]
 
 _TO_L93 = Transformer.from_crs(4326, 2154, always_xy=True)
 
@@ -59,31 +99,59 @@ def lambert(lon: float, lat: float) -> tuple[str, str]:
     return f"{x:.1f}", f"{y:.1f}"
 
 
-def row(number: int, *, name="", naf="10.71C", commune="13055", postcode="13002",
-        street=("12", "RUE", "DE LA REPUBLIQUE"), etat="A", diffusion="O", lonlat=None,
-        siret=None, geo=None, **extra) -> dict:
+def row(
+    number: int,
+    *,
+    name="",
+    naf="10.71C",
+    commune="13055",
+    postcode="13002",
+    street=("12", "RUE", "DE LA REPUBLIQUE"),
+    etat="A",
+    diffusion="O",
+    lonlat=None,
+    siret=None,
+    geo=None,
+    **extra,
+) -> dict:
     """One establishment; ``lonlat`` gives the Lambert-93 columns, ``geo`` = (lon, lat)."""
     siret = siret or make_siret(number)
     values = dict.fromkeys(COLUMNS, "")
-    values.update({
-        "siren": siret[:9], "nic": siret[9:], "siret": siret,
-        "statutDiffusionEtablissement": diffusion, "dateCreationEtablissement": "2015-03-02",
-        "etablissementSiege": "true", "nombrePeriodesEtablissement": "1",
-        "numeroVoieEtablissement": street[0], "typeVoieEtablissement": street[1],
-        "libelleVoieEtablissement": street[2], "codePostalEtablissement": postcode,
-        "codeCommuneEtablissement": commune, "dateDebut": "2015-03-02",
-        "etatAdministratifEtablissement": etat, "enseigne1Etablissement": name,
-        "activitePrincipaleEtablissement": naf,
-        "nomenclatureActivitePrincipaleEtablissement": "NAFRev2",
-        "caractereEmployeurEtablissement": "O",
-    })
+    values.update(
+        {
+            "siren": siret[:9],
+            "nic": siret[9:],
+            "siret": siret,
+            "statutDiffusionEtablissement": diffusion,
+            "dateCreationEtablissement": "2015-03-02",
+            "etablissementSiege": "true",
+            "nombrePeriodesEtablissement": "1",
+            "numeroVoieEtablissement": street[0],
+            "typeVoieEtablissement": street[1],
+            "libelleVoieEtablissement": street[2],
+            "codePostalEtablissement": postcode,
+            "codeCommuneEtablissement": commune,
+            "dateDebut": "2015-03-02",
+            "etatAdministratifEtablissement": etat,
+            "enseigne1Etablissement": name,
+            "activitePrincipaleEtablissement": naf,
+            "nomenclatureActivitePrincipaleEtablissement": "NAFRev2",
+            "caractereEmployeurEtablissement": "O",
+        }
+    )
     if lonlat:
         x, y = lambert(*lonlat)
         values["coordonneeLambertAbscisseEtablissement"] = x
         values["coordonneeLambertOrdonneeEtablissement"] = y
     if geo:
-        values.update({"longitude": f"{geo[0]:.6f}", "latitude": f"{geo[1]:.6f}",
-                       "geo_score": "0.93", "geo_type": "housenumber"})
+        values.update(
+            {
+                "longitude": f"{geo[0]:.6f}",
+                "latitude": f"{geo[1]:.6f}",
+                "geo_score": "0.93",
+                "geo_type": "housenumber",
+            }
+        )
     values.update(extra)
     return values
 

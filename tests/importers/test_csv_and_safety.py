@@ -54,30 +54,46 @@ def test_partner_csv_with_mapping(tmp_path):
     mapping = tmp_path / "cci84.yaml"
     mapping.write_text(MAPPING, encoding="utf-8")
     siret = sr.make_siret(700)
-    path = partner_file(tmp_path / "adherents.csv", [
-        f"43,9470;Boulangerie artisanale;1;Boulangerie Pâtisserie Saint-Agricol;{siret};"
-        "12 rue Saint-Agricol;84000;84007;4,8059;Mo-Sa 07:00-19:00",
-        ";47.61Z;2;Librairie des Carmes;;3 place des Carmes;84000;84007;;",  # no point
-        "43,9471;shop=florist;3;Fleurs d'Avignon;12345678901234;;84000;84007;4,8060;",
-        "43,9472;56.10A;4;Chez Mireille;;;84000;84999;4,8061;",
-        "43,9473;56.10A;5;;;;84000;84007;4,8062;",
-        "43,9474;56.10A;6;Le Temps Perdu;;;84000;84007;4,8063;tous les jours",
-        "4,8064;56.10A;7;Inversé;;;84000;84007;43,9475;",
-        "43,9476;Banque;8;Crédit Provençal;;;84000;84007;4,8065;",
-    ])
+    path = partner_file(
+        tmp_path / "adherents.csv",
+        [
+            f"43,9470;Boulangerie artisanale;1;Boulangerie Pâtisserie Saint-Agricol;{siret};"
+            "12 rue Saint-Agricol;84000;84007;4,8059;Mo-Sa 07:00-19:00",
+            ";47.61Z;2;Librairie des Carmes;;3 place des Carmes;84000;84007;;",  # no point
+            "43,9471;shop=florist;3;Fleurs d'Avignon;12345678901234;;84000;84007;4,8060;",
+            "43,9472;56.10A;4;Chez Mireille;;;84000;84999;4,8061;",
+            "43,9473;56.10A;5;;;;84000;84007;4,8062;",
+            "43,9474;56.10A;6;Le Temps Perdu;;;84000;84007;4,8063;tous les jours",
+            "4,8064;56.10A;7;Inversé;;;84000;84007;43,9475;",
+            "43,9476;Banque;8;Crédit Provençal;;;84000;84007;4,8065;",
+        ],
+    )
     report = import_csv(path, mapping)
     assert (report.created, report.rejected_count) == (2, 6), report.summary()
     reasons = {(r.line, r.field): r.reason for r in report.rejected}
-    assert sorted(reasons) == [(4, "SIRET"), (5, "Code INSEE"), (6, "name"),
-                               (7, "opening_hours"), (8, "coordinates"), (9, "category")]
+    assert sorted(reasons) == [
+        (4, "SIRET"),
+        (5, "Code INSEE"),
+        (6, "name"),
+        (7, "opening_hours"),
+        (8, "coordinates"),
+        (9, "category"),
+    ]
     assert "swapped" in reasons[(8, "coordinates")]
     assert "'Banque'" in reasons[(9, "category")]
     bakery = Business.objects.get(source="csv", external_id="cci84:1")
     assert (bakery.name, bakery.category.slug, bakery.siret, bakery.commune_id) == (
-        "Boulangerie Pâtisserie Saint-Agricol", "boulangerie", siret, "84007")
+        "Boulangerie Pâtisserie Saint-Agricol",
+        "boulangerie",
+        siret,
+        "84007",
+    )
     pending = Business.objects.get(source="csv", external_id="cci84:2")
     assert (pending.status, pending.location, pending.category.slug) == (
-        "pending", None, "librairie")
+        "pending",
+        None,
+        "librairie",
+    )
     again = import_csv(path, mapping)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
 
@@ -97,14 +113,25 @@ def test_mapping_errors_are_source_errors(tmp_path):
 def test_commands_dry_run_errors_file_and_exit_status(tmp_path, capsys):
     mapping = tmp_path / "cci84.yaml"
     mapping.write_text(MAPPING, encoding="utf-8")
-    path = partner_file(tmp_path / "a.csv", [
-        "43,9470;Boulangerie artisanale;1;Au Bon Pain;;;84000;84007;4,8059;",
-        "43,9470;Boulangerie artisanale;2;;;;84000;84007;4,8059;",
-    ])
+    path = partner_file(
+        tmp_path / "a.csv",
+        [
+            "43,9470;Boulangerie artisanale;1;Au Bon Pain;;;84000;84007;4,8059;",
+            "43,9470;Boulangerie artisanale;2;;;;84000;84007;4,8059;",
+        ],
+    )
     errors = tmp_path / "errors.csv"
     before = Business.objects.count()
-    call_command("import_csv", str(path), "--mapping", str(mapping), "--dry-run",
-                 "--errors", str(errors), "--no-progress")
+    call_command(
+        "import_csv",
+        str(path),
+        "--mapping",
+        str(mapping),
+        "--dry-run",
+        "--errors",
+        str(errors),
+        "--no-progress",
+    )
     out = capsys.readouterr().out
     assert "DRY RUN" in out and "1 created" in out and "1 rejected" in out
     assert Business.objects.count() == before
@@ -157,20 +184,30 @@ def test_a_process_killed_mid_import_changes_nothing(tmp_path):
     path = sr.write(tmp_path / "big.csv", _many_rows(60_000, start=200_000))
     env = dict(os.environ, PGDATABASE=connection.settings_dict["NAME"])
     env.pop("DATABASE_URL", None)
-    dsn = {k: v for k, v in {
-        "host": connection.settings_dict["HOST"], "port": connection.settings_dict["PORT"],
-        "user": connection.settings_dict["USER"], "dbname": connection.settings_dict["NAME"],
-    }.items() if v}
+    dsn = {
+        k: v
+        for k, v in {
+            "host": connection.settings_dict["HOST"],
+            "port": connection.settings_dict["PORT"],
+            "user": connection.settings_dict["USER"],
+            "dbname": connection.settings_dict["NAME"],
+        }.items()
+        if v
+    }
     child = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "import_sirene", "--no-progress", str(path)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     with psycopg.connect(**dsn, autocommit=True) as probe:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:  # wait until its COPY is streaming rows
             copying = probe.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND query LIKE 'COPY import_staging%%' AND state = 'active'").fetchone()[0]
+                " AND query LIKE 'COPY import_staging%%' AND state = 'active'"
+            ).fetchone()[0]
             if copying or child.poll() is not None:
                 break
             time.sleep(0.05)
@@ -181,7 +218,8 @@ def test_a_process_killed_mid_import_changes_nothing(tmp_path):
         sample = [sr.make_siret(200_000 + i) for i in range(0, 60_000, 997)]
         count = probe.execute(
             "SELECT count(*) FROM businesses_business WHERE source = 'sirene'"
-            " AND external_id = ANY(%s)", [sample]
+            " AND external_id = ANY(%s)",
+            [sample],
         ).fetchone()[0]
         status = probe.execute(
             "SELECT status FROM imports_importrun WHERE file_name = %s", [str(path)]

@@ -13,32 +13,78 @@ pytestmark = pytest.mark.django_db
 OVERPASS = {
     "version": 0.6,
     "elements": [
-        {"type": "node", "id": 1001, "lat": 43.29520, "lon": 5.37460,
-         "tags": {"shop": "bakery", "name": "Le Fournil du Vieux-Port", "addr:postcode": "13001",
-                  "addr:street": "Quai du Port", "addr:housenumber": "12",
-                  "opening_hours": "Mo-Sa 07:00-19:30; PH off", "phone": "+33 4 91 00 00 00"}},
-        {"type": "way", "id": 2001, "center": {"lat": 43.52630, "lon": 5.44740},
-         "nodes": [1, 2, 3, 1],
-         "tags": {"amenity": "restaurant", "name": "Les Deux Garçons", "addr:postcode": "13100"}},
-        {"type": "way", "id": 2002,
-         "geometry": [{"lat": 43.2960, "lon": 5.3750}, {"lat": 43.2960, "lon": 5.3756},
-                      {"lat": 43.2964, "lon": 5.3756}, {"lat": 43.2964, "lon": 5.3750},
-                      {"lat": 43.2960, "lon": 5.3750}],
-         "tags": {"tourism": "hotel", "name": "Hôtel du Belvédère"}},
-        {"type": "way", "id": 2003, "nodes": [11, 12, 13, 11],
-         "tags": {"shop": "convenience", "name": "Épicerie de la Plaine"}},
+        {
+            "type": "node",
+            "id": 1001,
+            "lat": 43.29520,
+            "lon": 5.37460,
+            "tags": {
+                "shop": "bakery",
+                "name": "Le Fournil du Vieux-Port",
+                "addr:postcode": "13001",
+                "addr:street": "Quai du Port",
+                "addr:housenumber": "12",
+                "opening_hours": "Mo-Sa 07:00-19:30; PH off",
+                "phone": "+33 4 91 00 00 00",
+            },
+        },
+        {
+            "type": "way",
+            "id": 2001,
+            "center": {"lat": 43.52630, "lon": 5.44740},
+            "nodes": [1, 2, 3, 1],
+            "tags": {"amenity": "restaurant", "name": "Les Deux Garçons", "addr:postcode": "13100"},
+        },
+        {
+            "type": "way",
+            "id": 2002,
+            "geometry": [
+                {"lat": 43.2960, "lon": 5.3750},
+                {"lat": 43.2960, "lon": 5.3756},
+                {"lat": 43.2964, "lon": 5.3756},
+                {"lat": 43.2964, "lon": 5.3750},
+                {"lat": 43.2960, "lon": 5.3750},
+            ],
+            "tags": {"tourism": "hotel", "name": "Hôtel du Belvédère"},
+        },
+        {
+            "type": "way",
+            "id": 2003,
+            "nodes": [11, 12, 13, 11],
+            "tags": {"shop": "convenience", "name": "Épicerie de la Plaine"},
+        },
         {"type": "node", "id": 11, "lat": 43.2940, "lon": 5.3850},
         {"type": "node", "id": 12, "lat": 43.2940, "lon": 5.3854},
         {"type": "node", "id": 13, "lat": 43.2943, "lon": 5.3852},
-        {"type": "node", "id": 1002, "lat": 43.2950, "lon": 5.3740,
-         "tags": {"amenity": "bench"}},  # skipped, counted
-        {"type": "node", "id": 1003, "lat": 43.2950, "lon": 5.3740,
-         "tags": {"amenity": "bank", "name": "Banque"}},  # skipped, counted
-        {"type": "node", "id": 1004, "lat": 43.2951, "lon": 5.3741,
-         "tags": {"shop": "bakery", "name": "Horaires faux", "opening_hours": "tous les jours"}},
+        {
+            "type": "node",
+            "id": 1002,
+            "lat": 43.2950,
+            "lon": 5.3740,
+            "tags": {"amenity": "bench"},
+        },  # skipped, counted
+        {
+            "type": "node",
+            "id": 1003,
+            "lat": 43.2950,
+            "lon": 5.3740,
+            "tags": {"amenity": "bank", "name": "Banque"},
+        },  # skipped, counted
+        {
+            "type": "node",
+            "id": 1004,
+            "lat": 43.2951,
+            "lon": 5.3741,
+            "tags": {"shop": "bakery", "name": "Horaires faux", "opening_hours": "tous les jours"},
+        },
         {"type": "node", "id": 1005, "lat": 43.2952, "lon": 5.3742, "tags": {"shop": "butcher"}},
-        {"type": "node", "id": 1006, "lat": 48.8566, "lon": 2.3522,
-         "tags": {"shop": "bakery", "name": "Paris"}},  # outside, counted
+        {
+            "type": "node",
+            "id": 1006,
+            "lat": 48.8566,
+            "lon": 2.3522,
+            "tags": {"shop": "bakery", "name": "Paris"},
+        },  # outside, counted
     ],
 }
 
@@ -55,10 +101,15 @@ def test_overpass_json_nodes_ways_and_areas(tmp_path):
     assert report.skipped == {"OSM kind outside our categories": 2}
     assert report.outside_region == 1
     assert sorted((r.line, r.field) for r in report.rejected) == [
-        (10, "opening_hours"), (11, "name")]
+        (10, "opening_hours"),
+        (11, "name"),
+    ]
     bakery = osm("node/1001")
     assert (bakery.category.slug, bakery.commune_id, bakery.street) == (
-        "boulangerie", "13055", "12 Quai du Port")
+        "boulangerie",
+        "13055",
+        "12 Quai du Port",
+    )
     assert bakery.hours_week  # pre-computed for "open now" in SQL
     assert osm("way/2001").commune_id == "13001"
     hotel = osm("way/2002")
@@ -70,12 +121,20 @@ def test_overpass_json_nodes_ways_and_areas(tmp_path):
 
 
 def test_geojson_export_and_pbf_extract(tmp_path):
-    features = [{"type": "Feature", "id": "node/3001",
-                 "geometry": {"type": "Point", "coordinates": [7.2700, 43.6974]},
-                 "properties": {"shop": "florist", "name": "Fleurs Masséna"}},
-                {"type": "Feature", "id": "node/3002",
-                 "geometry": {"type": "Point", "coordinates": [7.2701, 43.6975]},
-                 "properties": {"amenity": "parking"}}]
+    features = [
+        {
+            "type": "Feature",
+            "id": "node/3001",
+            "geometry": {"type": "Point", "coordinates": [7.2700, 43.6974]},
+            "properties": {"shop": "florist", "name": "Fleurs Masséna"},
+        },
+        {
+            "type": "Feature",
+            "id": "node/3002",
+            "geometry": {"type": "Point", "coordinates": [7.2701, 43.6975]},
+            "properties": {"amenity": "parking"},
+        },
+    ]
     path = tmp_path / "export.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     report = import_osm(path)
@@ -84,14 +143,24 @@ def test_geojson_export_and_pbf_extract(tmp_path):
 
     pbf = tmp_path / "avignon.osm.pbf"
     with osmium.SimpleWriter(str(pbf)) as writer:
-        writer.add_node(osmium.osm.mutable.Node(
-            id=4001, version=1, location=(4.8059, 43.9470),
-            tags={"shop": "books", "name": "Librairie du Palais"}))
+        writer.add_node(
+            osmium.osm.mutable.Node(
+                id=4001,
+                version=1,
+                location=(4.8059, 43.9470),
+                tags={"shop": "books", "name": "Librairie du Palais"},
+            )
+        )
         for i, (lon, lat) in enumerate([(4.8080, 43.9490), (4.8084, 43.9490), (4.8084, 43.9493)]):
             writer.add_node(osmium.osm.mutable.Node(id=10 + i, version=1, location=(lon, lat)))
-        writer.add_way(osmium.osm.mutable.Way(
-            id=5001, version=1, nodes=[10, 11, 12, 10],
-            tags={"amenity": "cafe", "name": "Café de la Comédie"}))
+        writer.add_way(
+            osmium.osm.mutable.Way(
+                id=5001,
+                version=1,
+                nodes=[10, 11, 12, 10],
+                tags={"amenity": "cafe", "name": "Café de la Comédie"},
+            )
+        )
     report = import_osm(pbf)
     assert report.created == 2, report.summary()
     assert osm("node/4001").commune_id == "84007"

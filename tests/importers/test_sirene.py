@@ -27,24 +27,60 @@ def sirene(n):
 def base_rows():
     return [
         sr.row(1, name="BOULANGERIE DU VIEUX PORT", lonlat=REPUBLIQUE),
-        sr.row(2, name="LE BISTROT DU COURS", naf="56.10A", commune="13001", postcode="13100",
-               street=("10", "CRS", "MIRABEAU"), geo=MIRABEAU),
+        sr.row(
+            2,
+            name="LE BISTROT DU COURS",
+            naf="56.10A",
+            commune="13001",
+            postcode="13100",
+            street=("10", "CRS", "MIRABEAU"),
+            geo=MIRABEAU,
+        ),
         sr.row(3, name="BANQUE DU MIDI", naf="64.19Z", lonlat=REPUBLIQUE),  # not ours
-        sr.row(4, name="FLEURS MASSENA", naf="47.76Z", commune="06088", postcode="06000",
-               street=("2", "PL", "MASSENA"), lonlat=MASSENA, etat="F"),  # closed, unlisted
-        sr.row(5, name="", naf="96.02A", commune="84007", postcode="84000", diffusion="P",
-               denominationUsuelleEtablissement="COIFFURE ELISE", lonlat=AVIGNON,
-               libelleVoieEtablissement="[ND]", numeroVoieEtablissement="[ND]"),
-        sr.row(6, name="LIBRAIRIE SANS POSITION", naf="47.61Z", commune="13201",
-               postcode="13001", street=("5", "RUE", "DES RECOLETTES")),  # no coordinates
+        sr.row(
+            4,
+            name="FLEURS MASSENA",
+            naf="47.76Z",
+            commune="06088",
+            postcode="06000",
+            street=("2", "PL", "MASSENA"),
+            lonlat=MASSENA,
+            etat="F",
+        ),  # closed, unlisted
+        sr.row(
+            5,
+            name="",
+            naf="96.02A",
+            commune="84007",
+            postcode="84000",
+            diffusion="P",
+            denominationUsuelleEtablissement="COIFFURE ELISE",
+            lonlat=AVIGNON,
+            libelleVoieEtablissement="[ND]",
+            numeroVoieEtablissement="[ND]",
+        ),
+        sr.row(
+            6,
+            name="LIBRAIRIE SANS POSITION",
+            naf="47.61Z",
+            commune="13201",
+            postcode="13001",
+            street=("5", "RUE", "DES RECOLETTES"),
+        ),  # no coordinates
         sr.row(7, name="SIRET FAUX", siret="12345678901234", lonlat=REPUBLIQUE),
         sr.row(8, name="COMMUNE INCONNUE", commune="13999", lonlat=REPUBLIQUE),
         sr.row(9, name="BOULANGERIE DE PARIS", commune="75056", postcode="75001"),
         sr.row(10, name="", lonlat=REPUBLIQUE),  # no name at all
         sr.row(11, name="EN MER", geo=(5.45, 42.95)),
         sr.row(12, name="INVERSEE", geo=(MIRABEAU[1], MIRABEAU[0]), commune="13001"),
-        sr.row(13, name="CAVE DU GERS", naf="47.25Z", commune="13055", postcode="13002",
-               geo=(0.586, 43.646)),  # Auch: coordinates far from the Marseille address
+        sr.row(
+            13,
+            name="CAVE DU GERS",
+            naf="47.25Z",
+            commune="13055",
+            postcode="13002",
+            geo=(0.586, 43.646),
+        ),  # Auch: coordinates far from the Marseille address
     ]
 
 
@@ -58,13 +94,19 @@ def test_official_rows_are_loaded_skipped_or_rejected_precisely(loaded):
     path, report = loaded
     assert report.read == 13
     assert (report.created, report.updated, report.unchanged) == (4, 0, 0)
-    assert report.skipped == {"activity (NAF) outside our categories": 1,
-                              "closed in the source and not listed": 1}
+    assert report.skipped == {
+        "activity (NAF) outside our categories": 1,
+        "closed in the source and not listed": 1,
+    }
     assert report.outside_region == 1  # Paris, by its commune code
     reasons = {(r.line, r.field): r.reason for r in report.rejected}
     assert sorted(reasons) == [
-        (8, "siret"), (9, "codeCommuneEtablissement"), (11, "name"), (12, "coordonnees"),
-        (13, "coordonnees"), (14, "coordonnees"),
+        (8, "siret"),
+        (9, "codeCommuneEtablissement"),
+        (11, "name"),
+        (12, "coordonnees"),
+        (13, "coordonnees"),
+        (14, "coordonnees"),
     ]
     assert "Luhn" in reasons[(8, "siret")]
     assert "13999" in reasons[(9, "codeCommuneEtablissement")]
@@ -74,14 +116,20 @@ def test_official_rows_are_loaded_skipped_or_rejected_precisely(loaded):
 
     bakery = sirene(1)
     assert (bakery.name, bakery.commune_id, bakery.status) == (
-        "BOULANGERIE DU VIEUX PORT", "13055", "published")
+        "BOULANGERIE DU VIEUX PORT",
+        "13055",
+        "published",
+    )
     assert bakery.street == "12 Rue DE LA REPUBLIQUE"
     assert bakery.category.slug == "boulangerie" and bakery.siret == sr.make_siret(1)
     # Lambert-93 reprojected back to within a few centimetres of the original point.
     assert bakery.location.distance(Point(*REPUBLIQUE, srid=4326)) < 1e-6
     bistrot = sirene(2)
     assert (bistrot.commune_id, bistrot.geocode_precision, bistrot.geocode_score) == (
-        "13001", "housenumber", 0.93)
+        "13001",
+        "housenumber",
+        0.93,
+    )
     hidden = sirene(5)
     assert (hidden.name, hidden.street, hidden.postcode) == ("COIFFURE ELISE", "", "")
     assert hidden.location.equals_exact(hidden.commune.centre, 1e-9)
@@ -117,8 +165,9 @@ def test_reimport_is_idempotent_then_changes_and_closures_are_applied(loaded, tm
 
 def test_a_pending_listing_is_published_once_the_source_places_it(loaded, tmp_path):
     rows = base_rows()
-    rows[5].update(longitude="5.377000", latitude="43.299000", geo_type="housenumber",
-                   geo_score="0.88")
+    rows[5].update(
+        longitude="5.377000", latitude="43.299000", geo_type="housenumber", geo_score="0.88"
+    )
     report = import_sirene(sr.write(tmp_path / "v2.csv", rows, geo=True))
     assert report.updated == 1
     librairie = sirene(6)
@@ -145,8 +194,12 @@ def test_dry_run_counts_and_writes_nothing(tmp_path):
     rows[0]["enseigne1Etablissement"] = "BOULANGERIE DU PORT"
     report = import_sirene(sr.write(tmp_path / "dry2.csv", rows, geo=True), dry_run=True)
     assert report.updated == 1
-    assert report.diffs == [{"external_id": sr.make_siret(1), "changes": {
-        "name": ("BOULANGERIE DU VIEUX PORT", "BOULANGERIE DU PORT")}}]
+    assert report.diffs == [
+        {
+            "external_id": sr.make_siret(1),
+            "changes": {"name": ("BOULANGERIE DU VIEUX PORT", "BOULANGERIE DU PORT")},
+        }
+    ]
     assert sirene(1).name == "BOULANGERIE DU VIEUX PORT"
 
 
@@ -163,8 +216,16 @@ def test_errors_file_lists_line_field_reason_raw(loaded, tmp_path):
 
 
 def test_latin1_and_shuffled_columns(tmp_path):
-    rows = [sr.row(20, name="PÂTISSERIE ÉLODIE", lonlat=MIRABEAU, commune="13001",
-                   postcode="13100", street=("3", "RUE", "D'ITALIE"))]
+    rows = [
+        sr.row(
+            20,
+            name="PÂTISSERIE ÉLODIE",
+            lonlat=MIRABEAU,
+            commune="13001",
+            postcode="13100",
+            street=("3", "RUE", "D'ITALIE"),
+        )
+    ]
     columns = list(sr.COLUMNS)
     random.Random(6).shuffle(columns)
     path = sr.write(tmp_path / "latin1.csv", rows, encoding="latin-1", columns=columns)
@@ -186,8 +247,10 @@ def test_bad_encoding_late_in_a_utf8_file_rejects_that_row_only(tmp_path):
 
 
 def test_huge_fields_and_truncated_last_line(tmp_path):
-    rows = [sr.row(30, name="B" * 300_000, lonlat=REPUBLIQUE),
-            sr.row(31, name="BOULANGERIE COUPEE", lonlat=REPUBLIQUE)]
+    rows = [
+        sr.row(30, name="B" * 300_000, lonlat=REPUBLIQUE),
+        sr.row(31, name="BOULANGERIE COUPEE", lonlat=REPUBLIQUE),
+    ]
     path = sr.write(tmp_path / "huge.csv", rows)
     path.write_bytes(path.read_bytes()[:-120])  # the file ends in the middle of a row
     report = import_sirene(path)
@@ -207,12 +270,16 @@ def test_not_a_sirene_file_is_a_source_error(tmp_path):
 
 
 def test_duplicates_across_sources_are_linked_not_listed_twice(tmp_path):
-    paul = Business.objects.filter(source="geojson", name__iexact="paul",
-                                   commune_id="13055").first()
+    paul = Business.objects.filter(
+        source="geojson", name__iexact="paul", commune_id="13055"
+    ).first()
     merchant = Business.objects.create(
-        name="Le Fournil de Léa", category=Category.objects.get(slug="boulangerie"),
-        siret=sr.make_siret(41), location=Point(5.3900, 43.2900, srid=4326),
-        status="published", source="merchant",
+        name="Le Fournil de Léa",
+        category=Category.objects.get(slug="boulangerie"),
+        siret=sr.make_siret(41),
+        location=Point(5.3900, 43.2900, srid=4326),
+        status="published",
+        source="merchant",
     )
     near = paul.location.transform(2154, clone=True)
     near.x += 20
@@ -220,8 +287,9 @@ def test_duplicates_across_sources_are_linked_not_listed_twice(tmp_path):
     rows = [
         sr.row(40, name="PAUL", geo=(near.x, near.y), postcode=paul.postcode or "13001"),
         sr.row(41, name="SARL FOURNIL", geo=(5.40, 43.30)),  # same SIRET as the merchant
-        sr.row(42, name="BOULANGERIE VOISINE", geo=(near.x, near.y),
-               postcode=paul.postcode or "13001"),  # near, but another name
+        sr.row(
+            42, name="BOULANGERIE VOISINE", geo=(near.x, near.y), postcode=paul.postcode or "13001"
+        ),  # near, but another name
     ]
     report = import_sirene(sr.write(tmp_path / "dup.csv", rows, geo=True))
     assert (report.created, report.merged) == (3, 2)

@@ -123,7 +123,9 @@ def test_guest_journey_from_catalogue_to_collected(
     assert "Annuler la commande" not in detail.content.decode()
 
 
-def test_logged_in_delivery_journey_and_my_orders(client, shop, django_capture_on_commit_callbacks, fake_ban):
+def test_logged_in_delivery_journey_and_my_orders(
+    client, shop, django_capture_on_commit_callbacks, fake_ban
+):
     resident = make_user("fanny", email="fanny@example.fr")
     client.force_login(resident)
     add(client, shop, shop["menu"], 1)

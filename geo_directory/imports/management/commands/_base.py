@@ -13,21 +13,26 @@ class ImportCommand(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path)
         parser.add_argument(
-            "--dry-run", action="store_true",
+            "--dry-run",
+            action="store_true",
             help="count what would be created/updated/closed/rejected, show sample diffs, "
             "write nothing",
         )
         parser.add_argument(
-            "--errors", type=Path, metavar="FILE",
+            "--errors",
+            type=Path,
+            metavar="FILE",
             help="write the rejected rows to this CSV (line, field, reason, raw)",
         )
         parser.add_argument(
-            "--full-refresh", action="store_true",
+            "--full-refresh",
+            action="store_true",
             help="the file is the whole source: close this source's listings absent from it",
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
         parser.add_argument(
-            "--user", metavar="USERNAME",
+            "--user",
+            metavar="USERNAME",
             help="the account the run is recorded for (default: the system user's name)",
         )
 

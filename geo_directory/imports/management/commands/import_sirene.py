@@ -13,7 +13,8 @@ class Command(ImportCommand):
         super().add_arguments(parser)
         parser.add_argument("--encoding", help="force the file encoding (default: detected)")
         parser.add_argument(
-            "--geocode", action="store_true",
+            "--geocode",
+            action="store_true",
             help="then geocode the pending rows of this source with the geocoding service "
             "(importers.geocode.geocode_pending)",
         )
