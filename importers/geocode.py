@@ -1,11 +1,10 @@
-"""The seam between bulk imports and the geocoding service (built on another branch).
+"""Batch geocoding of imported rows that came without coordinates.
 
 Imported rows without coordinates are created ``pending`` with ``geocode_precision = ''``
 and the moderation note ``pipeline.GEOCODE_NOTE`` ("à géocoder"). ``geocode_pending``
-places them through ``geo_directory.geocoding.service.geocoder`` (the merchants branch:
-``place(business, address, postcode, citycode)`` returns None or a review reason) once
-that module exists; until then it changes nothing and says so. It runs after the import
-transaction (network calls never hold the import's locks): ``import_sirene --geocode``.
+places them through the geocoding service (``geocoder.place(business, ...)`` returns
+None or a review reason). It runs after the import transaction (network calls never hold
+the import's locks): ``import_sirene --geocode``.
 
 A listing placed precisely is published; a failed or weak result stays pending and goes
 to the service's review queue (``geocoder.flag``), never silently placed.
@@ -16,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from geo_directory.businesses.models import Business
+from geo_directory.geocoding.service import geocoder
 
 from .pipeline import GEOCODE_NOTE
 
@@ -49,15 +49,6 @@ def waiting(source: str | None = None):
 def geocode_pending(source: str | None = None, limit: int | None = None) -> GeocodeReport:
     report = GeocodeReport()
     rows = waiting(source).select_related("commune").order_by("id")
-    try:
-        from geo_directory.geocoding.service import geocoder
-    except ImportError:
-        report.waiting = rows.count()
-        report.notes.append(
-            "geocoding service not available (geo_directory.geocoding.service): the listings "
-            "stay pending « à géocoder »; run again once it is deployed"
-        )
-        return report
     for business in rows[:limit] if limit else rows.iterator():
         review = geocoder.place(business, citycode=business.commune_id or "")
         if review is None and business.location is not None:

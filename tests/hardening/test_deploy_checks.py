@@ -18,6 +18,8 @@ def test_check_deploy_is_clean_with_production_settings():
         "SECRET_KEY": "a-long-random-production-secret-" + "x7Qp9vR2" * 6,
         "ALLOWED_HOSTS": "sauvons-noel.example.org",
     }
+    # Set for the browser tests of this same process (Playwright); never in production.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

@@ -229,19 +229,37 @@ def test_a_process_killed_mid_import_changes_nothing(tmp_path):
     assert status == ("running",)  # recorded as started, never finished
 
 
-def test_rows_without_coordinates_wait_for_the_geocoding_service(tmp_path):
+def test_rows_without_coordinates_are_geocoded_in_batch(tmp_path, fake_ban):
     from importers.geocode import geocode_pending, waiting
 
-    row = sr.row(900, name="LIBRAIRIE A GEOCODER", naf="47.61Z")
-    import_sirene(sr.write(tmp_path / "nopoint.csv", [row]))
-    assert waiting("sirene").count() == 1
-    try:
-        import geo_directory.geocoding.service  # noqa: F401
-    except ImportError:
-        report = geocode_pending("sirene")
-        assert report.waiting == 1 and "not available" in report.notes[0]
-    else:
-        pytest.skip("the geocoding service exists: its own tests (local BAN server) apply")
+    known = sr.row(
+        900,
+        name="LIBRAIRIE A GEOCODER",
+        naf="47.61Z",
+        postcode="13001",
+        street=("2", "", "LA CANEBIERE"),
+    )
+    unknown = sr.row(
+        901,
+        name="LIBRAIRIE INTROUVABLE",
+        naf="47.61Z",
+        postcode="13001",
+        street=("7", "IMPASSE", "DES SANTONS PERDUS"),
+    )
+    import_sirene(sr.write(tmp_path / "nopoint.csv", [known, unknown]))
+    assert waiting("sirene").count() == 2
+
+    report = geocode_pending("sirene")
+    # The real door of 2 La Canebière (from the local address API): placed and published.
+    placed = Business.objects.get(siret=known["siret"])
+    assert placed.status == Business.Status.PUBLISHED
+    assert (round(placed.location.x, 4), round(placed.location.y, 4)) == (5.3776, 43.2966)
+    assert placed.commune_id == "13055"
+    # An address the API does not know: not placed silently, sent to the review queue.
+    doubtful = Business.objects.get(siret=unknown["siret"])
+    assert doubtful.status == Business.Status.PENDING
+    assert doubtful.review_items.exists()
+    assert (report.placed, report.flagged, report.waiting) == (1, 1, 0)
 
 
 def test_import_runs_are_visible_in_the_admin(tmp_path, admin_client, admin_user):
