@@ -127,7 +127,12 @@ _BUSINESS_PROPERTIES = {
         "email": _STR,
         "website": _STR,
         "opening_hours": _STR,
+        "hours_text": {"type": "string", "description": "les horaires en toutes lettres"},
         "open_now": {"type": "boolean"},
+        "takes_orders": {
+            "type": "boolean",
+            "description": "une campagne de commandes est ouverte (bouton « Commander »)",
+        },
         "offers_pickup": {"type": "boolean"},
         "offers_delivery": {"type": "boolean"},
         "distance_m": {"type": "number", "description": "seulement avec point="},

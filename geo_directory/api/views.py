@@ -8,10 +8,11 @@ serializer per field); querysets and filters do the SQL. Bad parameters answer
 from __future__ import annotations
 
 import weakref
+from functools import lru_cache
 
 import orjson
 from django.db import connection
-from django.db.models import Count, F, FloatField, Func
+from django.db.models import Count, Exists, F, FloatField, Func, OuterRef
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -19,7 +20,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
+from geo_directory.businesses.hours_text import describe_fr
 from geo_directory.businesses.models import Business
+from geo_directory.orders.models import Campaign
 from geo_directory.territory.models import Commune
 
 from . import clusters, reference, schema
@@ -88,7 +91,9 @@ def feature(row: dict, ref: reference.Reference, detail: bool = False) -> dict:
         "email": row["email"],
         "website": row["website"],
         "opening_hours": row["opening_hours"],
+        "hours_text": hours_text(row["opening_hours"]),
         "open_now": bool(row["open_now"]),
+        "takes_orders": bool(row["takes_orders"]),
         "offers_pickup": row["offers_pickup"],
         "offers_delivery": row["offers_delivery"],
     }
@@ -110,13 +115,20 @@ def feature(row: dict, ref: reference.Reference, detail: bool = False) -> dict:
     }
 
 
+# Hours strings repeat a lot (chains, defaults): describe each one once per process.
+hours_text = lru_cache(maxsize=4096)(describe_fr)
+
+
 def feature_rows(queryset, fields, now, with_distance: bool):
-    names = [*fields, "open_now", "lon", "lat"]
+    names = [*fields, "open_now", "takes_orders", "lon", "lat"]
     if with_distance:
         names.append("distance_m")
+    # "Commander" on the map: the listing has an ordering campaign open now (one index
+    # probe per returned row, on orders_campaign's business foreign key).
+    taking_orders = Exists(Campaign.objects.open_at(now).filter(business=OuterRef("pk")))
     return (
         queryset.with_open_flag(now)
-        .annotate(lon=Lon(F("location")), lat=Lat(F("location")))
+        .annotate(lon=Lon(F("location")), lat=Lat(F("location")), takes_orders=taking_orders)
         .values(*names)
     )
 
