@@ -25,7 +25,9 @@ PROPERTIES = {
     "email",
     "website",
     "opening_hours",
+    "hours_text",
     "open_now",
+    "takes_orders",
     "offers_pickup",
     "offers_delivery",
 }

@@ -52,5 +52,5 @@ def test_name_search_and_delivery_toggle(located_page, site_url, committed_db):
     panel = page.locator("#detail")
     panel.locator("h2#detail-title").wait_for()
     assert "Livraison" in panel.inner_text()
-    assert "du lundi au samedi : 8 h – 19 h" in panel.inner_text()
+    assert "du lundi au samedi : 8 h – 19 h" in panel.inner_text().lower()
     assert page.js_errors == []
