@@ -26,11 +26,11 @@ def connect(dbname: str = BENCH_DB, **kwargs) -> psycopg.Connection:
     return psycopg.connect(host=PGHOST, port=PGPORT, user=PGUSER, dbname=dbname, **kwargs)
 
 
-def django_env() -> dict[str, str]:
-    """The environment of a Django process (manage.py, gunicorn) on the bench database."""
+def django_env(dbname: str = BENCH_DB) -> dict[str, str]:
+    """The environment of a Django process (manage.py, gunicorn) on a bench database."""
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)  # the bench always runs on the local cluster
-    env.update(PGHOST=PGHOST, PGPORT=PGPORT, PGUSER=PGUSER, PGDATABASE=BENCH_DB)
+    env.update(PGHOST=PGHOST, PGPORT=PGPORT, PGUSER=PGUSER, PGDATABASE=dbname)
     env.setdefault("DJANGO_SETTINGS_MODULE", "geo_directory.settings")
     return env
 

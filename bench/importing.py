@@ -30,13 +30,12 @@ import numpy as np
 import psycopg
 import shapely
 
+from . import db
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("GEO_DATA_DIR") or ROOT.parent / "shared" / "data").resolve()
 BENCH_DATA = ROOT / "bench-data"
 BENCH_DB = os.environ.get("BENCH_IMPORT_DATABASE_NAME", "bench_import")
-PGHOST = os.environ.get("PGHOST", str(ROOT / ".pg" / "run"))
-PGPORT = os.environ.get("PGPORT", "5432")
-PGUSER = os.environ.get("PGUSER", "postgres")
 GOAL_RATIO = 1 / 5
 
 NAF_CODES = [
@@ -118,15 +117,11 @@ def log_default(message: str) -> None:
 
 
 def connect(dbname: str = BENCH_DB, **kwargs) -> psycopg.Connection:
-    return psycopg.connect(host=PGHOST, port=PGPORT, user=PGUSER, dbname=dbname, **kwargs)
+    return db.connect(dbname, **kwargs)
 
 
 def django_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("DATABASE_URL", None)  # the bench always runs on the local cluster
-    env.update(PGHOST=PGHOST, PGPORT=PGPORT, PGUSER=PGUSER, PGDATABASE=BENCH_DB)
-    env["DJANGO_SETTINGS_MODULE"] = "geo_directory.settings"
-    return env
+    return db.django_env(BENCH_DB)
 
 
 def ensure_database(log) -> None:

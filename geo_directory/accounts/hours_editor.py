@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from geo_directory.businesses import hours
-from geo_directory.businesses.hours_text import DAYS, MONTHS
+from geo_directory.businesses.hours_text import DAYS, MONTHS, day_runs
 
 TIME_RE = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 _T = r"\d{1,2}(?:[:h]\d{2}|h)?"
@@ -87,14 +87,8 @@ def format_closures(closures: list[tuple[int, int]]) -> str:
 
 def _day_selector(days: list[int]) -> str:
     """[0, 1, 2, 4] -> "Mo-We,Fr"; [0, 2] -> "Mo,We"."""
-    runs: list[list[int]] = []
-    for day in days:
-        if runs and runs[-1][-1] == day - 1:
-            runs[-1].append(day)
-        else:
-            runs.append([day])
     parts = []
-    for run in runs:
+    for run in day_runs(days):
         if len(run) >= 3:
             parts.append(f"{DAYS[run[0]]}-{DAYS[run[-1]]}")
         else:

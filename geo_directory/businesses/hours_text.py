@@ -69,18 +69,26 @@ def _day_set(selector: str) -> list[int]:
     return sorted(days)
 
 
-def days_fr(days: list[int]) -> str:
-    """[0..4] -> "du lundi au vendredi"; [0, 2] -> "lundi et mercredi"."""
-    if len(days) == 7:
-        return "tous les jours"
+def day_runs(days) -> list[list[int]]:
+    """Weekdays (0 = Monday) grouped into runs of consecutive days: [0,1,2,4] -> [[0,1,2],[4]].
+
+    Three days or more in a row read as a range ("Mo-We", "du lundi au mercredi").
+    """
     runs: list[list[int]] = []
     for day in sorted(days):
         if runs and runs[-1][-1] == day - 1:
             runs[-1].append(day)
         else:
             runs.append([day])
+    return runs
+
+
+def days_fr(days: list[int]) -> str:
+    """[0..4] -> "du lundi au vendredi"; [0, 2] -> "lundi et mercredi"."""
+    if len(days) == 7:
+        return "tous les jours"
     parts = []
-    for run in runs:
+    for run in day_runs(days):
         if len(run) >= 3:
             parts.append(f"du {DAY_FR[run[0]]} au {DAY_FR[run[-1]]}")
         else:
