@@ -5,6 +5,7 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 
+from geo_directory.businesses import hours as hours_module
 from geo_directory.businesses.models import Business, Category
 from geo_directory.businesses.validators import siret_error
 from geo_directory.territory.managers import OutsideRegion
@@ -152,3 +153,18 @@ def test_category_parent_includes_children():
     qs = Business.objects.published().in_categories(["alimentation"])
     assert qs.filter(name="Fromagerie test").exists()
     assert not qs.filter(category__slug="bazar").exists()
+
+
+def test_nightly_refresh_rolls_the_exceptional_windows_forward():
+    from django.core.management import call_command
+
+    business = make(opening_hours="Mo-Sa 08:00-19:00; Dec 25 off")
+    # Windows computed long ago have expired: the refresh computes them from today.
+    Business.objects.filter(id=business.id).update(
+        hours_windows=None, hours_windows_until=dt.datetime(2020, 1, 1, tzinfo=PARIS)
+    )
+    call_command("refresh_opening_hours", verbosity=0)
+    business.refresh_from_db()
+    expected = hours_module.compute(business.opening_hours)
+    assert business.hours_windows_until == expected.windows_until
+    assert business.hours_week is not None

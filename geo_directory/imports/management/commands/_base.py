@@ -67,6 +67,11 @@ class ImportCommand(BaseCommand):
             self.stdout.write(report.summary())
             if errors is not None:
                 self.stdout.write(f"  {report.rejected_count} rejected row(s) written to {errors}")
+        if not options["dry_run"] and len(failed) < len(paths):
+            # The zoomed-out map of a big directory reads pre-aggregated cluster cells.
+            from geo_directory.api import clusters
+
+            self.stdout.write(f"map clusters refreshed in {clusters.refresh():.1f} s")
         if failed:
             raise CommandError(f"{len(failed)} file(s) could not be read")
 
