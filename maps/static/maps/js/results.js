@@ -48,7 +48,12 @@ export class ResultsList {
         <span class="result-badges">${open}${services.map((s) => `<span class="badge">${s}</span>`).join("")}</span>
       </button></li>`;
     });
+    // A refresh (the map moved, a filter changed) must not take the keyboard focus away
+    // from the shop it was on: put it back on the same shop's new button.
+    const focusedId = this.list.contains(document.activeElement)
+      ? document.activeElement.dataset.id : null;
     this.list.innerHTML = items.join("");
+    if (focusedId) this.focus(focusedId);
     let text;
     if (!features.length) {
       text = "Aucun commerce dans cette zone avec ces filtres. Dézoomez ou retirez un filtre.";
