@@ -18,7 +18,10 @@ from . import db
 SECTIONS = {
     "api": "bench.api",  # search API: HTTP endpoint vs raw SQL, same run
     "import": "bench.importing",  # bulk import (the import branch), when present
+    "loadtest": "bench.loadtest",  # the residents' traffic mix, step by step (make loadtest)
 }
+# Run only when named (``make loadtest``), not by a plain ``make bench``.
+ON_REQUEST = {"loadtest"}
 DEFAULT_SIZES = (100_000, 1_000_000)
 
 
@@ -38,14 +41,16 @@ def main(argv: list[str] | None = None) -> int:
         "sections",
         nargs="*",
         metavar="SECTION",
-        help=f"sections to run, among {', '.join(SECTIONS)} (default: all present)",
+        help=f"sections to run, among {', '.join(SECTIONS)} (default: all present but"
+        f" {', '.join(sorted(ON_REQUEST))})",
     )
     parser.add_argument(
         "--sizes",
         "--rows",
         type=_sizes,
-        default=list(DEFAULT_SIZES),
-        help="synthetic listings per run, comma-separated (default 100000,1000000)",
+        default=None,
+        help="synthetic listings per run, comma-separated (default 100000,1000000;"
+        " a section may set its own DEFAULT_SIZES: the load test runs at 1000000)",
     )
     parser.add_argument("--quick", action="store_true", help="100,000 listings only")
     args = parser.parse_args(argv)
@@ -53,33 +58,38 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown section {', '.join(unknown)}; choose among {', '.join(SECTIONS)}")
     modules = {}
-    for name in args.sections or list(SECTIONS):
+    for name in args.sections or [name for name in SECTIONS if name not in ON_REQUEST]:
         try:
             modules[name] = importlib.import_module(SECTIONS[name])
         except ModuleNotFoundError as exc:
             if exc.name != SECTIONS[name] or args.sections:
                 raise
             print(f"[{name}] not on this branch, skipped", flush=True)
-    sizes = [100_000] if args.quick else args.sizes
     # The database keeps the last size generated: start with it if asked for.
     with db.connect("postgres", autocommit=True) as conn:
         exists = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [db.BENCH_DB]
         ).fetchone()
     db.ensure_database()
+    current = None
     if exists:
         from .synthetic import synthetic_count
 
         with db.connect() as conn:
             current = synthetic_count(conn)
-        sizes.sort(key=lambda n: n != current)
     for name, module in modules.items():
+        if args.quick:
+            sizes = [100_000]
+        else:
+            sizes = list(args.sizes or getattr(module, "DEFAULT_SIZES", DEFAULT_SIZES))
+        sizes.sort(key=lambda n: n != current)
         results = []
         for n in sizes:
             started = time.perf_counter()
             print(f"[{name}] N = {n:,}", flush=True)
             results.extend(module.run(n, log=lambda msg: print(msg, flush=True)))
             print(f"[{name}] N = {n:,} done in {time.perf_counter() - started:.0f} s", flush=True)
+        current = sizes[-1]  # what the database holds now
         print(f"\n== {name} ==\n{module.table(results)}\n", flush=True)
     return 0
 

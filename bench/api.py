@@ -221,25 +221,35 @@ def _free_port() -> int:
 
 
 class Server:
-    """gunicorn serving the project on the bench database, one sync worker."""
+    """gunicorn serving the project on the bench database, one sync worker.
 
-    def __init__(self):
+    ``production=True`` serves as ``make run`` does instead: ``gunicorn.conf.py`` (its
+    workers from the core count, its access log), ``DEBUG`` off; always on 127.0.0.1 and a
+    free port. ``log`` receives gunicorn's output (default: inherited).
+    """
+
+    def __init__(self, production: bool = False, log=None):
         self.port = _free_port()
+        env = django_env()
+        if production:
+            env["DEBUG"] = "0"
+            args = ["--config", str(ROOT / "gunicorn.conf.py")]
+        else:
+            args = ["--workers", "1", "--log-level", "warning"]
         self.proc = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "gunicorn",
                 "geo_directory.wsgi:application",
+                *args,
                 "--bind",
                 f"127.0.0.1:{self.port}",
-                "--workers",
-                "1",
-                "--log-level",
-                "warning",
             ],
-            env=django_env(),
+            env=env,
             cwd=ROOT,
+            stdout=log,
+            stderr=log,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
