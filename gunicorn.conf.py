@@ -16,3 +16,7 @@ max_requests = 5000
 max_requests_jitter = 500
 accesslog = "-"
 forwarded_allow_ips = "127.0.0.1"
+# gunicorn's runtime control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl):
+# two servers of the same user (make run, the bench, the load test) would fight over it,
+# and nothing here uses gunicornc.
+control_socket_disable = True
