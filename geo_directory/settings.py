@@ -241,6 +241,22 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# One cache shared by every gunicorn worker (and every host on the same database): a
+# table in PostgreSQL, created by the migration accounts/0003_shared_cache_table
+# (`manage.py createcachetable` is idempotent too). Django's default LocMemCache would give
+# each worker its own counters, multiplying every rate limit by the number of workers.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "django_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
+# Abuse limits (geo_directory/ratelimits.py): scope -> {"ip"|"account": (count, seconds)},
+# merged over ratelimits.DEFAULTS; a count of 0 or None lifts that limit. Over it: 429 with
+# a French message and Retry-After.
+RATE_LIMITS: dict = {}
+
 # Merchants' accounts (geo_directory.accounts): log in with the e-mail address.
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"

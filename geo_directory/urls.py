@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from geo_directory.ratelimits import ratelimit
+
 urlpatterns = [
+    # The admin's login form counts against the same limits as the merchants' one.
+    path("admin/login/", ratelimit("login")(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/v1/delivers-to/", include("geo_directory.orders.api")),
     path("api/v1/", include("geo_directory.api.urls")),

@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from geo_directory.ratelimits import ratelimit
+
 from . import views
 from .forms import EmailAuthenticationForm
 
@@ -12,19 +14,23 @@ urlpatterns = [
     path("compte/confirmer/<uidb64>/<token>/", views.confirm, name="confirm"),
     path(
         "compte/connexion/",
-        auth_views.LoginView.as_view(
-            template_name=T + "login.html", authentication_form=EmailAuthenticationForm
+        ratelimit("login")(
+            auth_views.LoginView.as_view(
+                template_name=T + "login.html", authentication_form=EmailAuthenticationForm
+            )
         ),
         name="login",
     ),
     path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "compte/mot-de-passe/oubli/",
-        auth_views.PasswordResetView.as_view(
-            template_name=T + "password_reset_form.html",
-            email_template_name=T + "password_reset_email.txt",
-            subject_template_name=T + "password_reset_subject.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
+        ratelimit("password_reset")(
+            auth_views.PasswordResetView.as_view(
+                template_name=T + "password_reset_form.html",
+                email_template_name=T + "password_reset_email.txt",
+                subject_template_name=T + "password_reset_subject.txt",
+                success_url=reverse_lazy("accounts:password_reset_done"),
+            )
         ),
         name="password_reset",
     ),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from geo_directory.businesses.hours_text import describe_fr
 from geo_directory.businesses.models import Business
+from geo_directory.ratelimits import ratelimit
 from geo_directory.territory.managers import OutsideRegion
 
 from .forms import BusinessForm, ClaimForm, SignupForm
@@ -40,6 +41,7 @@ def activation_url(request, user) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit("signup")
 def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -1,13 +1,10 @@
 """JSON endpoints for the pages: /geocodage/?q= and /geocodage/inverse/?lon=&lat=."""
 
-import functools
-import time
-
-from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.core.cache import cache
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
+
+from geo_directory.ratelimits import ratelimit
 
 from .service import GeocodingFailed, geocoder
 
@@ -16,27 +13,10 @@ def _error(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-def rate_limited(view):
-    """At most GEOCODER_RATE_LIMIT requests a minute per client address (default 60):
-    the endpoints are public and each miss costs a call to the upstream geocoder."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        limit = getattr(settings, "GEOCODER_RATE_LIMIT", 60)
-        window = int(time.time() // 60)
-        key = f"geocoding-rate:{request.META.get('REMOTE_ADDR', '')}:{window}"
-        cache.add(key, 0, timeout=90)
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            count = 1
-        if limit and count > limit:
-            response = _error("Trop de requêtes de géocodage : réessayez dans une minute.", 429)
-            response["Retry-After"] = str(60 - int(time.time()) % 60)
-            return response
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# The site's one rate-limit mechanism (geo_directory/ratelimits.py): at most 60 requests a
+# minute per client address (GEOCODER_RATE_LIMIT or RATE_LIMITS["geocoding"]), since the
+# endpoints are public and each miss costs a call to the upstream geocoder.
+rate_limited = ratelimit("geocoding", methods=("GET",), as_json=True)
 
 
 @require_GET

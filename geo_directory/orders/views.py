@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from geo_directory.businesses.models import Business
+from geo_directory.ratelimits import ratelimit
 
 from . import payments, services
 from .cart import Cart
@@ -91,6 +92,7 @@ def cart_view(request, business_id: int):
     )
 
 
+@ratelimit("checkout")
 def checkout(request, business_id: int):
     business = _business(business_id)
     cart = Cart(request.session, business.pk)
