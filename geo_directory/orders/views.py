@@ -349,6 +349,12 @@ def _decimal_comma(cents: int) -> str:
     return f"{cents // 100},{cents % 100:02d}"
 
 
+def _cell(text: str) -> str:
+    """Text typed by a resident, made inert for spreadsheets: a cell starting with = + - @
+    (or a tab/CR) would be run as a formula by Excel or LibreOffice (CSV injection)."""
+    return f"'{text}" if text and text[0] in "=+-@\t\r" else text
+
+
 @login_required
 def preparation_csv(request, slot_id: int):
     slot, orders, _totals = _preparation(request, slot_id)
@@ -380,15 +386,15 @@ def preparation_csv(request, slot_id: int):
                 [
                     order.number,
                     order.get_status_display(),
-                    order.customer_name,
-                    order.phone,
+                    _cell(order.customer_name),
+                    _cell(order.phone),
                     order.get_fulfilment_display(),
-                    order.delivery_address,
-                    line.product_name,
+                    _cell(order.delivery_address),
+                    _cell(line.product_name),
                     line.quantity,
                     _decimal_comma(line.unit_price_cents),
                     _decimal_comma(line.total_cents),
-                    order.note,
+                    _cell(order.note),
                 ]
             )
     return response
