@@ -9,10 +9,12 @@
 # The cluster listens on no TCP port (listen_addresses=''), so two checkouts on one
 # machine never collide. initdb refuses to run as root, so as root the cluster is
 # owned and run by the unprivileged `postgres` system user.
+# `PGBASE=/some/dir scripts/pgcluster.sh start` runs a second, separate cluster there
+# (data, socket and log under that folder): tests/hardening/test_faults.py crashes one.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PGBASE="$ROOT/.pg"
+PGBASE="${PGBASE:-$ROOT/.pg}"
 PGDATA="$PGBASE/data"
 PGRUN="$PGBASE/run"
 PGLOG="$PGBASE/postgres.log"
@@ -51,7 +53,7 @@ work_mem = 32MB
 maintenance_work_mem = 512MB
 max_connections = 200
 fsync = on
-synchronous_commit = off
+synchronous_commit = off  # for other clients: Django's connections set it on (settings.py)
 wal_level = minimal
 max_wal_senders = 0
 max_wal_size = 4GB

@@ -3,8 +3,22 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
 
 from importers.errors import SourceError
+
+# The database went away (crash, restart, network): a clear message and exit status 1
+# rather than a traceback. The import of a file is one transaction: it is rolled back.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+def database_down_message(exc: Exception) -> str:
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return (
+        f"base de données injoignable / database unavailable ({detail}). "
+        "Relancez la commande quand PostgreSQL est revenu / run the command again once "
+        "PostgreSQL is back (a re-run is safe: rows are upserted by source and id)."
+    )
 
 
 class ImportCommand(BaseCommand):
@@ -36,7 +50,13 @@ class ImportCommand(BaseCommand):
             help="the account the run is recorded for (default: the system user's name)",
         )
 
-    def handle(self, *args, paths, **options):
+    def handle(self, *args, **options):
+        try:
+            self.handle_imports(*args, **options)
+        except DATABASE_DOWN as exc:
+            raise CommandError(database_down_message(exc)) from exc
+
+    def handle_imports(self, *args, paths, **options):
         user = None
         if options["user"]:
             from django.contrib.auth import get_user_model
@@ -64,6 +84,11 @@ class ImportCommand(BaseCommand):
                 failed.append(str(exc))
                 self.stderr.write(f"nothing imported from {path}: {exc}")
                 continue
+            except DATABASE_DOWN as exc:
+                raise CommandError(
+                    f"nothing imported from {path} / rien importé de {path} (one transaction, "
+                    f"rolled back): {database_down_message(exc)}"
+                ) from exc
             self.stdout.write(report.summary())
             if errors is not None:
                 self.stdout.write(f"  {report.rejected_count} rejected row(s) written to {errors}")

@@ -1,0 +1,63 @@
+"""The database is unreachable (crash, restart, failover): a clear 503, not a 500.
+
+While PostgreSQL is down, a view's query raises ``django.db.OperationalError`` (or
+``InterfaceError`` on a connection that broke mid-way). Instead of Django's generic 500,
+the resident gets a short French page, and an API client ``{"errors": {...}}``, both with
+HTTP 503 and ``Retry-After``. Nothing else is needed to recover: with
+``CONN_HEALTH_CHECKS`` the next request after the database is back opens a fresh
+connection (tests/hardening/test_faults.py crashes a real cluster to check it).
+
+The page is built without templates or the session: rendering must not touch the
+database that just failed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 30
+MESSAGE = (
+    "Le service est momentanément indisponible (base de données injoignable). "
+    "Réessayez dans quelques instants."
+)
+PAGE = """<!doctype html>
+<html lang="fr">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Service momentanément indisponible – Sauvons Noël</title></head>
+<body>
+<main>
+<h1>Service momentanément indisponible</h1>
+<p>Notre base de données ne répond pas pour l’instant : aucune donnée n’est perdue,
+et aucune commande n’a été enregistrée à moitié.</p>
+<p>Réessayez dans quelques instants. Si vous passiez une commande, vérifiez dans
+« Mes commandes » avant de la refaire.</p>
+<p><a href="/">Retour à l’accueil</a></p>
+</main>
+</body>
+</html>
+"""
+
+
+class DatabaseUnavailableMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.warning("database unavailable on %s %s: %s", request.method, request.path, exception)
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"errors": {"service": MESSAGE}}, status=503)
+        else:
+            response = HttpResponse(PAGE, status=503, content_type="text/html; charset=utf-8")
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response
