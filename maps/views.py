@@ -10,6 +10,7 @@ boundary embedded in the page with ``json_script``.
 import json
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 
@@ -75,6 +76,9 @@ def home(request):
     )
 
 
+COMMUNE_PAGE_SIZE = 50
+
+
 def commune(request, insee: str):
     commune = get_object_or_404(Commune.objects.select_related("departement"), code=insee)
     businesses = (
@@ -83,6 +87,9 @@ def commune(request, insee: str):
         .select_related("category")
         .order_by("name", "id")
     )
+    # A big city holds thousands of shops: the page lists them COMMUNE_PAGE_SIZE at a time
+    # (the map page shows them all, clustered).
+    page = Paginator(businesses, COMMUNE_PAGE_SIZE).get_page(request.GET.get("page"))
     listings = [
         {
             "business": b,
@@ -90,7 +97,7 @@ def commune(request, insee: str):
             "lat": b.location.y,
             "lon": b.location.x,
         }
-        for b in businesses
+        for b in page
     ]
     boundary = None
     if commune.boundary is not None:
@@ -101,6 +108,7 @@ def commune(request, insee: str):
         {
             "commune": commune,
             "listings": listings,
+            "page": page,
             "config": map_config(),
             "boundary": {"type": "Feature", "geometry": boundary, "properties": {}},
             "points": [

@@ -53,7 +53,7 @@ work_mem = 32MB
 maintenance_work_mem = 512MB
 max_connections = 200
 fsync = on
-synchronous_commit = off  # for other clients: Django's connections set it on (settings.py)
+
 wal_level = minimal
 max_wal_senders = 0
 max_wal_size = 4GB

@@ -72,3 +72,30 @@ def test_unknown_commune_is_404(client):
 )
 def test_hours_in_words(expression, words):
     assert hours_in_words(expression) == words
+
+
+def test_a_big_commune_is_listed_page_by_page(client, monkeypatch):
+    from django.contrib.gis.geos import Point
+
+    from geo_directory.businesses.models import Business, Category
+    from maps import views
+
+    monkeypatch.setattr(views, "COMMUNE_PAGE_SIZE", 5)
+    category = Category.objects.get(slug="fromagerie")
+    for n in range(12):
+        Business(
+            name=f"Fromagerie de Gap {n:02d}",
+            category=category,
+            status="published",
+            location=Point(6.0790 + n * 1e-4, 44.5594, srid=4326),
+        ).save()
+    total = Business.objects.published().within_commune("05061").count()
+    first = client.get("/communes/05061/").content.decode()
+    assert f"{total} commerces à Gap" in first
+    assert first.count('class="business-card"') == 5
+    assert f"Page 1 sur {-(-total // 5)}" in first and 'rel="next"' in first
+    last = client.get(f"/communes/05061/?page={-(-total // 5)}").content.decode()
+    assert last.count('class="business-card"') == total - 5 * (
+        total // 5 if total % 5 else total // 5 - 1
+    )
+    assert 'rel="prev"' in last and 'rel="next"' not in last
