@@ -223,6 +223,21 @@ class HoursCache:
         return hit
 
 
+# Record text fields that are staged (``external_id`` is reported as the source's id).
+_TEXT_FIELDS = (
+    "external_id",
+    "name",
+    "siret",
+    "street",
+    "postcode",
+    "phone",
+    "email",
+    "website",
+    "opening_hours",
+    "raw",
+)
+
+
 def _check(record: Record, hours_cache: HoursCache, names: FieldNames) -> tuple:
     """Python-side validation; the row as a staging tuple (rejections are staged too)."""
     hard = False
@@ -241,6 +256,14 @@ def _check(record: Record, hours_cache: HoursCache, names: FieldNames) -> tuple:
         record.reject_field = names.id
         record.reject_reason = f"identifier longer than 100 characters ({len(record.external_id)})"
         hard = True
+    nul = next((f for f in _TEXT_FIELDS if "\x00" in getattr(record, f)), None)
+    if nul is not None:  # PostgreSQL text cannot hold NUL: reject the row, stage it escaped
+        for name in _TEXT_FIELDS:
+            setattr(record, name, getattr(record, name).replace("\x00", "\\x00"))
+        if not hard:
+            record.reject_field = names.id if nul == "external_id" else getattr(names, nul, nul)
+            record.reject_reason = "NUL byte (0x00) in the field: not text"
+            hard = True
     if not record.name.strip():
         record.defer_reject("name", "missing name")
     if record.category_id is None:
@@ -812,9 +835,15 @@ def open_csv(path: Path, encoding: str):
 
 
 def bad_encoding(row: list[str], header: list[str], encoding: str) -> tuple[str, str] | None:
-    """(column, reason) when a field holds bytes that are not ``encoding``, else None."""
+    """(column, reason) when a field holds bytes that are not ``encoding``, or a NUL byte
+    (PostgreSQL text cannot hold one), else None."""
+    joined = "".join(row)
+    if "\x00" in joined:
+        index = next(i for i, value in enumerate(row) if "\x00" in value)
+        column = header[index] if index < len(header) else f"column {index + 1}"
+        return column.replace("\x00", "\\x00"), "NUL byte (0x00) in the field: not text"
     try:
-        "".join(row).encode("utf-8")
+        joined.encode("utf-8")
         return None
     except UnicodeEncodeError:
         pass
@@ -832,7 +861,8 @@ def bad_encoding(row: list[str], header: list[str], encoding: str) -> tuple[str,
 
 
 def raw_row(row: list[str]) -> str:
-    return ",".join(row).encode("utf-8", "backslashreplace").decode("utf-8")[:RAW_MAX]
+    raw = ",".join(row).encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.replace("\x00", "\\x00")[:RAW_MAX]  # PostgreSQL text cannot hold NUL
 
 
 def parse_float(value: str) -> float | None:

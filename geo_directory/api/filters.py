@@ -217,6 +217,11 @@ class DateTimeParam(forms.CharField):
             )
         if timezone.is_naive(when):
             when = when.replace(tzinfo=PARIS)
+        # Python takes offsets up to ±24 h, PostgreSQL up to ±15:59: real ones are -12..+14.
+        if abs(when.utcoffset()) > dt.timedelta(hours=14):
+            raise forms.ValidationError(
+                f"fuseau horaire hors de la plage -12:00 à +14:00 ; reçu « {value[:40]} »"
+            )
         return when
 
 
@@ -240,6 +245,11 @@ def _filter(field_class, method=None, **kwargs):
 class BusinessFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
+        # PostgreSQL refuses NUL in text: any parameter holding one is a 400, never a 500.
+        for name in self.fields:
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else []
+            if any("\x00" in value for value in values):
+                self.add_error(name, "caractère nul (\\x00) interdit")
         if data.get("dist") is not None and data.get("point") is None:
             self.add_error("dist", "dist n'a de sens qu'avec point=longitude,latitude")
         if data.get("open_now") and data.get("open_at") is not None:

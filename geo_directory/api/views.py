@@ -259,7 +259,11 @@ class CommuneBusinessesView(BusinessListView):
         operation_id="communes_businesses_list",
         summary="Les commerces d'une commune (mêmes filtres que /businesses/)",
         parameters=[*schema.BUSINESS_FILTERS, *schema.PAGINATION],
-        responses={200: schema.FEATURE_COLLECTION, 400: schema.ERRORS},
+        responses={
+            200: schema.FEATURE_COLLECTION,
+            400: schema.ERRORS,
+            404: OpenApiResponse(description="commune inconnue"),
+        },
     )
     def get(self, request, insee: str):
         return self.listing(request, Business.objects.published(), insee.upper())
@@ -279,6 +283,8 @@ class CommuneSearchView(PublicView):
             errors["q"] = "paramètre obligatoire : un nom de commune ou un code postal"
         elif len(text) > 100:
             errors["q"] = "au plus 100 caractères"
+        elif "\x00" in text:  # PostgreSQL refuses NUL in text: a 400, not a 500
+            errors["q"] = "caractère nul (\\x00) interdit"
         limit = parse_int(request.GET, "limit", 10, 1, 20, errors)
         if errors:
             return errors_response(errors)
@@ -292,6 +298,8 @@ class CommuneDetailView(PublicView):
         responses={200: schema.COMMUNE_FEATURE, 404: OpenApiResponse(description="inconnue")},
     )
     def get(self, request, insee: str):
+        if "\x00" in insee:  # PostgreSQL refuses NUL in text: no such commune
+            raise Http404("Commune inconnue")
         row = (
             Commune.objects.filter(code=insee.upper())
             .with_display_boundary()
