@@ -95,6 +95,13 @@ def test_whole_journey(client, fake_ban, mailoutbox, moderator):
     assert business in Business.objects.published().open_at(
         dt.datetime(2026, 6, 9, 8, 0, tzinfo=PARIS)
     )
+    # Residents find it through the public search API, near its (dragged) pin.
+    lon, lat = business.location.x, business.location.y
+    found = client.get(f"/api/v1/businesses/?point={lon},{lat}&dist=200").json()
+    assert business.pk in [f["id"] for f in found["features"]]
+    assert client.get(f"/api/v1/businesses/{business.pk}/").json()["properties"]["name"] == (
+        business.name
+    )
 
 
 def test_login_logout_and_password_reset(client, mailoutbox):
