@@ -14,10 +14,9 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 
+from geo_directory.businesses.hours_text import describe_fr_lines
 from geo_directory.businesses.models import Business, Category
 from geo_directory.territory.models import Commune
-
-from .hours import hours_in_words
 
 # Région Sud, [[south, west], [north, east]]: the initial view of the map.
 REGION_BOUNDS = [[42.98, 4.23], [45.13, 7.72]]
@@ -93,7 +92,7 @@ def commune(request, insee: str):
     listings = [
         {
             "business": b,
-            "hours": hours_in_words(b.opening_hours),
+            "hours": describe_fr_lines(b.opening_hours),
             "lat": b.location.y,
             "lon": b.location.x,
         }

@@ -184,16 +184,35 @@ def _merge_same_times(rules: list[str]) -> list[str]:
     ]
 
 
+def _rules_fr(expression: str) -> list[str] | None:
+    """One French phrase per rule, or None if the expression is beyond our subset."""
+    try:
+        rules = [rule.strip() for rule in expression.split(";") if rule.strip()]
+        if any("||" in rule or '"' in rule or "[" in rule for rule in rules):
+            raise _Unsupported(expression)
+        return [_rule_fr(rule) for rule in _merge_same_times(rules)]
+    except (_Unsupported, ValueError, IndexError):
+        return None
+
+
 def describe_fr(expression: str) -> str:
     """The expression in French words, or the raw expression if it is beyond our subset."""
     expression = (expression or "").strip()
     if not expression:
         return ""
-    try:
-        rules = [rule.strip() for rule in expression.split(";") if rule.strip()]
-        if any("||" in rule or '"' in rule or "[" in rule for rule in rules):
-            raise _Unsupported(expression)
-        text = " ; ".join(_rule_fr(rule) for rule in _merge_same_times(rules))
-    except (_Unsupported, ValueError, IndexError):
+    phrases = _rules_fr(expression)
+    if phrases is None:
         return expression
+    text = " ; ".join(phrases)
     return text[0].upper() + text[1:]
+
+
+def describe_fr_lines(expression: str) -> list[str]:
+    """The same, one line per rule (for a list on a page); [] for no hours."""
+    expression = (expression or "").strip()
+    if not expression:
+        return []
+    phrases = _rules_fr(expression)
+    if phrases is None:
+        return [expression]
+    return [phrase[0].upper() + phrase[1:] for phrase in phrases]
