@@ -1,15 +1,12 @@
 """Fixtures and helpers of the residents' map tests (home page and commune page)."""
 
 import json
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.conftest import finish, watch
 
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 CANEBIERE = {"latitude": 43.2980, "longitude": 5.3810}
 MAX_FEATURES = 300  # "a few hundred features at once, whatever the zoom"
 

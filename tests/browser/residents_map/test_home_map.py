@@ -11,9 +11,9 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from geo_directory.businesses.models import Business
-from tests.browser.conftest import wait_until
+from tests.browser.conftest import ARTIFACTS, wait_until
 
-from .conftest import ARTIFACTS, CANEBIERE, MAX_FEATURES, list_ids, open_home
+from .conftest import CANEBIERE, MAX_FEATURES, list_ids, open_home
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
