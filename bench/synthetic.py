@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 
 from geo_directory.businesses import hours
+from geo_directory.businesses.bulk import indexes_rebuilt_after
 
 from .db import connect
 
@@ -195,17 +196,6 @@ SELECT (%(prefixes)s::text[])[c] || ' ' || CASE WHEN r4 < 0.5
 """
 
 
-def _droppable_indexes(conn) -> list[tuple[str, str]]:
-    """Secondary indexes of the listings table that back no constraint."""
-    return conn.execute(
-        """SELECT i.indexname, i.indexdef FROM pg_indexes i
-            WHERE i.tablename = 'businesses_business' AND i.schemaname = 'public'
-              AND NOT EXISTS (SELECT 1 FROM pg_constraint c
-                               WHERE c.conindid = format('%I.%I', i.schemaname,
-                                                         i.indexname)::regclass)"""
-    ).fetchall()
-
-
 def populate(n: int, log=print) -> None:
     """Make the bench database hold exactly ``n`` synthetic listings (kept if it does)."""
     with connect(autocommit=True) as conn:
@@ -222,51 +212,44 @@ def populate(n: int, log=print) -> None:
                 prefixes.append(prefix)
                 cat_ids.append(cats[slug])
         weeks = [_multirange(hours.compute(h, today=hours.REFERENCE_MONDAY).week) for h in HOURS]
-        indexes = _droppable_indexes(conn)
-        with conn.transaction():
-            # Django's foreign keys are deferred: check them at once, not at commit,
-            # or CREATE INDEX refuses to run on a table with pending trigger events.
-            conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with conn.transaction(), conn.cursor() as cursor:
             # Delete while the indexes exist: each deleted row's foreign-key checks (the
             # self-reference merged_into) need the index on the referencing column.
             conn.execute(
                 "DELETE FROM businesses_business"
                 " WHERE source = 'csv' AND external_id LIKE 'bench-%'"
             )
-            for name, _ in indexes:
-                conn.execute(f'DROP INDEX "{name}"')
-            conn.execute("SELECT setseed(%s)", [SEED])
-            params = {
-                "n": n,
-                "only": None,
-                "offset": 0,
-                "ncat": len(prefixes),
-                "prefixes": prefixes,
-                "cat_ids": cat_ids,
-                "nsur": len(SURNAMES),
-                "surnames": list(SURNAMES),
-                "nhours": len(HOURS),
-                "hours": HOURS,
-                "weeks": weeks,
-                "onsets": ONSETS,
-                "nons": len(ONSETS),
-                "middles": MIDDLES,
-                "nmid": len(MIDDLES),
-                "endings": ENDINGS,
-                "nend": len(ENDINGS),
-            }
-            conn.execute(_INSERT, params)
-            # ST_GeneratePoints may return a point or two fewer than asked on a few
-            # complex boundaries: the missing ones go to the most populated commune.
-            missing = n - synthetic_count(conn)
-            if missing > 0:
-                largest = conn.execute(
-                    "SELECT code FROM territory_commune WHERE boundary IS NOT NULL"
-                    " ORDER BY population DESC NULLS LAST LIMIT 1"
-                ).fetchone()[0]
-                conn.execute(_INSERT, {**params, "n": missing, "only": largest, "offset": n})
-            log(f"  inserted {n:,} rows in {time.perf_counter() - started:.0f} s, indexing")
-            for _, definition in indexes:
-                conn.execute(definition)
+            with indexes_rebuilt_after(cursor):
+                conn.execute("SELECT setseed(%s)", [SEED])
+                params = {
+                    "n": n,
+                    "only": None,
+                    "offset": 0,
+                    "ncat": len(prefixes),
+                    "prefixes": prefixes,
+                    "cat_ids": cat_ids,
+                    "nsur": len(SURNAMES),
+                    "surnames": list(SURNAMES),
+                    "nhours": len(HOURS),
+                    "hours": HOURS,
+                    "weeks": weeks,
+                    "onsets": ONSETS,
+                    "nons": len(ONSETS),
+                    "middles": MIDDLES,
+                    "nmid": len(MIDDLES),
+                    "endings": ENDINGS,
+                    "nend": len(ENDINGS),
+                }
+                conn.execute(_INSERT, params)
+                # ST_GeneratePoints may return a point or two fewer than asked on a few
+                # complex boundaries: the missing ones go to the most populated commune.
+                missing = n - synthetic_count(conn)
+                if missing > 0:
+                    largest = conn.execute(
+                        "SELECT code FROM territory_commune WHERE boundary IS NOT NULL"
+                        " ORDER BY population DESC NULLS LAST LIMIT 1"
+                    ).fetchone()[0]
+                    conn.execute(_INSERT, {**params, "n": missing, "only": largest, "offset": n})
+                log(f"  inserted {n:,} rows in {time.perf_counter() - started:.0f} s, indexing")
         conn.execute("VACUUM (ANALYZE) businesses_business")
         log(f"generated {n:,} synthetic listings in {time.perf_counter() - started:.0f} s")

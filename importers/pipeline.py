@@ -31,11 +31,13 @@ empty ``geocode_precision`` and a moderation note "à géocoder" (see ``importer
 from __future__ import annotations
 
 import csv
+import gc
 import getpass
 import hashlib
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +46,9 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from geo_directory.businesses import hours
+from geo_directory.businesses.bulk import indexes_rebuilt_after
 from geo_directory.territory.managers import COAST_TOLERANCE_M, commune_of_point_sql
+from geo_directory.territory.point_index import CommunePointIndex
 
 from .errors import MAX_KEPT_REJECTIONS, ImportReport, Rejection, SourceError
 from .osm_tags import PACA_DEPARTEMENTS
@@ -53,7 +57,10 @@ DUPLICATE_DISTANCE_M = 50
 NAME_SIMILARITY = 0.4  # pg_trgm similarity of immutable_unaccent(lower(name))
 GEOCODE_NOTE = "à géocoder : la source ne donne pas de coordonnées"
 DIFF_SAMPLE = 10
-SUBDIVIDE_FROM = 5_000  # rows from which points are tested against subdivided boundaries
+SUBDIVIDE_FROM = 5_000  # points from which SQL tests them against subdivided boundaries
+LOCATE_IN_MEMORY_FROM = 2_000_000  # bytes of source (≈ 10,000 SIRENE rows): see stage()
+LOCATE_BATCH = 10_000
+BULK_FROM = 20_000  # new listings from which indexes are rebuilt after the insert
 RAW_MAX = 2000
 
 # Limits of businesses_business columns (longer values are cut, hours are rejected).
@@ -61,60 +68,38 @@ MAX_LENGTHS = {"name": 200, "street": 255, "phone": 30, "email": 254, "website":
 
 
 class Record:
-    """One listing as read from a source, before the SQL stage."""
+    """One listing as read from a source, before the SQL stage.
 
-    __slots__ = (
-        "line",
-        "external_id",
-        "name",
-        "category_id",
-        "category_hint",
-        "siret",
-        "street",
-        "postcode",
-        "commune_id",
-        "lon",
-        "lat",
-        "phone",
-        "email",
-        "website",
-        "opening_hours",
-        "closed",
-        "hide_address",
-        "address_in_region",
-        "geocode_precision",
-        "geocode_score",
-        "reject_field",
-        "reject_reason",
-        "raw",
-    )
+    Defaults are class attributes and ``__init__`` stores only what the reader gives:
+    a reader builds one Record per row of files with millions of rows.
+    """
+
+    name = ""
+    category_id = None
+    category_hint = ""
+    siret = ""
+    street = ""
+    postcode = ""
+    commune_id = None  # an INSEE code already known (SIRENE), else from the point
+    lon = None
+    lat = None
+    phone = ""
+    email = ""
+    website = ""
+    opening_hours = ""
+    closed = False
+    hide_address = False
+    address_in_region = False  # the address itself says "in the region"
+    geocode_precision = "source"
+    geocode_score = None
+    reject_field = None  # a rejection applied only if the row is in the region
+    reject_reason = None
 
     def __init__(self, line: int, external_id: str, raw: str = "", **values):
         self.line = line
         self.external_id = external_id
         self.raw = raw
-        self.name = ""
-        self.category_id = None
-        self.category_hint = ""
-        self.siret = ""
-        self.street = ""
-        self.postcode = ""
-        self.commune_id = None  # an INSEE code already known (SIRENE), else from the point
-        self.lon = None
-        self.lat = None
-        self.phone = ""
-        self.email = ""
-        self.website = ""
-        self.opening_hours = ""
-        self.closed = False
-        self.hide_address = False
-        self.address_in_region = False  # the address itself says "in the region"
-        self.geocode_precision = "source"
-        self.geocode_score = None
-        self.reject_field = None  # a rejection applied only if the row is in the region
-        self.reject_reason = None
-        for key, value in values.items():
-            setattr(self, key, value)
+        self.__dict__.update(values)
 
     def defer_reject(self, field: str, reason: str) -> None:
         if self.reject_reason is None:
@@ -172,6 +157,7 @@ STAGING_COLUMNS = (
     ("reject_reason", "text"),
     ("hard", "bool"),
     ("raw", "text"),
+    ("distance_m", "float8"),  # 0 when located in memory (stage), else set by resolve
 )
 
 
@@ -238,8 +224,8 @@ _TEXT_FIELDS = (
 )
 
 
-def _check(record: Record, hours_cache: HoursCache, names: FieldNames) -> tuple:
-    """Python-side validation; the row as a staging tuple (rejections are staged too)."""
+def _check(record: Record, hours_cache: HoursCache, names: FieldNames) -> list:
+    """Python-side validation; the row of the staging table (rejections are staged too)."""
     hard = False
     if record.lon is not None or record.lat is not None:
         if record.lon is None or record.lat is None:
@@ -256,8 +242,12 @@ def _check(record: Record, hours_cache: HoursCache, names: FieldNames) -> tuple:
         record.reject_field = names.id
         record.reject_reason = f"identifier longer than 100 characters ({len(record.external_id)})"
         hard = True
-    nul = next((f for f in _TEXT_FIELDS if "\x00" in getattr(record, f)), None)
-    if nul is not None:  # PostgreSQL text cannot hold NUL: reject the row, stage it escaped
+    if "\x00" in record.raw or "\x00" in "".join(
+        (record.external_id, record.name, record.siret, record.street, record.postcode)
+        + (record.phone, record.email, record.website, record.opening_hours)
+    ):  # one join rather than ten scans: this runs for every row
+        # PostgreSQL text cannot hold NUL: reject the row, stage it escaped.
+        nul = next(f for f in _TEXT_FIELDS if "\x00" in getattr(record, f))
         for name in _TEXT_FIELDS:
             setattr(record, name, getattr(record, name).replace("\x00", "\\x00"))
         if not hard:
@@ -280,7 +270,7 @@ def _check(record: Record, hours_cache: HoursCache, names: FieldNames) -> tuple:
                 record.opening_hours, week, windows, until = hours_cache.get(record.opening_hours)
             except hours.InvalidHours as exc:
                 record.defer_reject("opening_hours", str(exc))
-    return (
+    return [
         record.line,
         record.external_id,
         record.name.strip()[: MAX_LENGTHS["name"]],
@@ -307,7 +297,8 @@ def _check(record: Record, hours_cache: HoursCache, names: FieldNames) -> tuple:
         record.reject_reason,
         hard,
         record.raw[:RAW_MAX],
-    )
+        None,
+    ]
 
 
 def _rejection_tuple(rejection: Rejection) -> tuple:
@@ -338,6 +329,7 @@ def _rejection_tuple(rejection: Rejection) -> tuple:
         rejection.reason,
         True,
         rejection.raw[:RAW_MAX],
+        None,
     )
 
 
@@ -415,18 +407,30 @@ class Pipeline:
         self.source = source
         self.names = names
         self.report = report
+        # Tallied while streaming, to skip set-based checks that cannot find anything.
+        self.closed_rows = 0
+        self.siret_not_id = 0  # rows whose SIRET is not their identifier
 
     def execute(self, cursor, sql: str, params: dict | None = None) -> int:
         cursor.execute(sql, {"source": self.source, **(params or {})})
         return cursor.rowcount
 
-    def stage(self, cursor, items: Iterable, progress: bool, total: int | None) -> None:
+    def stage(
+        self, cursor, items: Iterable, progress: bool, total: int | None, size: int = 0
+    ) -> None:
+        """Check every item in Python and COPY it (good or rejected) into the staging table.
+
+        From LOCATE_IN_MEMORY_FROM bytes of source, records are buffered by LOCATE_BATCH
+        and their points resolved to communes in memory (``CommunePointIndex``); the
+        points found in no boundary are left to ``resolve`` (SQL, with its coast rules).
+        """
         columns = ", ".join(f"{name} {kind}" for name, kind in STAGING_COLUMNS)
         cursor.execute("DROP TABLE IF EXISTS import_staging")
         cursor.execute(f"CREATE TEMP TABLE import_staging ({columns}) ON COMMIT DROP")
+        # Built before the COPY: the connection cannot query while it streams.
+        index = CommunePointIndex(cursor) if size >= LOCATE_IN_MEMORY_FROM else None
         hours_cache = HoursCache()
         report = self.report
-        names = self.names
         bar = tqdm(
             items,
             total=total,
@@ -436,32 +440,70 @@ class Pipeline:
             disable=not progress,
             desc=report.source[:30],
         )
+        # No cyclic garbage is made per row; the collector would only rescan the batch.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.copy_items(cursor, bar, index, hours_cache)
+        finally:
+            if collecting:
+                gc.enable()
+        bar.close()
+        cursor.execute("ALTER TABLE import_staging ADD COLUMN outside bool NOT NULL DEFAULT false")
+        cursor.execute("ANALYZE import_staging")
+
+    def copy_items(self, cursor, items: Iterable, index, hours_cache: HoursCache) -> None:
+        """The COPY itself: records checked (and located by batch when ``index`` is set)."""
+        report, names = self.report, self.names
+        buffer: list[Record] = []
         with cursor.copy(
             f"COPY import_staging ({', '.join(n for n, _ in STAGING_COLUMNS)}) FROM STDIN"
         ) as copy:
-            for item in bar:
+            write = copy.write_row
+            for item in items:
                 report.read += 1
                 if isinstance(item, Record):
-                    copy.write_row(_check(item, hours_cache, names))
+                    if item.closed:
+                        self.closed_rows += 1
+                    if item.siret and item.siret != item.external_id:
+                        self.siret_not_id += 1
+                    if index is None:
+                        write(_check(item, hours_cache, names))
+                    else:
+                        buffer.append(item)
+                        if len(buffer) >= LOCATE_BATCH:
+                            self.write_located(write, buffer, index, hours_cache)
                 elif isinstance(item, Rejection):
-                    copy.write_row(_rejection_tuple(item))
+                    write(_rejection_tuple(item))
                 elif item.reason == OUTSIDE_REGION:
                     report.outside_region += 1
                 else:  # Skip
                     report.skipped[item.reason] += 1
-        bar.close()
-        cursor.execute(
-            "ALTER TABLE import_staging ADD COLUMN distance_m float8,"
-            " ADD COLUMN outside bool NOT NULL DEFAULT false"
+            if buffer:
+                self.write_located(write, buffer, index, hours_cache)
+
+    def write_located(self, write, buffer: list[Record], index, hours_cache) -> None:
+        """Check, locate and write a batch of records, then empty ``buffer``."""
+        rows = [_check(record, hours_cache, self.names) for record in buffer]
+        codes = index.codes_at(
+            [math.nan if row[8] is None else row[8] for row in rows],
+            [math.nan if row[9] is None else row[9] for row in rows],
+            [row[7] for row in rows],  # the commune the source names, if any: tested first
         )
-        cursor.execute("CREATE INDEX ON import_staging (external_id)")
-        cursor.execute("ANALYZE import_staging")
+        for row, code in zip(rows, codes, strict=True):
+            if code is not None:  # inside a boundary: commune and distance 0 are known
+                row[7], row[-1] = code, 0.0
+            write(row)
+        buffer.clear()
 
     def resolve(self, cursor) -> None:
         """Communes, region, swapped coordinates, contradictions, duplicates (all SQL)."""
         names = self.names
         communes = "territory_commune"
-        if self.report.read >= SUBDIVIDE_FROM:
+        cursor.execute(
+            "SELECT count(*) FROM import_staging s WHERE s.lon IS NOT NULL AND s.distance_m IS NULL"
+        )
+        if cursor.fetchone()[0] >= SUBDIVIDE_FROM:
             cursor.execute("DROP TABLE IF EXISTS import_communes")
             cursor.execute(
                 "CREATE TEMP TABLE import_communes ON COMMIT DROP AS SELECT code,"
@@ -474,7 +516,8 @@ class Pipeline:
         self.execute(
             cursor,
             f"UPDATE import_staging AS s SET (commune_id, distance_m) ="
-            f" ({commune_of_point_sql(_POINT, communes)}) WHERE s.lon IS NOT NULL",
+            f" ({commune_of_point_sql(_POINT, communes)})"
+            " WHERE s.lon IS NOT NULL AND s.distance_m IS NULL",
         )
         far = f"(s.commune_id IS NULL OR s.distance_m > {COAST_TOLERANCE_M})"
         swapped_point = "ST_SetSRID(ST_MakePoint(s.lat, s.lon), 4326)"
@@ -533,6 +576,8 @@ class Pipeline:
             f" WHERE s.external_id = d.external_id AND d.first_line < s.line AND {_OK}",
             {"field": names.id},
         )
+        if not self.siret_not_id:
+            return  # every SIRET is its row's identifier: the duplicates are rejected above
         self.execute(
             cursor,
             "UPDATE import_staging AS s SET reject_field = %(field)s, reject_reason = format("
@@ -548,24 +593,74 @@ class Pipeline:
         report = self.report
         match = "b.source = %(source)s AND b.external_id = s.external_id"
         cursor.execute(
-            f"SELECT count(*) FROM import_staging s JOIN businesses_business b ON {match}"
-            f" WHERE {_OK}",
-            {"source": self.source},
+            "SELECT EXISTS (SELECT 1 FROM businesses_business WHERE source = %s)", [self.source]
         )
-        matched = cursor.fetchone()[0]
-        report.closed = self.execute(
-            cursor,
-            f"UPDATE businesses_business b SET status = 'closed', updated_at = now()"
-            f" FROM import_staging s WHERE {match} AND {_OK} AND s.closed"
-            f" AND b.status <> 'closed'",
-        )
-        self.sample_diffs(cursor, match)
-        report.updated = self.execute(
-            cursor,
-            f"UPDATE businesses_business b SET {_set_sql()} FROM import_staging s"
-            f" WHERE {match} AND {_OK} AND NOT s.closed AND {_changed_sql()}",
-        )
+        matched = 0
+        if cursor.fetchone()[0]:  # else a first load: nothing to match, close or update
+            cursor.execute(
+                f"SELECT count(*) FROM import_staging s JOIN businesses_business b ON {match}"
+                f" WHERE {_OK}",
+                {"source": self.source},
+            )
+            matched = cursor.fetchone()[0]
+            report.closed = self.execute(
+                cursor,
+                f"UPDATE businesses_business b SET status = 'closed', updated_at = now()"
+                f" FROM import_staging s WHERE {match} AND {_OK} AND s.closed"
+                f" AND b.status <> 'closed'",
+            )
+            self.sample_diffs(cursor, match)
+            report.updated = self.execute(
+                cursor,
+                f"UPDATE businesses_business b SET {_set_sql()} FROM import_staging s"
+                f" WHERE {match} AND {_OK} AND NOT s.closed AND {_changed_sql()}",
+            )
         report.unchanged = matched - report.closed - report.updated
+        started = time.monotonic()
+        bulk = self.bulk_load(cursor, matched)
+        with indexes_rebuilt_after(cursor) if bulk else nullcontext():
+            self.insert_new(cursor, match)
+            inserted = time.monotonic()
+        report.timings["insert"] = round(inserted - started, 2)
+        if bulk:
+            report.timings["rebuild indexes"] = round(time.monotonic() - inserted, 2)
+        if self.closed_rows:
+            cursor.execute(
+                "SELECT count(*) FROM import_staging s"
+                f" WHERE {_OK} AND s.closed AND NOT EXISTS (SELECT 1 FROM businesses_business b"
+                f" WHERE {match})",
+                {"source": self.source},
+            )
+            closed_unlisted = cursor.fetchone()[0]
+            if closed_unlisted:
+                report.skipped["closed in the source and not listed"] += closed_unlisted
+        report.merged = self.link_duplicates(cursor)
+        if full_refresh:
+            report.vanished = self.execute(
+                cursor,
+                "UPDATE businesses_business b SET status = 'closed', updated_at = now()"
+                " WHERE b.source = %(source)s AND b.external_id IS NOT NULL"
+                " AND b.status <> 'closed' AND b.owner_id IS NULL AND NOT EXISTS ("
+                " SELECT 1 FROM import_staging s WHERE s.external_id = b.external_id)",
+            )
+
+    def bulk_load(self, cursor, matched: int) -> bool:
+        """Whether to rebuild the listings' indexes after the insert.
+
+        When the new rows are at least BULK_FROM and at least half the table: a first
+        load or a massive one, where building indexes once beats updating them row by row.
+        """
+        cursor.execute(f"SELECT count(*) FROM import_staging s WHERE {_OK} AND NOT s.closed")
+        new = cursor.fetchone()[0] - matched
+        cursor.execute(
+            "SELECT greatest(reltuples, 0)::bigint FROM pg_class"
+            " WHERE oid = 'businesses_business'::regclass"
+        )
+        return new >= BULK_FROM and new >= cursor.fetchone()[0] / 2
+
+    def insert_new(self, cursor, match: str) -> None:
+        """Insert the records no listing of this source holds yet (``import_created``)."""
+        report = self.report
         cursor.execute("DROP TABLE IF EXISTS import_created")
         cursor.execute(
             "CREATE TEMP TABLE import_created (id bigint, external_id text) ON COMMIT DROP"
@@ -596,24 +691,6 @@ class Pipeline:
             INSERT INTO import_created SELECT id, external_id FROM created""",
             {"note": GEOCODE_NOTE},
         )
-        cursor.execute(
-            "SELECT count(*) FROM import_staging s"
-            f" WHERE {_OK} AND s.closed AND NOT EXISTS (SELECT 1 FROM businesses_business b"
-            f" WHERE {match})",
-            {"source": self.source},
-        )
-        closed_unlisted = cursor.fetchone()[0]
-        if closed_unlisted:
-            report.skipped["closed in the source and not listed"] += closed_unlisted
-        report.merged = self.link_duplicates(cursor)
-        if full_refresh:
-            report.vanished = self.execute(
-                cursor,
-                "UPDATE businesses_business b SET status = 'closed', updated_at = now()"
-                " WHERE b.source = %(source)s AND b.external_id IS NOT NULL"
-                " AND b.status <> 'closed' AND b.owner_id IS NULL AND NOT EXISTS ("
-                " SELECT 1 FROM import_staging s WHERE s.external_id = b.external_id)",
-            )
 
     def link_duplicates(self, cursor) -> int:
         """Point each new record to the listing of another source it duplicates.
@@ -753,7 +830,10 @@ def run_import(
         with transaction.atomic():
             with connection.cursor() as cursor:
                 for stage, call in (
-                    ("stream+copy", lambda: pipeline.stage(cursor, items(), progress, total)),
+                    (
+                        "stream+copy",
+                        lambda: pipeline.stage(cursor, items(), progress, total, size),
+                    ),
                     ("resolve", lambda: pipeline.resolve(cursor)),
                     ("upsert", lambda: pipeline.upsert(cursor, full_refresh)),
                     ("report", lambda: pipeline.collect_rejections(cursor, errors_path)),
@@ -763,6 +843,7 @@ def run_import(
                     report.timings[stage] = round(time.monotonic() - stage_started, 2)
             if dry_run:
                 raise DryRunRollback
+            committing = time.monotonic()
     except DryRunRollback:
         pass
     except BaseException as exc:
@@ -774,6 +855,8 @@ def run_import(
             run.save()
         raise
     report.seconds = time.monotonic() - started
+    if not dry_run:
+        report.timings["commit"] = round(time.monotonic() - committing, 2)
     if run is not None:
         run.status = ImportRun.Status.DRY_RUN if dry_run else ImportRun.Status.SUCCEEDED
         run.finished_at = timezone.now()

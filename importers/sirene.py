@@ -33,6 +33,7 @@ from geo_directory.territory.models import Commune, CommuneArea
 from .errors import ImportReport, Rejection, SourceError
 from .pipeline import (
     OUTSIDE_REGION,
+    RAW_MAX,
     FieldNames,
     Record,
     Skip,
@@ -104,13 +105,6 @@ STREET_TYPES = {
 }
 
 
-def _value(row: list[str], index: int | None) -> str:
-    if index is None or index >= len(row):
-        return ""
-    value = row[index].strip()
-    return "" if value == NOT_DISCLOSED else value
-
-
 class SireneReader:
     def __init__(self, path: Path, encoding: str | None = None):
         self.path = Path(path)
@@ -144,7 +138,16 @@ class SireneReader:
         self.handle.close()
 
     def records(self) -> Iterator[Record | Rejection | Skip]:
-        col = self.col.get
+        """One item per data row: the hot loop of a multi-million-row import.
+
+        Columns are read by index with no helper call per field; a column missing from
+        the header points to an empty cell appended to each row (``blank``).
+        """
+        blank = len(self.header)
+
+        def col(name: str) -> int:
+            return self.col.get(name, blank)
+
         i_siret, i_naf, i_etat = (
             col("siret"),
             col("activitePrincipaleEtablissement"),
@@ -164,6 +167,7 @@ class SireneReader:
         width = len(self.header)
         naf, communes, areas = self.naf, self.communes, self.areas
         reader = self.reader
+        nd = NOT_DISCLOSED
         try:
             for row in reader:
                 line = reader.line_num
@@ -178,10 +182,14 @@ class SireneReader:
                         raw_row(row),
                     )
                     continue
-                encoding_error = bad_encoding(row, self.header, self.encoding)
-                if encoding_error:
-                    yield Rejection(line, *encoding_error, raw_row(row))
-                    continue
+                raw = ",".join(row)
+                if "\x00" in raw or not raw.isascii():
+                    encoding_error = bad_encoding(row, self.header, self.encoding)
+                    if encoding_error:
+                        yield Rejection(line, *encoding_error, raw_row(row))
+                        continue
+                raw = raw[:RAW_MAX]
+                row.append("")  # the cell of absent columns (index ``blank``)
                 activity = row[i_naf].strip().replace(".", "").upper()
                 category_id = naf.get(activity)
                 if category_id is None:
@@ -196,7 +204,7 @@ class SireneReader:
                             line,
                             "codeCommuneEtablissement",
                             f"unknown commune code {code!r} (not a commune of the region)",
-                            raw_row(row),
+                            raw,
                         )
                     else:
                         yield Skip(line, OUTSIDE_REGION)
@@ -204,50 +212,54 @@ class SireneReader:
                 siret = row[i_siret].strip()
                 error = siret_error(siret)
                 if error:
-                    yield Rejection(
-                        line, "siret", f"invalid SIRET {siret!r}: {error}", raw_row(row)
-                    )
+                    yield Rejection(line, "siret", f"invalid SIRET {siret!r}: {error}", raw)
                     continue
+                name = row[i_enseigne].strip()
+                if not name or name == nd:
+                    name = row[i_denom].strip()
+                    name = "" if name == nd else name
+                kind = row[i_type].strip().upper()
+                parts = (
+                    row[i_num].strip(),
+                    row[i_ind].strip().lower(),
+                    STREET_TYPES.get(kind, kind),
+                    row[i_voie].strip(),
+                )
+                street = " ".join(filter(None, parts))
+                if "[" in street:  # "[ND]" (not disclosed) parts are left out
+                    street = " ".join(p for p in parts if p and p.upper() != nd)
+                postcode = row[i_cp].strip()
                 record = Record(
                     line,
                     siret,
-                    raw_row(row),
+                    raw,
                     siret=siret,
                     commune_id=code,
                     category_id=category_id,
                     address_in_region=True,
-                    category_hint=f"NAF {row[i_naf].strip()}",
+                    name=name,
+                    closed=row[i_etat].strip() == "F",
+                    hide_address=row[i_diff].strip() == "P",
+                    street=street,
+                    postcode=postcode if len(postcode) == 5 and postcode.isdigit() else "",
                 )
-                record.name = _value(row, i_enseigne) or _value(row, i_denom)
-                record.closed = row[i_etat].strip() == "F"
-                record.hide_address = _value(row, i_diff) == "P"
-                kind = _value(row, i_type).upper()
-                parts = (
-                    _value(row, i_num),
-                    _value(row, i_ind).lower(),
-                    STREET_TYPES.get(kind, kind),
-                    _value(row, i_voie),
-                )
-                record.street = " ".join(p for p in parts if p)
-                postcode = _value(row, i_cp)
-                record.postcode = postcode if len(postcode) == 5 and postcode.isdigit() else ""
-                lon, lat = _value(row, i_lon), _value(row, i_lat)
-                x, y = _value(row, i_x), _value(row, i_y)
+                lon, lat = row[i_lon].strip(), row[i_lat].strip()
+                x, y = row[i_x].strip(), row[i_y].strip()
                 try:
-                    if lon and lat:
+                    if lon and lat and lon != nd and lat != nd:
                         record.lon, record.lat = float(lon), float(lat)
-                        gtype = _value(row, i_gtype)
+                        gtype = row[i_gtype].strip()
                         record.geocode_precision = gtype if gtype in GEO_TYPES else "source"
-                        score = _value(row, i_score)
-                        record.geocode_score = float(score) if score else None
-                    elif x and y:
+                        score = row[i_score].strip()
+                        record.geocode_score = float(score) if score and score != nd else None
+                    elif x and y and x != nd and y != nd:
                         record.lon, record.lat = self.lambert.transform(float(x), float(y))
                 except ValueError:
                     yield Rejection(
                         line,
                         SIRENE_FIELDS.location,
                         f"non-numeric coordinates ({lon or x!r}, {lat or y!r})",
-                        raw_row(row),
+                        raw,
                     )
                     continue
                 yield record

@@ -85,16 +85,25 @@ class Business(models.Model):
     )
 
     name = models.CharField("nom", max_length=200)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="businesses")
+    # Indexes are chosen for a table of a million rows loaded in bulk (see Meta.indexes):
+    # no index that another one already serves, partial indexes for sparse columns.
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="businesses", db_index=False
+    )
     siret = models.CharField(
-        "SIRET", max_length=14, unique=True, null=True, blank=True, validators=[validate_siret]
+        "SIRET", max_length=14, null=True, blank=True, validators=[validate_siret]
     )
     description = models.TextField(blank=True)
 
     street = models.CharField("adresse", max_length=255, blank=True)
     postcode = models.CharField("code postal", max_length=5, blank=True)
     commune = models.ForeignKey(
-        Commune, null=True, blank=True, on_delete=models.PROTECT, related_name="businesses"
+        Commune,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="businesses",
+        db_index=False,
     )
     location = models.PointField("position", srid=4326, null=True, blank=True)
     # The same point in Lambert-93, kept by PostgreSQL: radius and nearest-first queries
@@ -126,7 +135,7 @@ class Business(models.Model):
         "rayon de livraison (km)", max_digits=5, decimal_places=2, null=True, blank=True
     )
     # The effective delivery area: a drawn polygon, or the radius as a polygon.
-    delivery_zone = models.MultiPolygonField(srid=4326, null=True, blank=True)
+    delivery_zone = models.MultiPolygonField(srid=4326, null=True, blank=True, spatial_index=False)
     delivery_min_order_cents = models.PositiveIntegerField(null=True, blank=True)
     delivery_fee_cents = models.PositiveIntegerField(null=True, blank=True)
 
@@ -141,10 +150,16 @@ class Business(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="businesses",
+        db_index=False,
     )
     owned_fields = ArrayField(models.CharField(max_length=40), default=list, blank=True)
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged",
+        db_index=False,
     )
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -156,6 +171,8 @@ class Business(models.Model):
         verbose_name = "commerce"
         ordering = ["name", "id"]
         constraints = [
+            # Not ``unique=True``: that also builds a varchar_pattern_ops index nobody uses.
+            models.UniqueConstraint(fields=["siret"], name="business_siret_unique"),
             models.UniqueConstraint(
                 fields=["source", "external_id"],
                 condition=Q(external_id__isnull=False),
@@ -168,8 +185,21 @@ class Business(models.Model):
         ]
         indexes = [
             GistIndex(fields=["location_l93"], name="business_location_l93_gist"),
+            # Also the index of the category and commune foreign keys.
             models.Index(fields=["status", "category"], name="business_status_category"),
             models.Index(fields=["commune", "status"], name="business_commune_status"),
+            # Sparse columns: only the rows that have a value.
+            models.Index(fields=["owner"], condition=Q(owner__isnull=False), name="business_owner"),
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="business_merged_into",
+            ),
+            GistIndex(
+                fields=["delivery_zone"],
+                condition=Q(delivery_zone__isnull=False),
+                name="business_delivery_zone_gist",
+            ),
             GinIndex(
                 OpClass(
                     models.Func(Lower("name"), function="immutable_unaccent"), name="gin_trgm_ops"
