@@ -131,10 +131,10 @@ class FieldNames:
 
 
 STAGING_COLUMNS = (
-    ("line", "int"),
+    ("line", "int4"),
     ("external_id", "text"),
     ("name", "text"),
-    ("category_id", "bigint"),
+    ("category_id", "int8"),
     ("siret", "text"),
     ("street", "text"),
     ("postcode", "text"),
@@ -145,8 +145,8 @@ STAGING_COLUMNS = (
     ("email", "text"),
     ("website", "text"),
     ("opening_hours", "text"),
-    ("hours_week", "int4multirange"),
-    ("hours_windows", "tstzmultirange"),
+    ("hours_week", "text"),  # int4multirange and tstzmultirange literals (HoursCache),
+    ("hours_windows", "text"),  # cast where used: binary COPY has no such Python type
     ("hours_windows_until", "timestamptz"),
     ("closed", "bool"),
     ("hide_address", "bool"),
@@ -367,14 +367,21 @@ def _changed_sql() -> str:
     return "(" + " OR ".join(parts) + ")"
 
 
+_HOURS = (  # (column, staged value)
+    ("hours_week", "s.hours_week::int4multirange"),
+    ("hours_windows", "s.hours_windows::tstzmultirange"),
+    ("hours_windows_until", "s.hours_windows_until"),
+)
+
+
 def _set_sql() -> str:
     sets = [
         f"{column} = CASE WHEN '{owned}' = ANY(b.owned_fields) THEN b.{column} ELSE {value} END"
         for owned, column, value in _UPDATABLE
     ]
     keep_hours = "'opening_hours' = ANY(b.owned_fields)"
-    for column in ("hours_week", "hours_windows", "hours_windows_until"):
-        sets.append(f"{column} = CASE WHEN {keep_hours} THEN b.{column} ELSE s.{column} END")
+    for column, staged in _HOURS:
+        sets.append(f"{column} = CASE WHEN {keep_hours} THEN b.{column} ELSE {staged} END")
     keep_location = "('location' = ANY(b.owned_fields) OR s.lon IS NULL)"
     sets.append(f"location = CASE WHEN {keep_location} THEN b.location ELSE {_POINT} END")
     for column in ("commune_id", "geocode_precision", "geocode_score"):
@@ -456,9 +463,12 @@ class Pipeline:
         """The COPY itself: records checked (and located by batch when ``index`` is set)."""
         report, names = self.report, self.names
         buffer: list[Record] = []
+        # Binary COPY: numbers and booleans go as they are, not formatted then parsed.
         with cursor.copy(
-            f"COPY import_staging ({', '.join(n for n, _ in STAGING_COLUMNS)}) FROM STDIN"
+            f"COPY import_staging ({', '.join(n for n, _ in STAGING_COLUMNS)})"
+            " FROM STDIN (FORMAT BINARY)"
         ) as copy:
+            copy.set_types([kind for _, kind in STAGING_COLUMNS])
             write = copy.write_row
             for item in items:
                 report.read += 1
@@ -679,7 +689,7 @@ class Pipeline:
                      '', s.street, s.postcode, s.commune_id, {_POINT},
                      CASE WHEN s.lon IS NULL THEN '' ELSE s.geocode_precision END,
                      s.geocode_score, s.phone, s.email, s.website, s.opening_hours,
-                     s.hours_week, s.hours_windows, s.hours_windows_until, false, false,
+                     {", ".join(staged for _, staged in _HOURS)}, false, false,
                      CASE WHEN s.lon IS NULL THEN 'pending' ELSE 'published' END,
                      CASE WHEN s.lon IS NULL THEN %(note)s ELSE '' END,
                      %(source)s, s.external_id, '{{}}', now(), now()
