@@ -13,12 +13,12 @@ import datetime as dt
 import math
 
 import django_filters
-from django_filters.constants import EMPTY_VALUES
 from django import forms
 from django.contrib.gis.geos import Point
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django_filters.constants import EMPTY_VALUES
 
 from geo_directory.businesses.hours import PARIS
 from geo_directory.businesses.models import Business
