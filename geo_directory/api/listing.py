@@ -1,4 +1,4 @@
-"""The listing endpoints' statements, written once as SQL: the hot path of the API.
+"""The listing and detail endpoints' statements, written as SQL: the hot path of the API.
 
 Building and compiling the equivalent Django querysets (filters, open-now flag, the
 "takes orders" subquery, the capped count) cost 2 to 5 ms of Python per request on
@@ -38,21 +38,6 @@ SUPPORTED = {
     "service",
 }
 
-# The columns of views.LIST_FIELDS, then the computed ones, as feature() reads them.
-COLUMNS = (
-    "id",
-    "name",
-    "category_id",
-    "street",
-    "postcode",
-    "commune_id",
-    "phone",
-    "email",
-    "website",
-    "opening_hours",
-    "offers_pickup",
-    "offers_delivery",
-)
 SERVICE_COLUMNS = {"pickup": "offers_pickup", "delivery": "offers_delivery"}
 
 
@@ -83,17 +68,22 @@ class Listing:
     knn_select: str = ""  # distance_m column and its params, with point=
     knn_params: list | None = None
 
-    def page(self, now: dt.datetime, offset: int, limit: int) -> list[dict]:
+    def page(
+        self, now: dt.datetime, offset: int, limit: int, columns: tuple[str, ...]
+    ) -> list[dict]:
+        """Rows of ``columns`` (views.LIST_FIELDS or DETAIL_FIELDS) and the computed
+        open_now, takes_orders, lon, lat (and distance_m with a point), as feature() reads
+        them."""
         params: list = []
         open_now = _open_condition(now, params)
         params.append(now)
         select = (
-            ", ".join(f"b.{name}" for name in COLUMNS) + f", {open_now} AS open_now,"
+            ", ".join(f"b.{name}" for name in columns) + f", {open_now} AS open_now,"
             " EXISTS(SELECT 1 FROM orders_campaign c WHERE c.business_id = b.id"
             " AND c.active AND c.cutoff_at > %s) AS takes_orders,"
             " ST_X(b.location) AS lon, ST_Y(b.location) AS lat"
         )
-        names = [*COLUMNS, "open_now", "takes_orders", "lon", "lat"]
+        names = [*columns, "open_now", "takes_orders", "lon", "lat"]
         if self.knn_select:
             select += f", {self.knn_select} AS distance_m"
             params += self.knn_params
@@ -123,6 +113,14 @@ class Listing:
         return max(int(plan[0]["Plan"]["Plan Rows"]), cap + 1), False
 
 
+PUBLISHED = "b.merged_into_id IS NULL AND b.status = 'published'"
+
+
+def published_by_id(pk: int) -> Listing:
+    """One published listing (the detail endpoint)."""
+    return Listing(f"{PUBLISHED} AND b.id = %s", [pk], "b.id", [])
+
+
 def _l93(lon: float, lat: float) -> tuple[float, float]:
     return l93_transformer().transform(lon, lat)
 
@@ -132,7 +130,7 @@ def build(data: dict, now: dt.datetime) -> Listing | None:
     used = {name for name, value in data.items() if value not in (None, "", [], ())}
     if not used <= SUPPORTED:
         return None
-    where = ["b.merged_into_id IS NULL", "b.status = 'published'"]
+    where = [PUBLISHED]
     params: list = []
     if "in_bbox" in used:
         where.append("b.location && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")

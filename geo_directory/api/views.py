@@ -211,7 +211,7 @@ class BusinessListView(PublicView):
         offset = (page - 1) * page_size
         fast = listing.build(filterset.form.cleaned_data, now)
         if fast is not None:  # the same statements, written as SQL (api/listing.py)
-            rows = fast.page(now, offset, page_size + 1)
+            rows = fast.page(now, offset, page_size + 1, LIST_FIELDS)
         else:
             filtered = filterset.filter_queryset(Business.objects.published())
             with_distance = filterset.form.cleaned_data.get("point") is not None
@@ -256,11 +256,7 @@ class BusinessDetailView(PublicView):
         responses={200: schema.FEATURE, 404: OpenApiResponse(description="inconnu")},
     )
     def get(self, request, pk: int):
-        rows = list(
-            feature_rows(
-                Business.objects.published().filter(pk=pk), DETAIL_FIELDS, timezone.now(), False
-            )
-        )
+        rows = listing.published_by_id(pk).page(timezone.now(), 0, 1, DETAIL_FIELDS)
         if not rows:
             raise Http404("Commerce introuvable")
         return json_response(feature(rows[0], reference.get(), detail=True))

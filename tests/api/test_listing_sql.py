@@ -66,6 +66,7 @@ def variety(make_business):
     Campaign.objects.create(
         business=always, name="Réveillon", cutoff_at=timezone.now() + dt.timedelta(days=3)
     )
+    return Business.objects.filter(pk__gte=always.pk).order_by("pk")
 
 
 def orm_rows(filterset, now, offset, limit):
@@ -91,7 +92,7 @@ def test_sql_path_gives_the_orm_rows_order_and_counts(query, variety, monkeypatc
     assert fast is not None
     for offset, limit in [(0, 51), (7, 13)]:
         expected = normalised(orm_rows(filterset, now, offset, limit))
-        assert normalised(fast.page(now, offset, limit)) == expected
+        assert normalised(fast.page(now, offset, limit, views.LIST_FIELDS)) == expected
     assert fast.count(views.COUNT_CAP) == views.counted(filterset.qs)
     # Past the cap: both fall back to an estimate, above the cap.
     monkeypatch.setattr(views, "COUNT_CAP", 3)
@@ -107,3 +108,28 @@ def test_text_search_stays_on_the_orm_path():
     filterset = BusinessFilterSet(QueryDict("q=boulangerie"), Business.objects.published())
     assert filterset.is_valid()
     assert listing.build(filterset.form.cleaned_data, timezone.now()) is None
+
+
+@pytest.mark.django_db
+def test_detail_sql_gives_the_orm_row(variety, make_business):
+    now = timezone.now()
+    shop = make_business(
+        "Boulangerie qui livre loin",
+        5.3710,
+        43.2950,
+        opening_hours="Mo-Sa 07:00-19:30",
+        description="Pain au levain",
+        offers_delivery=True,
+        delivery_radius_km=4.5,
+        delivery_min_order_cents=1500,
+        delivery_fee_cents=300,
+    )
+    pks = [*variety.values_list("pk", flat=True), shop.pk, Business.objects.published().first().pk]
+    for pk in pks:
+        orm = list(
+            views.feature_rows(
+                Business.objects.published().filter(pk=pk), views.DETAIL_FIELDS, now, False
+            )
+        )
+        assert listing.published_by_id(pk).page(now, 0, 1, views.DETAIL_FIELDS) == orm
+    assert listing.published_by_id(shop.pk).page(now, 0, 1, views.DETAIL_FIELDS)
