@@ -5,6 +5,7 @@ directly with the bench's URLs (bench/api.py) on the bench database, and splits 
 request's wall time into SQL (every statement, timed around the cursor by an
 ``execute_wrapper``) and the rest (Python: middleware, view, ORM compilation, JSON).
 ``--profile`` adds a cProfile of the whole loop, top functions by cumulative time.
+The bench database must exist: run ``make bench BENCH_ARGS="api --sizes 1000000"`` once.
 """
 
 from __future__ import annotations
