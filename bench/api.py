@@ -61,6 +61,8 @@ FEATURE_COLUMNS = """b.id, b.name, b.category_id, b.street, b.postcode, b.commun
     ((b.hours_windows_until > %(now)s AND b.hours_windows @> %(now)s::timestamptz)
      OR ((b.hours_windows_until IS NULL OR b.hours_windows_until <= %(now)s)
          AND b.hours_week @> %(minute)s::int4)) AS open_now,
+    EXISTS(SELECT 1 FROM orders_campaign c WHERE c.business_id = b.id AND c.active
+           AND c.cutoff_at > %(now)s) AS takes_orders,
     ST_X(b.location) AS lon, ST_Y(b.location) AS lat"""
 HERE = "ST_Transform(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), 2154)"
 HERE_4326 = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
@@ -75,6 +77,18 @@ def _capped(where: str) -> str:
 
 def _explain(where: str) -> str:
     return f"EXPLAIN (FORMAT JSON) SELECT b.id FROM businesses_business b WHERE {where}"
+
+
+def _l93_envelope(box: tuple[float, ...]) -> tuple[float, float, float, float]:
+    """The Lambert-93 envelope of a lon/lat box, from its corners and edge midpoints."""
+    from pyproj import Transformer
+
+    lons = [box[0], (box[0] + box[2]) / 2, box[2]]
+    lats = [box[1], (box[1] + box[3]) / 2, box[3]]
+    xs, ys = Transformer.from_crs(4326, 2154, always_xy=True).transform(
+        [lon for lon in lons for _ in lats], [lat for _ in lons for lat in lats]
+    )
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 @dataclass
@@ -120,7 +134,8 @@ def build_cases(conn, n: int) -> list[Case]:
         Case("text search"),
         Case("clusters whole region"),
     )
-    published = "b.status = 'published'"
+    # As Business.objects.published(): duplicates linked to another listing are hidden.
+    published = "b.status = 'published' AND b.merged_into_id IS NULL"
     for i in range(24):
         lon, lat = CENTRES[i % len(CENTRES)]
         lon += rng.uniform(-0.01, 0.01)
@@ -150,22 +165,35 @@ def build_cases(conn, n: int) -> list[Case]:
         )
         # A 1.5 km × 1 km screen in central Marseille (1° lon ≈ 81 km, 1° lat ≈ 111 km).
         cx, cy = 5.3750 + rng.uniform(-0.01, 0.01), 43.2960 + rng.uniform(-0.005, 0.005)
-        box = (cx - 0.00926, cy - 0.0045, cx + 0.00926, cy + 0.0045)
+        box = tuple(round(v, 5) for v in (cx - 0.00926, cy - 0.0045, cx + 0.00926, cy + 0.0045))
         bbox.urls.append("/api/v1/businesses/?in_bbox=" + ",".join(f"{v:.5f}" for v in box))
+        # As the endpoint (BusinessQuerySet.centre_first_in_bbox): centre first, one KNN
+        # scan bounded by the box's Lambert-93 envelope.
         bbox.sql.append(
             _listing_sql(
                 f"{published} AND b.location && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s,"
-                " 4326)",
-                "b.id",
+                " 4326) AND b.location_l93 && ST_MakeEnvelope(%(ex0)s, %(ey0)s, %(ex1)s,"
+                " %(ey1)s, 2154)",
+                "b.location_l93 <-> ST_Transform(ST_SetSRID(ST_MakePoint(%(cx)s, %(cy)s), 4326),"
+                " 2154), b.id",
                 50,
-                {**base, "x0": box[0], "y0": box[1], "x1": box[2], "y1": box[3]},
+                {
+                    **base,
+                    **dict(zip(("x0", "y0", "x1", "y1"), box, strict=True)),
+                    **dict(zip(("ex0", "ey0", "ex1", "ey1"), _l93_envelope(box), strict=True)),
+                    "cx": (box[0] + box[2]) / 2,
+                    "cy": (box[1] + box[3]) / 2,
+                },
             )
         )
         code = COMMUNES[i % len(COMMUNES)]
         commune.urls.append(f"/api/v1/businesses/?commune={code}")
         commune.sql.append(
             _listing_sql(
-                f"{published} AND b.commune_id = %(code)s", "b.id", 50, {**base, "code": code}
+                f"{published} AND b.commune_id = %(code)s",
+                "b.commune_id, b.id",
+                50,
+                {**base, "code": code},
             )
         )
         q = SEARCHES[i % len(SEARCHES)]

@@ -122,7 +122,11 @@ if os.environ.get("DATABASE_URL"):
     }
 else:
     DATABASES = {"default": local_cluster_database()}
-DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
+# Each gunicorn worker keeps its connection: opening one (with the session settings of
+# businesses/managers.py and api/views.tune_session) costs 8-30 ms on the shared cores,
+# so with 60 s every worker paid it once a minute. The health check (one SELECT 1 per
+# request) replaces a connection the server dropped (restart, crash).
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "600"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A commit PostgreSQL acknowledges must survive a server crash: an order confirmed to a
 # resident, an import reported done. The local cluster runs `synchronous_commit = off`

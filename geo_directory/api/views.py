@@ -25,7 +25,7 @@ from geo_directory.businesses.models import Business
 from geo_directory.orders.models import Campaign
 from geo_directory.territory.models import Commune
 
-from . import clusters, reference, schema
+from . import clusters, listing, reference, schema
 from .filters import BusinessFilterSet, parse_int
 
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
@@ -98,7 +98,8 @@ def feature(row: dict, ref: reference.Reference, detail: bool = False) -> dict:
         "offers_delivery": row["offers_delivery"],
     }
     if "distance_m" in row:
-        properties["distance_m"] = round(row["distance_m"].m, 1)
+        distance = row["distance_m"]  # metres: a Distance from the ORM, a float from SQL
+        properties["distance_m"] = round(getattr(distance, "m", distance), 1)
     if detail:
         radius = row["delivery_radius_km"]
         properties.update(
@@ -183,9 +184,11 @@ class BusinessListView(PublicView):
         responses={200: schema.FEATURE_COLLECTION, 400: schema.ERRORS},
     )
     def get(self, request, commune: str | None = None):
-        return self.listing(request, Business.objects.published(), commune)
+        return self.listing(request, commune)
 
-    def listing(self, request, queryset, commune=None):
+    def listing(self, request, commune=None):
+        """The published listings, filtered and paged (the SQL of api/listing.py, or the
+        querysets of BusinessFilterSet for a text search)."""
         tune_session()
         now = timezone.now()
         data = request.GET.copy()
@@ -193,7 +196,8 @@ class BusinessListView(PublicView):
             if commune not in reference.get().commune_names:
                 raise Http404("Commune inconnue")
             data["commune"] = commune
-        filterset = BusinessFilterSet(data, queryset, request=request, now=now)
+        # The published() queryset is built only on the ORM path: 0.4 ms the SQL path saves.
+        filterset = BusinessFilterSet(data, Business.objects.none(), request=request, now=now)
         errors = {} if filterset.is_valid() else filterset.error_dict()
         page_size = parse_int(request.GET, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE, errors)
         page = parse_int(request.GET, "page", 1, 1, MAX_OFFSET, errors)
@@ -204,16 +208,24 @@ class BusinessListView(PublicView):
             )
         if errors:
             return errors_response(errors)
-        filtered = filterset.qs
-        with_distance = filterset.form.cleaned_data.get("point") is not None
         offset = (page - 1) * page_size
-        rows = list(
-            feature_rows(filtered, LIST_FIELDS, now, with_distance)[offset : offset + page_size + 1]
-        )
+        fast = listing.build(filterset.form.cleaned_data, now)
+        if fast is not None:  # the same statements, written as SQL (api/listing.py)
+            rows = fast.page(now, offset, page_size + 1, LIST_FIELDS)
+        else:
+            filtered = filterset.filter_queryset(Business.objects.published())
+            with_distance = filterset.form.cleaned_data.get("point") is not None
+            rows = list(
+                feature_rows(filtered, LIST_FIELDS, now, with_distance)[
+                    offset : offset + page_size + 1
+                ]
+            )
         has_next = len(rows) > page_size
         rows = rows[:page_size]
         if page == 1 and not has_next:
             count, exact = len(rows), True
+        elif fast is not None:
+            count, exact = fast.count(COUNT_CAP)
         else:
             count, exact = counted(filtered)
         ref = reference.get()
@@ -244,11 +256,7 @@ class BusinessDetailView(PublicView):
         responses={200: schema.FEATURE, 404: OpenApiResponse(description="inconnu")},
     )
     def get(self, request, pk: int):
-        rows = list(
-            feature_rows(
-                Business.objects.published().filter(pk=pk), DETAIL_FIELDS, timezone.now(), False
-            )
-        )
+        rows = listing.published_by_id(pk).page(timezone.now(), 0, 1, DETAIL_FIELDS)
         if not rows:
             raise Http404("Commerce introuvable")
         return json_response(feature(rows[0], reference.get(), detail=True))
@@ -266,7 +274,7 @@ class CommuneBusinessesView(BusinessListView):
         },
     )
     def get(self, request, insee: str):
-        return self.listing(request, Business.objects.published(), insee.upper())
+        return self.listing(request, insee.upper())
 
 
 class CommuneSearchView(PublicView):
@@ -384,7 +392,7 @@ class ClusterView(PublicView):
     def get(self, request):
         now = timezone.now()
         filterset = BusinessFilterSet(
-            request.GET, Business.objects.published(), request=request, now=now
+            request.GET, Business.objects.none(), request=request, now=now
         )
         errors = {} if filterset.is_valid() else filterset.error_dict()
         raw_zoom = (request.GET.get("zoom") or "").strip()
