@@ -416,7 +416,9 @@ class Pipeline:
         self.report = report
         # Tallied while streaming, to skip set-based checks that cannot find anything.
         self.closed_rows = 0
+        self.hidden_rows = 0  # addresses not disclosed beyond the commune
         self.siret_not_id = 0  # rows whose SIRET is not their identifier
+        self.to_locate = 0  # rows with a point not located in memory, left to resolve()
 
     def execute(self, cursor, sql: str, params: dict | None = None) -> int:
         cursor.execute(sql, {"source": self.source, **(params or {})})
@@ -475,10 +477,15 @@ class Pipeline:
                 if isinstance(item, Record):
                     if item.closed:
                         self.closed_rows += 1
+                    if item.hide_address:
+                        self.hidden_rows += 1
                     if item.siret and item.siret != item.external_id:
                         self.siret_not_id += 1
                     if index is None:
-                        write(_check(item, hours_cache, names))
+                        row = _check(item, hours_cache, names)
+                        if row[8] is not None:
+                            self.to_locate += 1
+                        write(row)
                     else:
                         buffer.append(item)
                         if len(buffer) >= LOCATE_BATCH:
@@ -503,17 +510,44 @@ class Pipeline:
         for row, code in zip(rows, codes, strict=True):
             if code is not None:  # inside a boundary: commune and distance 0 are known
                 row[7], row[-1] = code, 0.0
+            elif row[8] is not None:
+                self.to_locate += 1
             write(row)
         buffer.clear()
 
     def resolve(self, cursor) -> None:
         """Communes, region, swapped coordinates, contradictions, duplicates (all SQL)."""
+        if self.to_locate:  # else every point is inside a commune: none is far or swapped
+            self.locate_the_rest(cursor)
+        self.execute(
+            cursor,
+            "UPDATE import_staging AS s SET reject_field = %(field)s, reject_reason = format("
+            "'address %%s contradicts the coordinates (commune %%s, département %%s)',"
+            " s.postcode, s.commune_id, left(s.commune_id, 2)) FROM territory_commune c"
+            " WHERE s.lon IS NOT NULL AND NOT s.hard AND NOT s.outside AND s.postcode <> ''"
+            " AND c.code = s.commune_id AND left(s.postcode, 2) <> left(s.commune_id, 2)"
+            # Some communes of the 04 have a 05 postcode (04066 → 05110): not a contradiction.
+            " AND s.postcode <> ALL(c.postcodes)",
+            {"field": self.names.postcode},
+        )
+        # "Hide the address beyond the commune": no street, no postcode, the commune's centre.
+        if self.hidden_rows:
+            self.execute(
+                cursor,
+                "UPDATE import_staging AS s SET street = '', postcode = '',"
+                " lon = ST_X(c.centre), lat = ST_Y(c.centre), geocode_precision = 'municipality',"
+                " geocode_score = NULL FROM territory_commune c"
+                f" WHERE s.hide_address AND {_OK} AND c.code = s.commune_id"
+                " AND c.centre IS NOT NULL",
+            )
+        self.reject_duplicates(cursor)
+
+    def locate_the_rest(self, cursor) -> None:
+        """Points not located in memory: nearest commune within the coast tolerance, else
+        swapped coordinates, or outside the region (rejected if the address says inside)."""
         names = self.names
         communes = "territory_commune"
-        cursor.execute(
-            "SELECT count(*) FROM import_staging s WHERE s.lon IS NOT NULL AND s.distance_m IS NULL"
-        )
-        if cursor.fetchone()[0] >= SUBDIVIDE_FROM:
+        if self.to_locate >= SUBDIVIDE_FROM:
             cursor.execute("DROP TABLE IF EXISTS import_communes")
             cursor.execute(
                 "CREATE TEMP TABLE import_communes ON COMMIT DROP AS SELECT code,"
@@ -557,25 +591,9 @@ class Pipeline:
             f"UPDATE import_staging AS s SET outside = true, reject_field = NULL,"
             f" reject_reason = NULL WHERE s.lon IS NOT NULL AND NOT s.hard AND {far}",
         )
-        self.execute(
-            cursor,
-            "UPDATE import_staging AS s SET reject_field = %(field)s, reject_reason = format("
-            "'address %%s contradicts the coordinates (commune %%s, département %%s)',"
-            " s.postcode, s.commune_id, left(s.commune_id, 2)) FROM territory_commune c"
-            " WHERE s.lon IS NOT NULL AND NOT s.hard AND NOT s.outside AND s.postcode <> ''"
-            " AND c.code = s.commune_id AND left(s.postcode, 2) <> left(s.commune_id, 2)"
-            # Some communes of the 04 have a 05 postcode (04066 → 05110): not a contradiction.
-            " AND s.postcode <> ALL(c.postcodes)",
-            {"field": names.postcode},
-        )
-        # "Hide the address beyond the commune": no street, no postcode, the commune's centre.
-        self.execute(
-            cursor,
-            "UPDATE import_staging AS s SET street = '', postcode = '',"
-            " lon = ST_X(c.centre), lat = ST_Y(c.centre), geocode_precision = 'municipality',"
-            " geocode_score = NULL FROM territory_commune c"
-            f" WHERE s.hide_address AND {_OK} AND c.code = s.commune_id AND c.centre IS NOT NULL",
-        )
+
+    def reject_duplicates(self, cursor) -> None:
+        names = self.names
         self.execute(
             cursor,
             "UPDATE import_staging AS s SET reject_field = %(field)s, reject_reason = format("
