@@ -362,6 +362,7 @@ def run(n: int, log=log_default) -> list[dict]:
             "rows_per_s": pipeline["read"] / pipeline["seconds"],
             "peak_rss_mb": pipeline["peak_rss_mb"],
             "created": pipeline["created"],
+            "timings": pipeline["timings"],
         },
         {
             "n": n,
@@ -388,6 +389,12 @@ def table(results: list[dict]) -> str:
         )
         by_n.setdefault(r["n"], {})["pipeline" if "pipeline" in r["what"] else "copy"] = r
     for n, pair in by_n.items():
+        stages = pair.get("pipeline", {}).get("timings")
+        if stages:
+            lines.append(
+                f"N = {n:,}: pipeline stages (s): "
+                + ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in stages.items())
+            )
         if len(pair) == 2:
             ratio = pair["pipeline"]["rows_per_s"] / pair["copy"]["rows_per_s"]
             verdict = "meets" if ratio >= GOAL_RATIO else "misses"
