@@ -649,9 +649,9 @@ class Pipeline:
         with indexes_rebuilt_after(cursor) if bulk else nullcontext():
             self.insert_new(cursor, match)
             inserted = time.monotonic()
-        report.timings["insert"] = round(inserted - started, 2)
+        report.timings["upsert: insert"] = round(inserted - started, 2)
         if bulk:
-            report.timings["rebuild indexes"] = round(time.monotonic() - inserted, 2)
+            report.timings["upsert: rebuild indexes"] = round(time.monotonic() - inserted, 2)
         if self.closed_rows:
             cursor.execute(
                 "SELECT count(*) FROM import_staging s"
