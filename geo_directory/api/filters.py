@@ -25,6 +25,10 @@ from . import reference
 MAX_DIST_M = 50_000  # a radius larger than this is not "near me": refuse it
 MAX_BBOX_SPAN_DEG = 10.0  # the region spans 3.5° × 2.3°; a 10° viewport is all of France
 MIN_Q, MAX_Q = 2, 100
+# A name search without a point ranks at most this many matches (the first the index
+# finds; exact when fewer match): a common word alone matches tens of thousands. More
+# than views.COUNT_CAP, so that the capped count still tells "more than COUNT_CAP".
+RANKED_AT_MOST = 1_001
 
 TRUE = {"true", "1", "yes", "oui", "on"}
 FALSE = {"false", "0", "no", "non", "off"}
@@ -323,7 +327,7 @@ class BusinessFilterSet(django_filters.FilterSet):
                 queryset = queryset.within_radius(data["point"], data["dist"])
             return queryset.nearest_to(data["point"])
         if data.get("q"):
-            return queryset.order_by("-relevance", "id")
+            return queryset.by_relevance(data["q"], RANKED_AT_MOST)
         if data.get("commune") or data.get("departement"):
             return queryset.by_commune()
         if data.get("in_bbox"):
