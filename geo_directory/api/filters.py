@@ -327,12 +327,25 @@ class BusinessFilterSet(django_filters.FilterSet):
                 queryset = queryset.within_radius(data["point"], data["dist"])
             return queryset.nearest_to(data["point"])
         if data.get("q"):
-            return queryset.by_relevance(data["q"], RANKED_AT_MOST)
+            return queryset.order_by("-relevance", "id")
         if data.get("commune") or data.get("departement"):
             return queryset.by_commune()
         if data.get("in_bbox"):
             return queryset.centre_first_in_bbox(*data["in_bbox"])
         return queryset.order_by("id")
+
+    @property
+    def qs(self):
+        """The listings to page through. A name search without a point ranks at most
+        RANKED_AT_MOST matches (``by_relevance``); ``filter_queryset`` alone (the
+        clusters) keeps every match."""
+        if not hasattr(self, "_ranked"):
+            queryset = super().qs
+            data = self.form.cleaned_data if self.is_bound and self.is_valid() else {}
+            if data.get("q") and data.get("point") is None:
+                queryset = queryset.by_relevance(data["q"], RANKED_AT_MOST)
+            self._ranked = queryset
+        return self._ranked
 
     def error_dict(self) -> dict[str, str]:
         return {name: " ; ".join(messages) for name, messages in self.form.errors.items()}

@@ -215,3 +215,17 @@ def test_search_uses_the_dictionary_and_full_text_indexes():
         assert "businesses_name_word_trgm" in plan
         cursor.execute("SELECT proconfig FROM pg_proc WHERE proname = 'business_name_tsquery'")
         assert cursor.fetchone()[0] == ["enable_seqscan=off"]
+
+
+def test_the_ranking_bound_pages_the_listings_but_clusters_count_every_match(client, monkeypatch):
+    from geo_directory.api import filters
+
+    everyone = published_ids(name="Boulangerie Marie Blachère")
+    monkeypatch.setattr(filters, "RANKED_AT_MOST", 7)
+    body = client.get(URL, {"q": "blachere", "page_size": 5}).json()
+    assert len(body["features"]) == 5 and body["next"]
+    second = client.get(URL, {"q": "blachere", "page_size": 5, "page": 2}).json()
+    assert len(second["features"]) == 2 and not second["next"]  # 7 ranked, 5 + 2
+    assert {f["id"] for f in body["features"] + second["features"]} <= everyone
+    clustered = client.get("/api/v1/clusters/", {"q": "blachere", "zoom": 8}).json()
+    assert sum(f["properties"]["count"] for f in clustered["features"]) == len(everyone)
