@@ -229,3 +229,20 @@ def test_the_ranking_bound_pages_the_listings_but_clusters_count_every_match(cli
     assert {f["id"] for f in body["features"] + second["features"]} <= everyone
     clustered = client.get("/api/v1/clusters/", {"q": "blachere", "zoom": 8}).json()
     assert sum(f["properties"]["count"] for f in clustered["features"]) == len(everyone)
+
+
+def test_refresh_name_words_command_keeps_exactly_the_current_words(make_business):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    listing = make_business("Cordonnerie Wombat", *VIEUX_PORT, category="cordonnerie")
+    listing.name = "Cordonnerie Koala"
+    listing.save()
+    assert dictionary("wombat") == dictionary("koala") == 1
+    out = StringIO()
+    call_command("refresh_name_words", stdout=out)
+    assert dictionary("wombat") == 0 and dictionary("koala") == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM businesses_name_word")
+        assert out.getvalue().startswith(f"{cursor.fetchone()[0]} distinct words")

@@ -98,19 +98,20 @@ LANGUAGE sql STABLE PARALLEL SAFE SET enable_seqscan = off AS $$
       FROM (SELECT q.i,
                    string_agg(
                        '''' || replace(replace(c.word, '\', '\\'), '''', '''''') || '''',
-                       ' | ' ORDER BY c.rank) AS alts
+                       ' | ' ORDER BY c.similarity DESC, c.gap, c.word) AS alts
               FROM (SELECT immutable_unaccent(lower(u.w)) AS w, u.i
                       FROM unnest(words) WITH ORDINALITY AS u(w, i)
                     OFFSET 0) AS q  -- normalised once, not once per dictionary word
              CROSS JOIN LATERAL (
-                   SELECT d.word, min(d.rank) AS rank
-                     FROM (SELECT word, row_number() OVER (
-                                      ORDER BY word_similarity(q.w, word) DESC,
-                                               similarity(q.w, word) DESC, word) AS rank
+                   -- Closest first, then the closest in length (« fabre »: fabret before
+                   -- fababret), each word once (the dictionary may hold a word twice).
+                   SELECT DISTINCT ON (d.similarity, d.gap, d.word) d.*
+                     FROM (SELECT word, word_similarity(q.w, word) AS similarity,
+                                  abs(length(word) - length(q.w)) AS gap
                              FROM businesses_name_word
-                            WHERE word %> q.w) AS d
-                    GROUP BY d.word
-                    ORDER BY rank
+                            WHERE word %> q.w
+                           OFFSET 0) AS d
+                    ORDER BY d.similarity DESC, d.gap, d.word
                     LIMIT alternatives) AS c
              GROUP BY q.i) AS per_word
 $$;
