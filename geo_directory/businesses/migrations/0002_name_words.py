@@ -21,6 +21,10 @@ removes them.
 from django.db import migrations
 
 NAME_TSV = "to_tsvector('simple'::regconfig, immutable_unaccent(lower({})))"
+# A dictionary word: a lexeme but a hyphenated compound ('boulangerie-patisserie': the
+# parser also emits its parts, which the query words, split on non-letters, are compared
+# with). A leading '-' is a sign ('-14'), not a compound.
+WORD = "strpos(substr(t.lexeme, 2), '-') = 0"
 
 FORWARD = rf"""
 CREATE INDEX business_name_tsv ON businesses_business USING gin ({NAME_TSV.format("name")});
@@ -39,28 +43,31 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT DISTINCT t.lexeme
       FROM unnest(names) AS n(name)
      CROSS JOIN LATERAL unnest({NAME_TSV.format("n.name")}) AS t
-     WHERE strpos(substr(t.lexeme, 2), '-') = 0
+     WHERE {WORD}
 $$;
 
--- The words of these names missing from the dictionary, added.
-CREATE FUNCTION add_business_name_words(names text[]) RETURNS void
-LANGUAGE sql VOLATILE AS $$
-    INSERT INTO businesses_name_word (word)
-    SELECT w FROM business_name_words(names) AS w
-     WHERE NOT EXISTS (SELECT 1 FROM businesses_name_word d WHERE d.word = w)
-$$;
-
+-- In PL/pgSQL (plans cached), not through the SQL function above (planned on every
+-- call: 230 µs per renamed row instead of a few tens).
 CREATE FUNCTION business_name_words_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM add_business_name_words(ARRAY(SELECT DISTINCT name FROM inserted_rows));
+    INSERT INTO businesses_name_word (word)
+    SELECT DISTINCT t.lexeme
+      FROM (SELECT DISTINCT name FROM inserted_rows) AS n
+     CROSS JOIN LATERAL unnest({NAME_TSV.format("n.name")}) AS t
+     WHERE {WORD}
+       AND NOT EXISTS (SELECT 1 FROM businesses_name_word d WHERE d.word = t.lexeme);
     RETURN NULL;
 END $$;
 
 CREATE FUNCTION business_name_words_renamed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM add_business_name_words(ARRAY[NEW.name]);
+    INSERT INTO businesses_name_word (word)
+    SELECT DISTINCT t.lexeme
+      FROM unnest({NAME_TSV.format("NEW.name")}) AS t
+     WHERE {WORD}
+       AND NOT EXISTS (SELECT 1 FROM businesses_name_word d WHERE d.word = t.lexeme);
     RETURN NULL;
 END $$;
 
@@ -127,7 +134,6 @@ DROP FUNCTION IF EXISTS business_name_tsquery(text[], integer);
 DROP FUNCTION IF EXISTS refresh_business_name_words();
 DROP FUNCTION IF EXISTS business_name_words_renamed();
 DROP FUNCTION IF EXISTS business_name_words_inserted();
-DROP FUNCTION IF EXISTS add_business_name_words(text[]);
 DROP FUNCTION IF EXISTS business_name_words(text[]);
 DROP TABLE IF EXISTS businesses_name_word;
 DROP INDEX IF EXISTS business_name_tsv;
