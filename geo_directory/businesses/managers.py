@@ -225,8 +225,9 @@ class BusinessQuerySet(models.QuerySet):
         from .search import NameTsvector, TsMatch, name_tsquery
 
         tsquery = name_tsquery(text)
-        if tsquery is None:
-            return self.none().annotate(relevance=relevance_to(text))
+        if tsquery is None:  # WHERE false, not none(): raw SQL is built from it (clusters)
+            nothing = self.filter(Value(False, output_field=BooleanField()))
+            return nothing.annotate(relevance=relevance_to(text))
         found = self.filter(
             TsMatch(NameTsvector(F("name")), Value(tsquery, output_field=models.TextField()))
         )

@@ -246,3 +246,19 @@ def test_refresh_name_words_command_keeps_exactly_the_current_words(make_busines
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM businesses_name_word")
         assert out.getvalue().startswith(f"{cursor.fetchone()[0]} distinct words")
+
+
+@pytest.mark.parametrize("word", ["Blachère", "Stokomani", "Boulangerie"])
+def test_any_one_letter_missing_from_a_long_word_is_forgiven(client, word):
+    expected = {n for n in Business.objects.published().values_list("name", flat=True) if word in n}
+    for i in range(len(word)):
+        typo = word[:i] + word[i + 1 :]
+        assert names(client.get(URL, {"q": typo, "page_size": 200})) == expected, typo
+
+
+def test_a_search_finding_nothing_is_an_empty_answer_everywhere(client):
+    for path in (URL, "/api/v1/communes/13055/businesses/"):
+        body = client.get(path, {"q": "zygomatique"}).json()
+        assert body["features"] == [] and body["count"] == 0
+    clustered = client.get("/api/v1/clusters/", {"q": "zygomatique", "zoom": 8})
+    assert clustered.status_code == 200 and clustered.json()["features"] == []
