@@ -173,33 +173,37 @@ def build_cases(conn, n: int) -> list[Case]:
         q = SEARCHES[i % len(SEARCHES)]
         text.urls.append("/api/v1/businesses/?" + urllib.parse.urlencode({"q": q}))
         # As BusinessQuerySet.matching and by_relevance: the words corrected through the
-        # dictionary of the names' words (one query), then the listings having them (the
-        # full-text index), at most RANKED_AT_MOST of them ranked by relevance.
+        # dictionary of the names' words (one query), the ids of at most RANKED_AT_MOST
+        # listings having them (the full-text index), then the page ranked by relevance
+        # and its count read by primary key.
         words = list(dict.fromkeys(w for w in q.lower().split() if len(w) >= 3))
-        correct = (
-            "SELECT business_name_tsquery(%(words)s::text[], %(alternatives)s)::text",
-            {"words": words, "alternatives": ALTERNATIVES},
-        )
-        found = (
-            "b.status = 'published' AND b.merged_into_id IS NULL"
-            " AND to_tsvector('simple'::regconfig, immutable_unaccent(lower(b.name)))"
-            " @@ %(tsquery)s::tsquery"
-        )
-        ranked = (
-            f"b.id = ANY(ARRAY(SELECT b.id FROM businesses_business b WHERE {found}"
-            f" LIMIT {RANKED_AT_MOST}))"
-        )
-        tp = {**base, "q": q, "tsquery": None}
+        tp = {**base, "q": q, "words": words, "alternatives": ALTERNATIVES}
 
-        def carry(rows, tp=tp):  # the corrected query, for the statements that follow
+        def carry_tsquery(rows, tp=tp):
             tp["tsquery"] = rows[0][0]
+            return True
+
+        def carry_ids(rows, tp=tp):
+            tp["ids"] = [row[0] for row in rows]
             return True
 
         text.sql.append(
             [
-                (*correct, carry),
+                (
+                    "SELECT business_name_tsquery(%(words)s::text[], %(alternatives)s)::text",
+                    tp,
+                    carry_tsquery,
+                ),
+                (
+                    "SELECT b.id FROM businesses_business b"
+                    " WHERE b.status = 'published' AND b.merged_into_id IS NULL"
+                    " AND to_tsvector('simple'::regconfig, immutable_unaccent(lower(b.name)))"
+                    f" @@ %(tsquery)s::tsquery LIMIT {RANKED_AT_MOST}",
+                    tp,
+                    carry_ids,
+                ),
                 *_listing_sql(
-                    ranked,
+                    "b.id = ANY(%(ids)s::bigint[])",
                     "word_similarity(immutable_unaccent(lower(%(q)s)),"
                     " immutable_unaccent(lower(b.name))) DESC, b.id",
                     50,

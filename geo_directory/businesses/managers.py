@@ -24,7 +24,6 @@ from django.db.models import (
     FloatField,
     Func,
     Q,
-    Subquery,
     Value,
 )
 from django.dispatch import receiver
@@ -84,22 +83,6 @@ class UnaccentLower(Func):
 
     template = "immutable_unaccent(lower(%(expressions)s))"
     output_field = models.TextField()
-
-
-class AnyOfArray(Func):
-    """``field = ANY(ARRAY(subquery))``: the subquery runs once, then index lookups."""
-
-    output_field = BooleanField()
-    conditional = True
-
-    def __init__(self, field, queryset):
-        super().__init__(field, Subquery(queryset))
-
-    def as_sql(self, compiler, connection, **extra_context):
-        field, subquery = self.get_source_expressions()
-        field_sql, field_params = compiler.compile(field)
-        subquery_sql, subquery_params = compiler.compile(subquery)
-        return f"({field_sql} = ANY(ARRAY{subquery_sql}))", (*field_params, *subquery_params)
 
 
 class WordSimilarity(Func):
@@ -235,22 +218,21 @@ class BusinessQuerySet(models.QuerySet):
 
     def by_relevance(self, text: str, at_most: int):
         """These listings (``matching(text)`` and any filter), best ``relevance`` first,
-        then by id, ranking at most ``at_most`` of them.
+        then by id, ranking at most ``at_most`` of them. Runs one query (their ids) now.
 
         A common word alone (« boulangerie »: tens of thousands of listings) would
         otherwise have the relevance of every match computed and sorted (a heap fetch, an
         unaccent and a word similarity each: 350 ms at 27,000 matches). Only the first
-        ``at_most`` matches the index finds are ranked (``id = ANY(ARRAY(... LIMIT n))``:
-        that many rows read, whatever the number of matches); when fewer match, the
-        order is exact. A broad query's pages show the best of those (a name having the
-        query's word exactly ranks 1.0, the most there is).
+        ``at_most`` matches the index finds are ranked; when fewer match, the order is
+        exact. A broad query's pages show the best of those (a name having the query's
+        word exactly ranks 1.0, the most there is). The ids are fetched once: the page
+        and its count then read those rows by primary key, without searching again.
         """
-        first = self.order_by().values("pk")[:at_most]
-        return (
-            self.model._default_manager.filter(AnyOfArray(F("pk"), first))
-            .annotate(relevance=relevance_to(text))
-            .order_by("-relevance", "id")
+        ids = list(self.order_by().values_list("pk", flat=True)[:at_most])
+        found = self.model._default_manager.filter(
+            Q(pk__in=ids) if ids else Value(False, output_field=BooleanField())
         )
+        return found.annotate(relevance=relevance_to(text)).order_by("-relevance", "id")
 
     def offering(self, service: str):
         field = {"pickup": "offers_pickup", "delivery": "offers_delivery"}[service]
