@@ -15,9 +15,11 @@ from django.contrib.gis.db import models
 from django.contrib.gis.db.models import PointField
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point, Polygon
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.backends.signals import connection_created
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     ExpressionWrapper,
     F,
@@ -83,6 +85,22 @@ class UnaccentLower(Func):
 
     template = "immutable_unaccent(lower(%(expressions)s))"
     output_field = models.TextField()
+
+
+class AnyOf(Func):
+    """``field = ANY(%s)``: one array parameter, however many values (none: false)."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, field, values: list[int]):
+        super().__init__(field, Value(values, output_field=ArrayField(BigIntegerField())))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = super().as_sql(compiler, connection, **extra_context)
+        return sql[:-1] + "))", params
 
 
 class WordSimilarity(Func):
@@ -229,9 +247,7 @@ class BusinessQuerySet(models.QuerySet):
         and its count then read those rows by primary key, without searching again.
         """
         ids = list(self.order_by().values_list("pk", flat=True)[:at_most])
-        found = self.model._default_manager.filter(
-            Q(pk__in=ids) if ids else Value(False, output_field=BooleanField())
-        )
+        found = self.model._default_manager.filter(AnyOf(F("pk"), ids))
         return found.annotate(relevance=relevance_to(text)).order_by("-relevance", "id")
 
     def offering(self, service: str):
