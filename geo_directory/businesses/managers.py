@@ -15,11 +15,9 @@ from django.contrib.gis.db import models
 from django.contrib.gis.db.models import PointField
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point, Polygon
-from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.backends.signals import connection_created
 from django.db.models import (
-    BigIntegerField,
     BooleanField,
     ExpressionWrapper,
     F,
@@ -90,17 +88,16 @@ class UnaccentLower(Func):
 class AnyOf(Func):
     """``field = ANY(%s)``: one array parameter, however many values (none: false)."""
 
-    template = "(%(expressions)s)"
-    arg_joiner = " = ANY("
     output_field = BooleanField()
     conditional = True
 
     def __init__(self, field, values: list[int]):
-        super().__init__(field, Value(values, output_field=ArrayField(BigIntegerField())))
+        super().__init__(field)
+        self.values = [int(v) for v in values]
 
     def as_sql(self, compiler, connection, **extra_context):
-        sql, params = super().as_sql(compiler, connection, **extra_context)
-        return sql[:-1] + "))", params
+        field_sql, params = compiler.compile(self.source_expressions[0])
+        return f"({field_sql} = ANY(%s::bigint[]))", (*params, self.values)
 
 
 class WordSimilarity(Func):
