@@ -33,6 +33,8 @@ from .db import ROOT, connect, django_env, manage
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 WARMUP = 20
 COUNT_CAP = 1000  # geo_directory.api.views.COUNT_CAP
+RANKED_AT_MOST = 1001  # geo_directory.api.filters.RANKED_AT_MOST
+ALTERNATIVES = 5  # geo_directory.businesses.search.ALTERNATIVES
 
 # City centres (lon, lat) of the region: "near me" and radius queries start around them.
 CENTRES = [
@@ -198,19 +200,44 @@ def build_cases(conn, n: int) -> list[Case]:
         )
         q = SEARCHES[i % len(SEARCHES)]
         text.urls.append("/api/v1/businesses/?" + urllib.parse.urlencode({"q": q}))
-        # As BusinessQuerySet.matching: every word of 3+ letters close to a word of the name.
-        words = [w for w in q.split() if len(w) >= 3]
-        match = " AND ".join(
-            f"immutable_unaccent(lower(b.name)) %%> immutable_unaccent(lower('{w}'))" for w in words
-        )
+        # As BusinessQuerySet.matching and by_relevance: the words corrected through the
+        # dictionary of the names' words (one query), the ids of at most RANKED_AT_MOST
+        # listings having them (the full-text index), then the page ranked by relevance
+        # and its count read by primary key.
+        words = list(dict.fromkeys(w for w in q.lower().split() if len(w) >= 3))
+        tp = {**base, "q": q, "words": words, "alternatives": ALTERNATIVES}
+
+        def carry_tsquery(rows, tp=tp):
+            tp["tsquery"] = rows[0][0]
+            return True
+
+        def carry_ids(rows, tp=tp):
+            tp["ids"] = [row[0] for row in rows]
+            return True
+
         text.sql.append(
-            _listing_sql(
-                f"{published} AND {match}",
-                "word_similarity(immutable_unaccent(lower(%(q)s)),"
-                " immutable_unaccent(lower(b.name))) DESC, b.id",
-                50,
-                {**base, "q": q},
-            )
+            [
+                (
+                    "SELECT business_name_tsquery(%(words)s::text[], %(alternatives)s)::text",
+                    tp,
+                    carry_tsquery,
+                ),
+                (
+                    "SELECT b.id FROM businesses_business b"
+                    " WHERE b.status = 'published' AND b.merged_into_id IS NULL"
+                    " AND to_tsvector('simple'::regconfig, immutable_unaccent(lower(b.name)))"
+                    f" @@ %(tsquery)s::tsquery LIMIT {RANKED_AT_MOST}",
+                    tp,
+                    carry_ids,
+                ),
+                *_listing_sql(
+                    "b.id = ANY(%(ids)s::bigint[])",
+                    "word_similarity(immutable_unaccent(lower(%(q)s)),"
+                    " immutable_unaccent(lower(b.name))) DESC, b.id",
+                    50,
+                    tp,
+                ),
+            ]
         )
         clusters.urls.append(f"/api/v1/clusters/?in_bbox={REGION_BBOX}&zoom=8")
     # Whole region at zoom 8: cells of 32 km from the 32 km level (k=1), or 8 km × 3.

@@ -4,8 +4,8 @@
   (+ ``dist``, metres), ``in_bbox``, ``commune``, ``departement``, ``category``, ``q``,
   ``open_now``, ``open_at``, ``service``; ``page``/``page_size``; ``count`` is exact up
   to 1,000 rows, an estimate above (``count_exact: false``). Order: nearest first with
-  ``point``, relevance with ``q``, (commune, id) with ``commune``/``departement``, from the
-  viewport's centre with ``in_bbox``, else id.
+  ``point``, relevance with ``q`` (at most 1,001 matches ranked), (commune, id) with
+  ``commune``/``departement``, from the viewport's centre with ``in_bbox``, else id.
 - ``businesses/{id}/``, ``communes/?q=``, ``communes/{insee}/``,
   ``communes/{insee}/businesses/``, ``categories/``, ``clusters/?zoom=&in_bbox=``.
 - Bad parameters: HTTP 400 ``{"errors": {"<param>": "<reason>"}}``.

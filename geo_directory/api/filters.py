@@ -28,6 +28,10 @@ from . import reference
 MAX_DIST_M = 50_000  # a radius larger than this is not "near me": refuse it
 MAX_BBOX_SPAN_DEG = 10.0  # the region spans 3.5° × 2.3°; a 10° viewport is all of France
 MIN_Q, MAX_Q = 2, 100
+# A name search without a point ranks at most this many matches (the first the index
+# finds; exact when fewer match): a common word alone matches tens of thousands. More
+# than views.COUNT_CAP, so that the capped count still tells "more than COUNT_CAP".
+RANKED_AT_MOST = 1_001
 
 TRUE = {"true", "1", "yes", "oui", "on"}
 FALSE = {"false", "0", "no", "non", "off"}
@@ -396,6 +400,19 @@ class BusinessFilterSet(LeanFilterSet):
         if data.get("in_bbox"):
             return queryset.centre_first_in_bbox(*data["in_bbox"])
         return queryset.order_by("id")
+
+    @property
+    def qs(self):
+        """The listings to page through. A name search without a point ranks at most
+        RANKED_AT_MOST matches (``by_relevance``); ``filter_queryset`` alone (the
+        clusters) keeps every match."""
+        if not hasattr(self, "_ranked"):
+            queryset = super().qs
+            data = self.form.cleaned_data if self.is_bound and self.is_valid() else {}
+            if data.get("q") and data.get("point") is None:
+                queryset = queryset.by_relevance(data["q"], RANKED_AT_MOST)
+            self._ranked = queryset
+        return self._ranked
 
     def error_dict(self) -> dict[str, str]:
         return {name: " ; ".join(messages) for name, messages in self.form.errors.items()}

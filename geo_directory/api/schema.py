@@ -47,7 +47,8 @@ BUSINESS_FILTERS = [
     _query(
         "q",
         "Recherche dans le nom, tolérante aux accents, à la casse et aux petites fautes ; "
-        "triée par pertinence (sauf avec `point`).",
+        "triée par pertinence (sauf avec `point`). Une recherche très large (un mot courant "
+        "seul) classe les 1 001 premiers résultats trouvés : précisez un lieu pour tout voir.",
         example="boulangerie patissiere",
     ),
     _query(

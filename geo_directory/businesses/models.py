@@ -1,10 +1,9 @@
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, GistIndex, OpClass
+from django.contrib.postgres.indexes import GistIndex
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.db.models.functions import Lower
 
 from geo_directory.territory.managers import OutsideRegion
 from geo_directory.territory.models import Commune
@@ -200,12 +199,7 @@ class Business(models.Model):
                 condition=Q(delivery_zone__isnull=False),
                 name="business_delivery_zone_gist",
             ),
-            GinIndex(
-                OpClass(
-                    models.Func(Lower("name"), function="immutable_unaccent"), name="gin_trgm_ops"
-                ),
-                name="business_name_trgm",
-            ),
+            # Name search: business_name_tsv and the words dictionary, migration 0002.
         ]
 
     def __str__(self):

@@ -1,0 +1,68 @@
+"""Name search on 1,000,000 listings: dictionary correction, then a full-text index.
+
+A query such as « boulagerie fabre » is answered in two steps (migration
+``businesses/0002_name_words``):
+
+1. each word of 3 letters or more is corrected to its ``ALTERNATIVES`` closest real
+   words of listing names, by word similarity (pg_trgm, after ``unaccent`` and
+   ``lower``) in the dictionary ``businesses_name_word`` (its distinct words, a small
+   table with a trigram index): « boulagerie » → boulangerie, « fabre » → fabre, fabrel,
+   fabret... (SQL function ``business_name_tsquery``, one query);
+2. the listings having, for every query word, one of its alternatives are found by the
+   GIN full-text index ``business_name_tsv`` on
+   ``to_tsvector('simple', immutable_unaccent(lower(name)))``: GIN's fast scan
+   intersects a rare word with a common one (every « boulangerie ») without reading the
+   common one's whole posting list.
+
+Relevance (``word_similarity`` of the whole query to the name, 0..1) is computed on
+those candidates only. A word that no listing has, nor anything close, matches nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import connection
+from django.db.models import BooleanField, Func, TextField
+
+# Close real words kept per query word: enough for a typo and a few longer words it
+# begins (« boul » → boulangerie, boucherie, boutique...), few enough to keep the
+# full-text query cheap (a rare surname matches hundreds of made-up names by prefix).
+ALTERNATIVES = 5
+MIN_WORD = 3
+
+
+def query_words(text: str) -> list[str]:
+    """The words of ``text`` compared with the names' words: 3 letters or more (the
+    whole text if there is none), lower-case, each once, in order."""
+    words = [w for w in re.split(r"[^\w]+", text.lower()) if len(w) >= MIN_WORD]
+    return list(dict.fromkeys(words or [text.lower()]))
+
+
+def name_tsquery(text: str) -> str | None:
+    """The full-text query of ``text`` (tsquery text), None if a word has no close word.
+
+    Uses ``pg_trgm.word_similarity_threshold``, set on every connection (managers.py).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT business_name_tsquery(%s::text[], %s)::text",
+            [query_words(text), ALTERNATIVES],
+        )
+        return cursor.fetchone()[0]
+
+
+class NameTsvector(Func):
+    """The indexed expression of ``business_name_tsv``."""
+
+    template = "to_tsvector('simple'::regconfig, immutable_unaccent(lower(%(expressions)s)))"
+    output_field = TextField()
+
+
+class TsMatch(Func):
+    """``tsvector @@ tsquery`` (the tsquery given as text, cast)."""
+
+    template = "(%(expressions)s::tsquery)"
+    arg_joiner = " @@ "
+    output_field = BooleanField()
+    conditional = True
