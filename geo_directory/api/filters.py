@@ -407,12 +407,15 @@ class BusinessFilterSet(LeanFilterSet):
         RANKED_AT_MOST matches (``by_relevance``); ``filter_queryset`` alone (the
         clusters) keeps every match."""
         if not hasattr(self, "_ranked"):
-            queryset = super().qs
-            data = self.form.cleaned_data if self.is_bound and self.is_valid() else {}
-            if data.get("q") and data.get("point") is None:
-                queryset = queryset.by_relevance(data["q"], RANKED_AT_MOST)
-            self._ranked = queryset
+            self._ranked = self.ranked(super().qs)
         return self._ranked
+
+    def ranked(self, queryset):
+        """``queryset`` (filtered) with a name search's ranking bound, if there is one."""
+        data = self.form.cleaned_data if self.is_bound and self.is_valid() else {}
+        if data.get("q") and data.get("point") is None:
+            return queryset.by_relevance(data["q"], RANKED_AT_MOST)
+        return queryset
 
     def error_dict(self) -> dict[str, str]:
         return {name: " ; ".join(messages) for name, messages in self.form.errors.items()}

@@ -7,8 +7,7 @@ statements directly: one WHERE clause, reused by the page, the capped count and 
 count estimate. It mirrors, filter by filter, the querysets the ORM path uses
 (``BusinessFilterSet.filter_queryset`` and ``geo_directory.businesses.managers``);
 ``tests/api/test_listing_sql.py`` checks that both give the same rows in the same
-order for every filter, alone and combined. The text search (``q``) is left to the ORM
-path: its cost is the trigram search itself, not the Python around it.
+order for every filter, alone and combined, the text search (``q``) included.
 """
 
 from __future__ import annotations
@@ -22,8 +21,9 @@ from django.db import connection
 from geo_directory.businesses.hours import minute_of_week
 from geo_directory.businesses.managers import L93, l93_transformer
 from geo_directory.businesses.models import Business
+from geo_directory.businesses.search import TSVECTOR_SQL, name_tsquery
 
-from . import reference
+from . import filters, reference
 
 # Every cleaned parameter this module knows how to turn into SQL.
 SUPPORTED = {
@@ -36,6 +36,7 @@ SUPPORTED = {
     "open_now",
     "open_at",
     "service",
+    "q",
 }
 
 SERVICE_COLUMNS = {"pickup": "offers_pickup", "delivery": "offers_delivery"}
@@ -121,6 +122,24 @@ def published_by_id(pk: int) -> Listing:
     return Listing(f"{PUBLISHED} AND b.id = %s", [pk], "b.id", [])
 
 
+def _by_relevance(where: str, params: list, text: str) -> Listing:
+    """BusinessQuerySet.by_relevance: the ids of the first filters.RANKED_AT_MOST matches, then
+    those rows by primary key, best word similarity to ``text`` first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT b.id FROM businesses_business b WHERE {where} LIMIT %s",
+            [*params, filters.RANKED_AT_MOST],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    return Listing(
+        "b.id = ANY(%s::bigint[])",
+        [ids],
+        "word_similarity(immutable_unaccent(lower(%s)), immutable_unaccent(lower(b.name)))"
+        " DESC, b.id",
+        [text],
+    )
+
+
 def _l93(lon: float, lat: float) -> tuple[float, float]:
     return l93_transformer().transform(lon, lat)
 
@@ -159,6 +178,13 @@ def build(data: dict, now: dt.datetime) -> Listing | None:
         where.append(_open_condition(data["open_at"], params))
     if "service" in used:
         where.append(f"b.{SERVICE_COLUMNS[data['service']]}")
+    if "q" in used:  # BusinessQuerySet.matching: corrected words, full-text index
+        tsquery = name_tsquery(data["q"])
+        if tsquery is None:
+            where.append("false")
+        else:
+            where.append(f"{TSVECTOR_SQL.format('b.name')} @@ %s::tsquery")
+            params.append(tsquery)
     order_params: list = []
     knn_select, knn_params = "", None
     point = data.get("point")
@@ -171,6 +197,8 @@ def build(data: dict, now: dt.datetime) -> Listing | None:
         order, order_params = f"(b.location_l93 <-> {here})", [x, y]
         knn_select = "ST_DistanceSpheroid(b.location, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s)"
         knn_params = [point.x, point.y, _spheroid()]
+    elif "q" in used:
+        return _by_relevance(" AND ".join(where), params, data["q"])
     elif "commune" in used or "departement" in used:
         order = "b.commune_id, b.id"
     elif "in_bbox" in used:

@@ -188,7 +188,7 @@ class BusinessListView(PublicView):
 
     def listing(self, request, commune=None):
         """The published listings, filtered and paged (the SQL of api/listing.py, or the
-        querysets of BusinessFilterSet for a text search)."""
+        querysets of BusinessFilterSet for a filter listing.py does not know)."""
         tune_session()
         now = timezone.now()
         data = request.GET.copy()
@@ -213,7 +213,7 @@ class BusinessListView(PublicView):
         if fast is not None:  # the same statements, written as SQL (api/listing.py)
             rows = fast.page(now, offset, page_size + 1, LIST_FIELDS)
         else:
-            filtered = filterset.filter_queryset(Business.objects.published())
+            filtered = filterset.ranked(filterset.filter_queryset(Business.objects.published()))
             with_distance = filterset.form.cleaned_data.get("point") is not None
             rows = list(
                 feature_rows(filtered, LIST_FIELDS, now, with_distance)[

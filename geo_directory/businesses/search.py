@@ -52,10 +52,14 @@ def name_tsquery(text: str) -> str | None:
         return cursor.fetchone()[0]
 
 
+# The indexed expression of ``business_name_tsv``, around a name column.
+TSVECTOR_SQL = "to_tsvector('simple'::regconfig, immutable_unaccent(lower({})))"
+
+
 class NameTsvector(Func):
     """The indexed expression of ``business_name_tsv``."""
 
-    template = "to_tsvector('simple'::regconfig, immutable_unaccent(lower(%(expressions)s)))"
+    template = TSVECTOR_SQL.format("%(expressions)s")
     output_field = TextField()
 
 
