@@ -19,7 +19,7 @@ TABLE = "businesses_business"
 _INDEXES = """
 SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
   JOIN pg_class c ON c.oid = i.indexrelid
- WHERE i.indrelid = format('%%I.%%I', current_schema(), %s)::regclass
+ WHERE i.indrelid = format('%%I.%%I', current_schema(), %s::text)::regclass
    AND NOT i.indisprimary
    AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
  ORDER BY c.relname"""
@@ -27,7 +27,7 @@ SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
 # Foreign keys, and unique constraints that no other table's foreign key relies on.
 _CONSTRAINTS = """
 SELECT k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k
- WHERE k.conrelid = format('%%I.%%I', current_schema(), %s)::regclass
+ WHERE k.conrelid = format('%%I.%%I', current_schema(), %s::text)::regclass
    AND (k.contype = 'f' OR k.contype = 'u' AND NOT EXISTS (
         SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = k.conindid))
  ORDER BY k.contype DESC, k.conname"""
