@@ -290,7 +290,8 @@ class Server:
             env["DEBUG"] = "0"
             args = ["--config", str(ROOT / "gunicorn.conf.py")]
         else:
-            args = ["--workers", "1", "--log-level", "warning"]
+            # gunicorn also reads ./gunicorn.conf.py: its access log is not for the bench.
+            args = ["--workers", "1", "--log-level", "warning", "--access-logfile", "/dev/null"]
         self.proc = subprocess.Popen(
             [
                 sys.executable,
