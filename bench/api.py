@@ -173,11 +173,11 @@ def build_cases(conn, n: int) -> list[Case]:
         # scan bounded by the box's Lambert-93 envelope.
         bbox.sql.append(
             _listing_sql(
-                f"{published} AND b.location && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s,"
-                " 4326) AND b.location_l93 && ST_MakeEnvelope(%(ex0)s, %(ey0)s, %(ex1)s,"
+                f"{published} AND lonlat_in_box(b.location, %(x0)s, %(y0)s, %(x1)s, %(y1)s)"
+                " AND b.location_l93 && ST_MakeEnvelope(%(ex0)s, %(ey0)s, %(ex1)s,"
                 " %(ey1)s, 2154)",
                 "b.location_l93 <-> ST_Transform(ST_SetSRID(ST_MakePoint(%(cx)s, %(cy)s), 4326),"
-                " 2154), b.id",
+                " 2154)",
                 50,
                 {
                     **base,

@@ -151,8 +151,14 @@ def build(data: dict, now: dt.datetime) -> Listing | None:
         return None
     where = [PUBLISHED]
     params: list = []
+    # The screen alone orders centre first (below): its exact test is lonlat_in_box().
+    centre_first = "in_bbox" in used and data.get("point") is None
+    centre_first = centre_first and not used & {"q", "commune", "departement"}
     if "in_bbox" in used:
-        where.append("b.location && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")
+        if centre_first:
+            where.append("lonlat_in_box(b.location, %s, %s, %s, %s)")
+        else:
+            where.append("b.location && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")
         params += list(data["in_bbox"])
     if "commune" in used:
         where.append("b.commune_id = %s")
@@ -213,7 +219,7 @@ def build(data: dict, now: dt.datetime) -> Listing | None:
         where.append(f"b.location_l93 && ST_MakeEnvelope(%s, %s, %s, %s, {L93})")
         params += [min(xs), min(ys), max(xs), max(ys)]
         cx, cy = _l93((min_lon + max_lon) / 2, (min_lat + max_lat) / 2)
-        order = f"(b.location_l93 <-> ST_SetSRID(ST_MakePoint(%s, %s), {L93})), b.id"
+        order = f"(b.location_l93 <-> ST_SetSRID(ST_MakePoint(%s, %s), {L93}))"
         order_params = [cx, cy]
     else:
         order = "b.id"

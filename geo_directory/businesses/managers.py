@@ -78,6 +78,14 @@ class KnnDistance(Func):
     output_field = FloatField()
 
 
+class LonLatInBox(Func):
+    """``lonlat_in_box(point, min_lon, min_lat, max_lon, max_lat)`` (api migration 0003)."""
+
+    function = "lonlat_in_box"
+    output_field = BooleanField()
+    conditional = True
+
+
 class UnaccentLower(Func):
     """``immutable_unaccent(lower(x))``: names and queries compared without accents or case."""
 
@@ -163,15 +171,24 @@ class BusinessQuerySet(models.QuerySet):
         envelope = Polygon.from_bbox((min(xs), min(ys), max(xs), max(ys)))
         envelope.srid = L93
         centre = Point((min_lon + max_lon) / 2, (min_lat + max_lat) / 2, srid=4326)
+        # The exact test through lonlat_in_box() (api migration 0003), not ``&&``: the
+        # planner would take the two boxes for independent and expect a single row.
+        # Nearest first only: a tie-breaker (id) would make PostgreSQL sort every row.
         return (
-            self.in_bbox(min_lon, min_lat, max_lon, max_lat)
+            self.filter(
+                LonLatInBox(
+                    F("location"),
+                    *(Value(float(v)) for v in (min_lon, min_lat)),
+                    *(Value(float(v)) for v in (max_lon, max_lat)),
+                )
+            )
             .filter(location_l93__bboverlaps=envelope)
             .annotate(
                 knn=KnnDistance(
                     F("location_l93"), Value(to_l93(centre), output_field=PointField(srid=L93))
                 )
             )
-            .order_by("knn", "id")
+            .order_by("knn")
         )
 
     def within_commune(self, code: str):
