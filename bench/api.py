@@ -200,10 +200,11 @@ def build_cases(conn, n: int) -> list[Case]:
         )
         q = SEARCHES[i % len(SEARCHES)]
         text.urls.append("/api/v1/businesses/?" + urllib.parse.urlencode({"q": q}))
-        # As BusinessQuerySet.matching and by_relevance: the words corrected through the
-        # dictionary of the names' words (one query), the ids of at most RANKED_AT_MOST
-        # listings having them (the full-text index), then the page ranked by relevance
-        # and its count read by primary key.
+        # As the endpoint (api/listing.py, BusinessQuerySet.matching and by_relevance):
+        # the words corrected through the dictionary of the names' words (one query), the
+        # ids and relevance of at most RANKED_AT_MOST listings having them (the full-text
+        # index), ranked, then the page's rows by primary key; the count is the number
+        # of ranked ids.
         words = list(dict.fromkeys(w for w in q.lower().split() if len(w) >= 3))
         tp = {**base, "q": q, "words": words, "alternatives": ALTERNATIVES}
 
@@ -211,8 +212,9 @@ def build_cases(conn, n: int) -> list[Case]:
             tp["tsquery"] = rows[0][0]
             return True
 
-        def carry_ids(rows, tp=tp):
-            tp["ids"] = [row[0] for row in rows]
+        def carry_page(rows, tp=tp):
+            ranked = sorted(rows, key=lambda row: (-row[1], row[0]))
+            tp["page"] = [row[0] for row in ranked[:51]]
             return True
 
         text.sql.append(
@@ -223,19 +225,20 @@ def build_cases(conn, n: int) -> list[Case]:
                     carry_tsquery,
                 ),
                 (
-                    "SELECT b.id FROM businesses_business b"
+                    "SELECT b.id, word_similarity(immutable_unaccent(lower(%(q)s)),"
+                    " immutable_unaccent(lower(b.name))) FROM businesses_business b"
                     " WHERE b.status = 'published' AND b.merged_into_id IS NULL"
                     " AND to_tsvector('simple'::regconfig, immutable_unaccent(lower(b.name)))"
                     f" @@ %(tsquery)s::tsquery LIMIT {RANKED_AT_MOST}",
                     tp,
-                    carry_ids,
+                    carry_page,
                 ),
-                *_listing_sql(
-                    "b.id = ANY(%(ids)s::bigint[])",
-                    "word_similarity(immutable_unaccent(lower(%(q)s)),"
-                    " immutable_unaccent(lower(b.name))) DESC, b.id",
-                    50,
+                (
+                    f"SELECT {FEATURE_COLUMNS} FROM businesses_business b"
+                    " WHERE b.id = ANY(%(page)s::bigint[])"
+                    " ORDER BY array_position(%(page)s::bigint[], b.id)",
                     tp,
+                    None,
                 ),
             ]
         )

@@ -122,21 +122,45 @@ def published_by_id(pk: int) -> Listing:
     return Listing(f"{PUBLISHED} AND b.id = %s", [pk], "b.id", [])
 
 
-def _by_relevance(where: str, params: list, text: str) -> Listing:
-    """BusinessQuerySet.by_relevance: the ids of the first filters.RANKED_AT_MOST matches, then
-    those rows by primary key, best word similarity to ``text`` first."""
+RELEVANCE = "word_similarity(immutable_unaccent(lower(%s)), immutable_unaccent(lower(b.name)))"
+
+
+@dataclass
+class RankedListing(Listing):
+    """A name search's matches, already ranked: its pages and count read ``ranked``."""
+
+    ranked: list[int] | None = None  # ids, best relevance first, then by id
+
+    def page(self, now, offset, limit, columns):
+        ids = self.ranked[offset : offset + limit]
+        page = Listing(
+            "b.id = ANY(%s::bigint[])", [ids], "array_position(%s::bigint[], b.id)", [ids]
+        )
+        return page.page(now, 0, limit, columns)
+
+    def count(self, cap: int) -> tuple[int, bool]:
+        # As counted() on the ranked ids: exact up to the cap, else the estimate of
+        # ``id = ANY(ids)`` (one row per id).
+        return (len(self.ranked), True) if len(self.ranked) <= cap else (len(self.ranked), False)
+
+
+def _by_relevance(where: str, params: list, text: str) -> RankedListing:
+    """BusinessQuerySet.by_relevance: the first filters.RANKED_AT_MOST matches, best word
+    similarity to ``text`` first, then by id. Their relevance is read in the same pass as
+    their ids (one heap visit each), ranked here; the page then reads its rows by id."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT b.id FROM businesses_business b WHERE {where} LIMIT %s",
-            [*params, filters.RANKED_AT_MOST],
+            f"SELECT b.id, {RELEVANCE} FROM businesses_business b WHERE {where} LIMIT %s",
+            [text, *params, filters.RANKED_AT_MOST],
         )
-        ids = [row[0] for row in cursor.fetchall()]
-    return Listing(
+        scored = cursor.fetchall()
+    scored.sort(key=lambda row: (-row[1], row[0]))
+    return RankedListing(
         "b.id = ANY(%s::bigint[])",
-        [ids],
-        "word_similarity(immutable_unaccent(lower(%s)), immutable_unaccent(lower(b.name)))"
-        " DESC, b.id",
-        [text],
+        [[pk for pk, _ in scored]],
+        "b.id",
+        [],
+        ranked=[pk for pk, _ in scored],
     )
 
 
