@@ -81,18 +81,6 @@ def _explain(where: str) -> str:
     return f"EXPLAIN (FORMAT JSON) SELECT b.id FROM businesses_business b WHERE {where}"
 
 
-def _l93_envelope(box: tuple[float, ...]) -> tuple[float, float, float, float]:
-    """The Lambert-93 envelope of a lon/lat box, from its corners and edge midpoints."""
-    from pyproj import Transformer
-
-    lons = [box[0], (box[0] + box[2]) / 2, box[2]]
-    lats = [box[1], (box[1] + box[3]) / 2, box[3]]
-    xs, ys = Transformer.from_crs(4326, 2154, always_xy=True).transform(
-        [lon for lon in lons for _ in lats], [lat for _ in lons for lat in lats]
-    )
-    return min(xs), min(ys), max(xs), max(ys)
-
-
 @dataclass
 class Case:
     """One query type: URLs and, for each, the SQL statements that answer it."""
@@ -128,6 +116,10 @@ def build_cases(conn, n: int) -> list[Case]:
     boulangerie = conn.execute(
         "SELECT id FROM businesses_category WHERE slug = 'boulangerie'"
     ).fetchone()[0]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo_directory.settings")
+    from geo_directory.api import clusters as cl
+    from geo_directory.businesses.managers import l93_envelope
+
     near, radius, bbox, commune, text, clusters = (
         Case("near me: 20 nearest, category"),
         Case("radius 1 km"),
@@ -182,7 +174,7 @@ def build_cases(conn, n: int) -> list[Case]:
                 {
                     **base,
                     **dict(zip(("x0", "y0", "x1", "y1"), box, strict=True)),
-                    **dict(zip(("ex0", "ey0", "ex1", "ey1"), _l93_envelope(box), strict=True)),
+                    **dict(zip(("ex0", "ey0", "ex1", "ey1"), l93_envelope(*box), strict=True)),
                     "cx": (box[0] + box[2]) / 2,
                     "cy": (box[1] + box[3]) / 2,
                 },
@@ -253,8 +245,6 @@ def build_cases(conn, n: int) -> list[Case]:
              WHERE level = %(level)s AND cx BETWEEN %(x0)s AND %(x1)s
                AND cy BETWEEN %(y0)s AND %(y1)s
              GROUP BY cx / %(k)s, cy / %(k)s) AS cells"""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo_directory.settings")
-    from geo_directory.api import clusters as cl
 
     bbox_region = tuple(float(v) for v in REGION_BBOX.split(","))
     level, k = cl.precomputed_grid(cl.cell_size(8, bbox_region))

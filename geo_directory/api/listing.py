@@ -19,7 +19,7 @@ from functools import lru_cache
 from django.db import connection
 
 from geo_directory.businesses.hours import minute_of_week
-from geo_directory.businesses.managers import L93, l93_transformer
+from geo_directory.businesses.managers import L93, l93_envelope, l93_transformer
 from geo_directory.businesses.models import Business
 from geo_directory.businesses.search import TSVECTOR_SQL, name_tsquery
 
@@ -126,10 +126,10 @@ RELEVANCE = "word_similarity(immutable_unaccent(lower(%s)), immutable_unaccent(l
 
 
 @dataclass
-class RankedListing(Listing):
+class RankedListing:
     """A name search's matches, already ranked: its pages and count read ``ranked``."""
 
-    ranked: list[int] | None = None  # ids, best relevance first, then by id
+    ranked: list[int]  # ids, best relevance first, then by id
 
     def page(self, now, offset, limit, columns):
         ids = self.ranked[offset : offset + limit]
@@ -141,7 +141,7 @@ class RankedListing(Listing):
     def count(self, cap: int) -> tuple[int, bool]:
         # As counted() on the ranked ids: exact up to the cap, else the estimate of
         # ``id = ANY(ids)`` (one row per id).
-        return (len(self.ranked), True) if len(self.ranked) <= cap else (len(self.ranked), False)
+        return len(self.ranked), len(self.ranked) <= cap
 
 
 def _by_relevance(where: str, params: list, text: str) -> RankedListing:
@@ -155,31 +155,35 @@ def _by_relevance(where: str, params: list, text: str) -> RankedListing:
         )
         scored = cursor.fetchall()
     scored.sort(key=lambda row: (-row[1], row[0]))
-    return RankedListing(
-        "b.id = ANY(%s::bigint[])",
-        [[pk for pk, _ in scored]],
-        "b.id",
-        [],
-        ranked=[pk for pk, _ in scored],
-    )
+    return RankedListing([pk for pk, _ in scored])
 
 
 def _l93(lon: float, lat: float) -> tuple[float, float]:
     return l93_transformer().transform(lon, lat)
 
 
-def build(data: dict, now: dt.datetime) -> Listing | None:
+def _order_by(data: dict, used: set[str]) -> str:
+    """What orders the answer, as BusinessFilterSet.filter_queryset decides it."""
+    if data.get("point") is not None:
+        return "distance"
+    if "q" in used:
+        return "relevance"
+    if used & {"commune", "departement"}:
+        return "commune"
+    return "screen centre" if "in_bbox" in used else "id"
+
+
+def build(data: dict, now: dt.datetime) -> Listing | RankedListing | None:
     """The Listing of these cleaned filter values; None when one needs the ORM path."""
     used = {name for name, value in data.items() if value not in (None, "", [], ())}
     if not used <= SUPPORTED:
         return None
+    sort = _order_by(data, used)
     where = [PUBLISHED]
     params: list = []
-    # The screen alone orders centre first (below): its exact test is lonlat_in_box().
-    centre_first = "in_bbox" in used and data.get("point") is None
-    centre_first = centre_first and not used & {"q", "commune", "departement"}
     if "in_bbox" in used:
-        if centre_first:
+        # Centre first (below), the exact test goes through lonlat_in_box().
+        if sort == "screen centre":
             where.append("lonlat_in_box(b.location, %s, %s, %s, %s)")
         else:
             where.append("b.location && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")
@@ -218,7 +222,7 @@ def build(data: dict, now: dt.datetime) -> Listing | None:
     order_params: list = []
     knn_select, knn_params = "", None
     point = data.get("point")
-    if point is not None:
+    if sort == "distance":
         x, y = _l93(point.x, point.y)
         here = f"ST_SetSRID(ST_MakePoint(%s, %s), {L93})"
         if data.get("dist") is not None:
@@ -227,21 +231,16 @@ def build(data: dict, now: dt.datetime) -> Listing | None:
         order, order_params = f"(b.location_l93 <-> {here})", [x, y]
         knn_select = "ST_DistanceSpheroid(b.location, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s)"
         knn_params = [point.x, point.y, _spheroid()]
-    elif "q" in used:
+    elif sort == "relevance":
         return _by_relevance(" AND ".join(where), params, data["q"])
-    elif "commune" in used or "departement" in used:
+    elif sort == "commune":
         order = "b.commune_id, b.id"
-    elif "in_bbox" in used:
+    elif sort == "screen centre":
         # BusinessQuerySet.centre_first_in_bbox: the Lambert-93 envelope of the box bounds
         # a KNN scan from its centre.
         min_lon, min_lat, max_lon, max_lat = data["in_bbox"]
-        lons = [min_lon, (min_lon + max_lon) / 2, max_lon]
-        lats = [min_lat, (min_lat + max_lat) / 2, max_lat]
-        xs, ys = l93_transformer().transform(
-            [lon for lon in lons for _ in lats], [lat for _ in lons for lat in lats]
-        )
         where.append(f"b.location_l93 && ST_MakeEnvelope(%s, %s, %s, %s, {L93})")
-        params += [min(xs), min(ys), max(xs), max(ys)]
+        params += list(l93_envelope(*data["in_bbox"]))
         cx, cy = _l93((min_lon + max_lon) / 2, (min_lat + max_lat) / 2)
         order = f"(b.location_l93 <-> ST_SetSRID(ST_MakePoint(%s, %s), {L93}))"
         order_params = [cx, cy]

@@ -63,6 +63,21 @@ def l93_transformer() -> Transformer:
     return transformer
 
 
+def l93_envelope(
+    min_lon: float, min_lat: float, max_lon: float, max_lat: float
+) -> tuple[float, float, float, float]:
+    """(xmin, ymin, xmax, ymax) in Lambert-93 of a lon/lat box: a superset of it.
+
+    From its corners and edge midpoints: the box's edges bend a little in Lambert-93.
+    """
+    lons = [min_lon, (min_lon + max_lon) / 2, max_lon]
+    lats = [min_lat, (min_lat + max_lat) / 2, max_lat]
+    xs, ys = l93_transformer().transform(
+        [lon for lon in lons for _ in lats], [lat for _ in lons for lat in lats]
+    )
+    return min(xs), min(ys), max(xs), max(ys)
+
+
 def to_l93(point: Point) -> Point:
     if point.srid not in (None, 4326):
         point = point.transform(4326, clone=True)
@@ -162,13 +177,7 @@ class BusinessQuerySet(models.QuerySet):
         ``location_l93``, so a box with few listings never walks the whole index, and a
         box with many stops after the first page.
         """
-        # Corners and edge midpoints: the box's edges bend a little in Lambert-93.
-        lons = [min_lon, (min_lon + max_lon) / 2, max_lon]
-        lats = [min_lat, (min_lat + max_lat) / 2, max_lat]
-        xs, ys = l93_transformer().transform(
-            [lon for lon in lons for _ in lats], [lat for _ in lons for lat in lats]
-        )
-        envelope = Polygon.from_bbox((min(xs), min(ys), max(xs), max(ys)))
+        envelope = Polygon.from_bbox(l93_envelope(min_lon, min_lat, max_lon, max_lat))
         envelope.srid = L93
         centre = Point((min_lon + max_lon) / 2, (min_lat + max_lat) / 2, srid=4326)
         # The exact test through lonlat_in_box() (api migration 0003), not ``&&``: the
@@ -178,8 +187,7 @@ class BusinessQuerySet(models.QuerySet):
             self.filter(
                 LonLatInBox(
                     F("location"),
-                    *(Value(float(v)) for v in (min_lon, min_lat)),
-                    *(Value(float(v)) for v in (max_lon, max_lat)),
+                    *(Value(float(v)) for v in (min_lon, min_lat, max_lon, max_lat)),
                 )
             )
             .filter(location_l93__bboverlaps=envelope)
