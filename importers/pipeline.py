@@ -35,6 +35,7 @@ import gc
 import getpass
 import hashlib
 import math
+import operator
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
@@ -59,7 +60,7 @@ GEOCODE_NOTE = "à géocoder : la source ne donne pas de coordonnées"
 DIFF_SAMPLE = 10
 SUBDIVIDE_FROM = 5_000  # points from which SQL tests them against subdivided boundaries
 LOCATE_IN_MEMORY_FROM = 2_000_000  # bytes of source (≈ 10,000 SIRENE rows): see stage()
-LOCATE_BATCH = 10_000
+CHECK_BATCH = 10_000  # records checked (and located) together
 BULK_FROM = 20_000  # new listings from which indexes are rebuilt after the insert
 RAW_MAX = 2000
 
@@ -222,6 +223,7 @@ _TEXT_FIELDS = (
     "opening_hours",
     "raw",
 )
+_texts_of = operator.attrgetter(*_TEXT_FIELDS)  # one C call per row, for the NUL check
 
 
 def _check(record: Record, hours_cache: HoursCache, names: FieldNames) -> list:
@@ -242,10 +244,7 @@ def _check(record: Record, hours_cache: HoursCache, names: FieldNames) -> list:
         record.reject_field = names.id
         record.reject_reason = f"identifier longer than 100 characters ({len(record.external_id)})"
         hard = True
-    if "\x00" in record.raw or "\x00" in "".join(
-        (record.external_id, record.name, record.siret, record.street, record.postcode)
-        + (record.phone, record.email, record.website, record.opening_hours)
-    ):  # one join rather than ten scans: this runs for every row
+    if "\x00" in "".join(_texts_of(record)):  # one scan rather than ten, on every row
         # PostgreSQL text cannot hold NUL: reject the row, stage it escaped.
         nul = next(f for f in _TEXT_FIELDS if "\x00" in getattr(record, f))
         for name in _TEXT_FIELDS:
@@ -429,9 +428,10 @@ class Pipeline:
     ) -> None:
         """Check every item in Python and COPY it (good or rejected) into the staging table.
 
-        From LOCATE_IN_MEMORY_FROM bytes of source, records are buffered by LOCATE_BATCH
-        and their points resolved to communes in memory (``CommunePointIndex``); the
-        points found in no boundary are left to ``resolve`` (SQL, with its coast rules).
+        Records are checked by batches of CHECK_BATCH. From LOCATE_IN_MEMORY_FROM bytes
+        of source, their points are also resolved to communes in memory
+        (``CommunePointIndex``); the others are left to ``resolve`` (SQL, with its coast
+        rules).
         """
         columns = ", ".join(f"{name} {kind}" for name, kind in STAGING_COLUMNS)
         cursor.execute("DROP TABLE IF EXISTS import_staging")
@@ -462,8 +462,8 @@ class Pipeline:
         cursor.execute("ANALYZE import_staging")
 
     def copy_items(self, cursor, items: Iterable, index, hours_cache: HoursCache) -> None:
-        """The COPY itself: records checked (and located by batch when ``index`` is set)."""
-        report, names = self.report, self.names
+        """The COPY itself: records checked by batch (and located when ``index`` is set)."""
+        report = self.report
         buffer: list[Record] = []
         # Binary COPY: numbers and booleans go as they are, not formatted then parsed.
         with cursor.copy(
@@ -481,15 +481,9 @@ class Pipeline:
                         self.hidden_rows += 1
                     if item.siret and item.siret != item.external_id:
                         self.siret_not_id += 1
-                    if index is None:
-                        row = _check(item, hours_cache, names)
-                        if row[8] is not None:
-                            self.to_locate += 1
-                        write(row)
-                    else:
-                        buffer.append(item)
-                        if len(buffer) >= LOCATE_BATCH:
-                            self.write_located(write, buffer, index, hours_cache)
+                    buffer.append(item)
+                    if len(buffer) >= CHECK_BATCH:
+                        self.write_batch(write, buffer, index, hours_cache)
                 elif isinstance(item, Rejection):
                     write(_rejection_tuple(item))
                 elif item.reason == OUTSIDE_REGION:
@@ -497,16 +491,20 @@ class Pipeline:
                 else:  # Skip
                     report.skipped[item.reason] += 1
             if buffer:
-                self.write_located(write, buffer, index, hours_cache)
+                self.write_batch(write, buffer, index, hours_cache)
 
-    def write_located(self, write, buffer: list[Record], index, hours_cache) -> None:
-        """Check, locate and write a batch of records, then empty ``buffer``."""
+    def write_batch(self, write, buffer: list[Record], index, hours_cache) -> None:
+        """Check a batch of records, locate their points when ``index`` is set, write
+        them, then empty ``buffer``."""
         rows = [_check(record, hours_cache, self.names) for record in buffer]
-        codes = index.codes_at(
-            [math.nan if row[8] is None else row[8] for row in rows],
-            [math.nan if row[9] is None else row[9] for row in rows],
-            [row[7] for row in rows],  # the commune the source names, if any: tested first
-        )
+        if index is None:
+            codes = [None] * len(rows)
+        else:
+            codes = index.codes_at(
+                [math.nan if row[8] is None else row[8] for row in rows],
+                [math.nan if row[9] is None else row[9] for row in rows],
+                [row[7] for row in rows],  # the commune the source names: tested first
+            )
         for row, code in zip(rows, codes, strict=True):
             if code is not None:  # inside a boundary: commune and distance 0 are known
                 row[7], row[-1] = code, 0.0

@@ -53,9 +53,6 @@ class CommunePointIndex:
         shapely.prepare(self.pieces)
         self.tree = shapely.STRtree(self.pieces)
 
-    def __len__(self) -> int:
-        return len(self.boundaries)
-
     def codes_at(self, lons, lats, hints=None) -> list[str | None]:
         """The code of the commune containing each (lon, lat) point, None when in none.
 
