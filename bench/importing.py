@@ -311,6 +311,19 @@ print(json.dumps({"seconds": seconds, "rows": rows, "peak_rss_mb": peak_rss_mb()
 )
 
 
+def _child(code: str, *args: str) -> dict:
+    """Run ``code`` in a fresh Python on the bench database: the JSON of its last line."""
+    child = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env=django_env(),
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
 def measure_pipeline(path: Path, log) -> dict:
     with connect(autocommit=True) as conn:
         deleted = conn.execute("DELETE FROM businesses_business WHERE source = 'sirene'").rowcount
@@ -318,15 +331,7 @@ def measure_pipeline(path: Path, log) -> dict:
     if deleted:
         log(f"removed {deleted:,} bench listings of a previous run")
     log("pipeline: import_sirene ...")
-    child = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(path)],
-        env=django_env(),
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    result = json.loads(child.stdout.strip().splitlines()[-1])
+    result = _child(_CHILD, str(path))
     log(f"pipeline: {json.dumps(result)}")
     return result
 
@@ -334,15 +339,7 @@ def measure_pipeline(path: Path, log) -> dict:
 def measure_copy(path: Path, header: list[str], log) -> dict:
     """The same file, as is, into an empty table of text columns (a child process too)."""
     log("raw COPY ...")
-    child = subprocess.run(
-        [sys.executable, "-c", _COPY_CHILD, str(path), json.dumps(header)],
-        env=django_env(),
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    result = json.loads(child.stdout.strip().splitlines()[-1])
+    result = _child(_COPY_CHILD, str(path), json.dumps(header))
     log(f"raw COPY: {json.dumps(result)}")
     return result
 
