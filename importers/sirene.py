@@ -44,6 +44,7 @@ from .pipeline import (
     raw_row,
     run_import,
 )
+from .sirene_columns import SireneColumns
 
 REQUIRED = (
     "siret",
@@ -275,4 +276,14 @@ def import_sirene(path: Path, encoding: str | None = None, **options) -> ImportR
     if not path.is_file():
         raise SourceError(f"{path}: file not found")
     reader = SireneReader(path, encoding)  # SourceError before anything is written
-    return run_import(path, Business.Source.SIRENE, reader.records, names=SIRENE_FIELDS, **options)
+    try:
+        return run_import(
+            path,
+            Business.Source.SIRENE,
+            reader.records,
+            columns=SireneColumns(reader).batches,
+            names=SIRENE_FIELDS,
+            **options,
+        )
+    finally:
+        reader.close()

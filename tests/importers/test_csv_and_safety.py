@@ -13,7 +13,7 @@ from django.db import connection
 
 from geo_directory.businesses.models import Business
 from geo_directory.imports.models import ImportRun
-from importers import pipeline
+from importers import columnar, pipeline, sirene_columns
 from importers.csv_mapped import import_csv, load_mapping
 from importers.errors import SourceError
 from importers.sirene import import_sirene
@@ -146,7 +146,12 @@ def _many_rows(n, start=10_000):
 
 
 def test_an_exception_late_in_the_file_leaves_the_database_as_it_was(tmp_path, monkeypatch):
-    path = sr.write(tmp_path / "late.csv", _many_rows(5000))
+    """Row lane (a Latin-1 file is read row by row)."""
+    rows = [
+        sr.row(10_000 + i, name=f"BOULANGERIE ÉTÉ {i}", lonlat=(5.3676, 43.3003))
+        for i in range(5000)
+    ]
+    path = sr.write(tmp_path / "late.csv", rows, encoding="latin-1")
     before = Business.objects.count()
     check = pipeline._check
 
@@ -158,6 +163,31 @@ def test_an_exception_late_in_the_file_leaves_the_database_as_it_was(tmp_path, m
     monkeypatch.setattr(pipeline, "_check", failing)
     with pytest.raises(RuntimeError, match="line 4800"):
         import_sirene(path)
+    assert Business.objects.count() == before
+    run = ImportRun.objects.filter(file_name=str(path)).get()
+    assert run.status == "failed" and "line 4800" in run.message
+
+
+def test_an_exception_in_a_late_batch_of_the_column_lane_leaves_the_database_as_it_was(
+    tmp_path, monkeypatch
+):
+    path = sr.write(tmp_path / "late.csv", _many_rows(5000))
+    before = Business.objects.count()
+    monkeypatch.setattr(sirene_columns, "BLOCK_SIZE", 1 << 16)  # blocks of ~300 rows
+    monkeypatch.setattr(sirene_columns, "BATCH_ROWS", 300)
+    finish = columnar.finish_batch
+    batches = []
+
+    def failing(batch, *args):
+        batches.append(batch.read)
+        if 4800 in batch.table["line"].to_pylist():  # earlier batches already COPied
+            raise RuntimeError("injected failure at line 4800")
+        return finish(batch, *args)
+
+    monkeypatch.setattr(columnar, "finish_batch", failing)
+    with pytest.raises(RuntimeError, match="line 4800"):
+        import_sirene(path)
+    assert len(batches) > 10
     assert Business.objects.count() == before
     run = ImportRun.objects.filter(file_name=str(path)).get()
     assert run.status == "failed" and "line 4800" in run.message

@@ -1,0 +1,335 @@
+"""SIRENE read with pyarrow, column by column: ``SireneReader.records``' rules, vectorised.
+
+pyarrow's C++ reader parses the file in blocks on every core; each rule of the row
+reader becomes one operation on a batch of about 150,000 rows (see ``importers.columnar``
+for why, and for what the pipeline does with the batches). The rare rows that need a
+message (an invalid SIRET, an unknown commune, non-numeric coordinates) get it from the
+row reader's own code. Files the ``csv`` module would read differently go to the row
+reader (``NotColumnar``): not UTF-8, a NUL byte, a line with the wrong number of fields
+(pyarrow fails), an empty line or a line break inside a quoted value (found at the end,
+by counting lines: the line numbers would be off), a repeated column name.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from geo_directory.businesses.validators import LA_POSTE_SIREN, siret_error
+
+from .columnar import ColumnBatch, NotColumnar, line_count
+from .osm_tags import PACA_DEPARTEMENTS
+
+# pyarrow parses blocks of BLOCK_SIZE bytes (a row must fit in one) and reads about 40
+# ahead: 1 MiB keeps that under 50 MB. The rules run on batches of BATCH_ROWS rows.
+BLOCK_SIZE = 1 << 20
+BATCH_ROWS = 100_000
+ND = "[ND]"
+
+# The columns the rules read (the others are never converted).
+USED = (
+    "siret",
+    "activitePrincipaleEtablissement",
+    "etatAdministratifEtablissement",
+    "codeCommuneEtablissement",
+    "statutDiffusionEtablissement",
+    "enseigne1Etablissement",
+    "denominationUsuelleEtablissement",
+    "numeroVoieEtablissement",
+    "indiceRepetitionEtablissement",
+    "typeVoieEtablissement",
+    "libelleVoieEtablissement",
+    "codePostalEtablissement",
+    "longitude",
+    "latitude",
+    "geo_score",
+    "geo_type",
+    "coordonneeLambertAbscisseEtablissement",
+    "coordonneeLambertOrdonneeEtablissement",
+)
+
+
+def _keys(mapping: dict) -> tuple[pa.Array, pa.Array]:
+    return pa.array(list(mapping), pa.string()), pa.array(list(mapping.values()))
+
+
+def _filled(mask, values: pa.Array, otherwise: pa.Array) -> pa.Array:
+    return pc.if_else(mask, values, otherwise)
+
+
+class SireneColumns:
+    """Batches of a SIRENE file for the pipeline's column lane (``ColumnBatch``)."""
+
+    def __init__(self, reader):
+        from .sirene import GEO_TYPES, NOT_OURS, SIRENE_FIELDS, STREET_TYPES
+
+        self.reader = reader
+        self.naf_keys, self.naf_ids = _keys(reader.naf)
+        self.area_keys, self.area_codes = _keys(reader.areas)
+        self.communes = pa.array(sorted(reader.communes), pa.string())
+        self.street_keys, self.street_words = _keys(STREET_TYPES)
+        self.geo_types = pa.array(sorted(GEO_TYPES))
+        self.departements = pa.array(sorted(PACA_DEPARTEMENTS))
+        self.location_field = SIRENE_FIELDS.location
+        self.not_ours = NOT_OURS
+
+    def batches(self) -> Iterator[ColumnBatch]:
+        reader = self.reader
+        header = reader.header
+        if reader.encoding not in ("utf-8", "utf-8-sig"):
+            raise NotColumnar(f"{reader.encoding} file")
+        if len(set(header)) != len(header):
+            raise NotColumnar("repeated column name")
+        lines = line_count(reader.path)
+        used = [name for name in USED if name in reader.col]
+        options = dict(
+            read_options=pacsv.ReadOptions(skip_rows=1, column_names=header, block_size=BLOCK_SIZE),
+            parse_options=pacsv.ParseOptions(
+                delimiter=reader.reader.dialect.delimiter,
+                newlines_in_values=False,
+                ignore_empty_lines=True,  # then counted missing (below)
+            ),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=used,
+                column_types=dict.fromkeys(used, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        line = 2  # the header is line 1, each row one line (else pyarrow fails)
+        for batch in _regrouped(_parsed(reader.path, options), BATCH_ROWS):
+            yield self.batch(batch, line)
+            line += batch.num_rows
+        if line - 1 != lines:  # line numbers would be off (the csv module counts them)
+            raise NotColumnar("empty line, or line break inside a quoted value")
+
+    def batch(self, batch: pa.RecordBatch, first_line: int) -> ColumnBatch:
+        """``SireneReader.records`` on every row of ``batch`` at once."""
+        n = batch.num_rows
+        empty = pa.array([""] * n, pa.string()) if n else pa.array([], pa.string())
+        names = batch.schema.names
+
+        def col(name: str) -> pa.Array:
+            if name not in names:
+                return empty
+            return pc.utf8_trim_whitespace(batch.column(name))
+
+        skipped: Counter = Counter()
+        activity = pc.utf8_upper(
+            pc.replace_substring(col("activitePrincipaleEtablissement"), ".", "")
+        )
+        category = pc.take(self.naf_ids, pc.index_in(activity, value_set=self.naf_keys))
+        ours = pc.is_valid(category).to_numpy(zero_copy_only=False)
+        if n - ours.sum():
+            skipped[self.not_ours] = int(n - ours.sum())
+
+        code = col("codeCommuneEtablissement")
+        mapped = pc.take(self.area_codes, pc.index_in(code, value_set=self.area_keys))
+        known = pc.is_in(code, value_set=self.communes)
+        commune = pc.if_else(pc.is_valid(mapped), mapped, pc.if_else(known, code, None))
+        has_commune = pc.is_valid(commune).to_numpy(zero_copy_only=False)
+        in_region = pc.is_in(pc.utf8_slice_codeunits(code, 0, 2), value_set=self.departements)
+        in_region = in_region.to_numpy(zero_copy_only=False)
+        unknown = ours & ~has_commune & in_region
+        outside = int(np.count_nonzero(ours & ~has_commune & ~in_region))
+
+        siret = col("siret")
+        candidates = ours & has_commune
+        bad_siret = candidates & ~self.valid_sirets(siret)
+
+        coords, bad_coords, precision, score = self.coordinates(col, candidates & ~bad_siret)
+        record = candidates & ~bad_siret & ~bad_coords
+
+        # Messages of the rejected rows, from the row reader's own code (rare rows).
+        field = np.full(n, None, dtype=object)
+        reason = np.full(n, None, dtype=object)
+        codes = code.to_numpy(zero_copy_only=False)
+        for i in np.flatnonzero(unknown):
+            field[i] = "codeCommuneEtablissement"
+            reason[i] = f"unknown commune code {codes[i]!r} (not a commune of the region)"
+        sirets = siret.to_numpy(zero_copy_only=False)
+        for i in np.flatnonzero(bad_siret):
+            field[i] = "siret"
+            reason[i] = f"invalid SIRET {sirets[i]!r}: {siret_error(sirets[i])}"
+        for i in np.flatnonzero(bad_coords):
+            lon, lat, x, y = (c[i].as_py() for c in coords["text"])
+            field[i] = self.location_field
+            reason[i] = f"non-numeric coordinates ({lon or x!r}, {lat or y!r})"
+
+        enseigne = col("enseigne1Etablissement")
+        denomination = col("denominationUsuelleEtablissement")
+        use_denomination = pc.or_(pc.equal(enseigne, ""), pc.equal(enseigne, ND))
+        name = pc.if_else(use_denomination, denomination, enseigne)
+        name = pc.if_else(pc.and_(use_denomination, pc.equal(denomination, ND)), "", name)
+
+        postcode = col("codePostalEtablissement")
+        postcode_ok = pc.and_(pc.equal(pc.utf8_length(postcode), 5), pc.utf8_is_digit(postcode))
+
+        rec = pa.array(record)
+        rejected = pa.array(unknown | bad_siret | bad_coords)
+        staged = unknown | bad_siret | bad_coords | record
+        no_text = pa.nulls(n, pa.string())
+        no_float = pa.nulls(n, pa.float64())
+        table = pa.table(
+            {
+                "line": pa.array(np.arange(first_line, first_line + n, dtype=np.int32)),
+                "external_id": _filled(rec, siret, empty),
+                "name": _filled(rec, name, empty),
+                "category_id": _filled(rec, category, pa.nulls(n, category.type)).cast(pa.int64()),
+                "siret": _filled(rec, siret, empty),
+                "street": _filled(rec, self.street(col), empty),
+                "postcode": _filled(rec, pc.if_else(postcode_ok, postcode, ""), empty),
+                "commune_id": _filled(rec, commune, no_text),
+                "lon": _filled(rec, coords["lon"], no_float),
+                "lat": _filled(rec, coords["lat"], no_float),
+                "closed": pc.and_(rec, pc.equal(col("etatAdministratifEtablissement"), "F")),
+                "hide_address": pc.and_(rec, pc.equal(col("statutDiffusionEtablissement"), "P")),
+                "address_in_region": rec,
+                "geocode_precision": _filled(rec, precision, empty),
+                "geocode_score": _filled(rec, score, no_float),
+                "reject_field": pa.array(field, pa.string()),
+                "reject_reason": pa.array(reason, pa.string()),
+                "hard": rejected,
+            }
+        ).filter(pa.array(staged))
+        return ColumnBatch(table, read=n, outside_region=outside, skipped=skipped)
+
+    @staticmethod
+    def valid_sirets(siret: pa.Array) -> np.ndarray:
+        """``siret_error(s) is None`` for every SIRET: 14 ASCII digits, Luhn key of the
+        SIREN and of the SIRET (La Poste's: digit sum a multiple of 5)."""
+        n = len(siret)
+        shaped = pc.match_substring_regex(siret, "^[0-9]{14}$").to_numpy(zero_copy_only=False)
+        valid = np.zeros(n, dtype=bool)
+        rows = np.flatnonzero(shaped)
+        if not len(rows):
+            return valid
+        text = "".join(siret.take(pa.array(rows)).to_pylist()).encode("ascii")
+        digits = (np.frombuffer(text, dtype=np.uint8) - 48).reshape(-1, 14).astype(np.int32)
+
+        def luhn(d: np.ndarray) -> np.ndarray:
+            doubled = d[:, -2::-2] * 2
+            doubled -= 9 * (doubled > 9)
+            return (d[:, -1::-2].sum(axis=1) + doubled.sum(axis=1)) % 10 == 0
+
+        poste = (digits[:, :9] == np.array([int(c) for c in LA_POSTE_SIREN])).all(axis=1)
+        ok = np.where(poste, digits.sum(axis=1) % 5 == 0, luhn(digits[:, :9]) & luhn(digits))
+        valid[rows] = ok
+        return valid
+
+    def street(self, col) -> pa.Array:
+        """Number, repetition index, street type in words, street name; "[ND]" parts
+        (not disclosed) left out."""
+        kind = pc.utf8_upper(col("typeVoieEtablissement"))
+        word = pc.take(self.street_words, pc.index_in(kind, value_set=self.street_keys))
+        parts = [
+            col("numeroVoieEtablissement"),
+            pc.utf8_lower(col("indiceRepetitionEtablissement")),
+            pc.if_else(pc.is_valid(word), word, kind),
+            col("libelleVoieEtablissement"),
+        ]
+        kept = [
+            pc.if_else(
+                pc.or_(pc.equal(p, ""), pc.equal(pc.utf8_upper(p), ND)),
+                pa.nulls(len(p), pa.string()),
+                p,
+            )
+            for p in parts
+        ]
+        # A leading "" part, cut off after: pyarrow 26 drops the rows whose parts are all
+        # null from the result instead of giving "".
+        street = pc.binary_join_element_wise(pa.scalar(""), *kept, " ", null_handling="skip")
+        return pc.utf8_slice_codeunits(street, 1)
+
+    def coordinates(self, col, rows: np.ndarray):
+        """(points, non-numeric rows, precision, score) of the géo-SIRENE lon/lat columns,
+        else of the Lambert-93 ones reprojected."""
+        lon_t, lat_t = col("longitude"), col("latitude")
+        x_t, y_t = (
+            col("coordonneeLambertAbscisseEtablissement"),
+            col("coordonneeLambertOrdonneeEtablissement"),
+        )
+
+        def given(text: pa.Array) -> np.ndarray:
+            return pc.and_(pc.not_equal(text, ""), pc.not_equal(text, ND)).to_numpy(
+                zero_copy_only=False
+            )
+
+        geo = rows & given(lon_t) & given(lat_t)
+        lambert = rows & ~geo & given(x_t) & given(y_t)
+        score_t = col("geo_score")
+        scored = geo & given(score_t)
+        lon, bad_lon = _floats(lon_t, geo)
+        lat, bad_lat = _floats(lat_t, geo)
+        score, bad_score = _floats(score_t, scored)
+        x, bad_x = _floats(x_t, lambert)
+        y, bad_y = _floats(y_t, lambert)
+        bad = (geo & (bad_lon | bad_lat | bad_score)) | (lambert & (bad_x | bad_y))
+        reprojected = lambert & ~bad
+        if reprojected.any():
+            lon[reprojected], lat[reprojected] = self.reader.lambert.transform(
+                x[reprojected], y[reprojected]
+            )
+        placed = (geo | lambert) & ~bad
+        gtype = col("geo_type")
+        precision = pc.if_else(
+            pa.array(geo),
+            pc.if_else(pc.is_in(gtype, value_set=self.geo_types), gtype, "source"),
+            "source",
+        )
+        points = {
+            "lon": pa.array(lon, mask=~placed),
+            "lat": pa.array(lat, mask=~placed),
+            "text": (lon_t, lat_t, x_t, y_t),
+        }
+        return points, bad, precision, pa.array(score, mask=~(scored & ~bad))
+
+
+def _parsed(path, options: dict) -> Iterator[pa.RecordBatch]:
+    """pyarrow's blocks; a file it cannot parse is one for the row reader."""
+    try:
+        yield from pacsv.open_csv(path, **options)
+    except pa.ArrowInvalid as exc:
+        raise NotColumnar(f"pyarrow: {exc}") from exc
+
+
+def _regrouped(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """The parsed blocks, concatenated into batches of about ``rows`` rows."""
+    group: list[pa.RecordBatch] = []
+    size = 0
+    for batch in batches:
+        group.append(batch)
+        size += batch.num_rows
+        if size >= rows:
+            yield pa.Table.from_batches(group).combine_chunks().to_batches()[0]
+            group, size = [], 0
+    if size:
+        yield pa.Table.from_batches(group).combine_chunks().to_batches()[0]
+
+
+def _floats(text: pa.Array, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``float(value)`` of the ``rows``: (values, NaN elsewhere; rows where it fails).
+
+    pyarrow casts the batch; when one value does not parse, Python's ``float`` decides
+    for each value of it, as the row reader does (it accepts ``1_000``, for instance).
+    """
+    values = np.full(len(text), np.nan)
+    bad = np.zeros(len(text), dtype=bool)
+    picked = np.flatnonzero(rows)
+    if not len(picked):
+        return values, bad
+    subset = text.take(pa.array(picked))
+    try:
+        values[picked] = pc.cast(subset, pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:
+        for i, value in zip(picked, subset.to_pylist(), strict=True):
+            try:
+                values[i] = float(value)
+            except ValueError:
+                bad[i] = True
+    return values, bad
