@@ -260,15 +260,34 @@ def prefetched(items: Iterable, depth: int = 2) -> Iterator:
         thread.join()
 
 
-def lines_of(path: Path, numbers: list[int], limit: int) -> dict[int, str]:
-    """The text of these physical lines of ``path`` (1-based), cut to ``limit``."""
-    wanted = set(numbers)
-    last = max(wanted, default=0)
+def lines_of(path: Path, numbers: list[int], limit: int, chunk: int = 1 << 20) -> dict[int, str]:
+    """The text of these physical lines of ``path`` (1-based), cut to ``limit``.
+
+    Blocks without a wanted line are only counted (``bytes.count``, C speed): reading
+    three rejected lines back from a million-row file costs a tenth of a second.
+    """
+    wanted = sorted(set(numbers))
     found: dict[int, str] = {}
+    i, line, carry = 0, 1, b""  # ``line``: the number of the line ``carry`` begins
     with Path(path).open("rb") as handle:
-        for number, line in enumerate(handle, 1):
-            if number in wanted:
-                found[number] = line.rstrip(b"\r\n").decode("utf-8", "backslashreplace")[:limit]
-            if number >= last:
+        while i < len(wanted):
+            block = handle.read(chunk)
+            if not block:  # a last line without its line break
+                if carry and wanted[i] == line:
+                    found[line] = _text(carry, limit)
                 break
+            block = carry + block
+            cut = block.rfind(b"\n") + 1
+            count = block.count(b"\n", 0, cut)
+            if count and wanted[i] < line + count:
+                texts = block[:cut].split(b"\n")
+                while i < len(wanted) and wanted[i] < line + count:
+                    found[wanted[i]] = _text(texts[wanted[i] - line], limit)
+                    i += 1
+            carry = block[cut:]
+            line += count
     return found
+
+
+def _text(line: bytes, limit: int) -> str:
+    return line.rstrip(b"\r").decode("utf-8", "backslashreplace")[:limit]

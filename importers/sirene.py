@@ -44,7 +44,6 @@ from .pipeline import (
     raw_row,
     run_import,
 )
-from .sirene_columns import SireneColumns
 
 REQUIRED = (
     "siret",
@@ -275,6 +274,8 @@ def import_sirene(path: Path, encoding: str | None = None, **options) -> ImportR
     path = Path(path)
     if not path.is_file():
         raise SourceError(f"{path}: file not found")
+    from .sirene_columns import SireneColumns  # built on this module's rules
+
     reader = SireneReader(path, encoding)  # SourceError before anything is written
     try:
         return run_import(

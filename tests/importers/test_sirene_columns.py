@@ -8,6 +8,8 @@ rejected rows only), with the tallies the pipeline keeps.
 
 import pytest
 from django.db import connection, transaction
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from importers import columnar
 from importers.errors import ImportReport
@@ -143,3 +145,21 @@ def test_rejections_of_the_column_lane_carry_their_raw_line(tmp_path):
         (6, "name", lines[5]),
     ]
     assert columnar.lines_of(path, [2, 6], 20) == {2: lines[1][:20], 6: lines[5][:20]}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(st.text(st.characters(blacklist_characters="\r\n"), max_size=40), min_size=1),
+    ending=st.sampled_from(["\n", "\r\n"]),
+    last_break=st.booleans(),
+    chunk=st.sampled_from([1, 7, 64, 1 << 20]),
+    data=st.data(),
+)
+def test_lines_of_reads_any_line_back_whatever_the_block_size(
+    tmp_path_factory, lines, ending, last_break, chunk, data
+):
+    assume(last_break or lines[-1])  # else the last "line" is not in the file
+    path = tmp_path_factory.mktemp("lines") / "file.csv"
+    path.write_bytes((ending.join(lines) + (ending if last_break else "")).encode())
+    numbers = data.draw(st.lists(st.integers(1, len(lines)), unique=True))
+    assert columnar.lines_of(path, numbers, 1000, chunk) == {n: lines[n - 1] for n in numbers}
