@@ -423,6 +423,7 @@ class Pipeline:
         self.closed_rows = 0
         self.hidden_rows = 0  # addresses not disclosed beyond the commune
         self.siret_not_id = 0  # rows whose SIRET is not their identifier
+        self.ids_unique = False  # known when every identifier was read as a number
         self.to_locate = 0  # rows with a point not located in memory, left to resolve()
 
     def execute(self, cursor, sql: str, params: dict | None = None) -> int:
@@ -508,6 +509,7 @@ class Pipeline:
                 batch.data = None
                 tallies.append(batch)
                 bar.update(batch.read)
+        self.ids_unique = columnar.all_different([batch.ids for batch in tallies])
         report = self.report
         for batch in tallies:
             report.read += batch.read
@@ -649,16 +651,17 @@ class Pipeline:
 
     def reject_duplicates(self, cursor) -> None:
         names = self.names
-        self.execute(
-            cursor,
-            "UPDATE import_staging AS s SET reject_field = %(field)s, reject_reason = format("
-            "'duplicate identifier %%s (first at #%%s)', s.external_id, d.first_line)"
-            " FROM (SELECT external_id, min(line) AS first_line"
-            f"        FROM import_staging s WHERE {_OK} GROUP BY external_id"
-            "        HAVING count(*) > 1) AS d"
-            f" WHERE s.external_id = d.external_id AND d.first_line < s.line AND {_OK}",
-            {"field": names.id},
-        )
+        if not self.ids_unique:
+            self.execute(
+                cursor,
+                "UPDATE import_staging AS s SET reject_field = %(field)s, reject_reason = format("
+                "'duplicate identifier %%s (first at #%%s)', s.external_id, d.first_line)"
+                " FROM (SELECT external_id, min(line) AS first_line"
+                f"        FROM import_staging s WHERE {_OK} GROUP BY external_id"
+                "        HAVING count(*) > 1) AS d"
+                f" WHERE s.external_id = d.external_id AND d.first_line < s.line AND {_OK}",
+                {"field": names.id},
+            )
         if not self.siret_not_id:
             return  # every SIRET is its row's identifier: the duplicates are rejected above
         self.execute(

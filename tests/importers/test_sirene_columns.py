@@ -6,6 +6,8 @@ row for row, column for column (all but ``raw``, which the column lane reads bac
 rejected rows only), with the tallies the pipeline keeps.
 """
 
+import numpy as np
+import pyarrow as pa
 import pytest
 from django.db import connection, transaction
 from hypothesis import assume, given, settings
@@ -163,3 +165,21 @@ def test_lines_of_reads_any_line_back_whatever_the_block_size(
     path.write_bytes((ending.join(lines) + (ending if last_break else "")).encode())
     numbers = data.draw(st.lists(st.integers(1, len(lines)), unique=True))
     assert columnar.lines_of(path, numbers, 1000, chunk) == {n: lines[n - 1] for n in numbers}
+
+
+def test_the_column_lane_still_rejects_a_repeated_siret(tmp_path):
+    rows = [sr.row(i, name=f"BOULANGERIE {i}", lonlat=REPUBLIQUE) for i in range(1, 4)]
+    rows.append(sr.row(2, name="BOULANGERIE 2 BIS", lonlat=REPUBLIQUE))
+    report = import_sirene(sr.write(tmp_path / "twice.csv", rows), dry_run=True)
+    assert not report.notes and report.created == 3
+    assert [(r.line, r.field) for r in report.rejected] == [(5, "siret")]
+    assert "duplicate identifier" in report.rejected[0].reason
+
+
+def test_all_different_is_only_true_when_surely_so():
+    ids = [np.array([1, 2]), np.array([3])]
+    assert columnar.all_different(ids)
+    assert not columnar.all_different([*ids, np.array([2])])
+    assert not columnar.all_different([*ids, None])  # an identifier that is not a number
+    numbers = columnar._numbers(pa.array(["0012", "12", ""]))  # "0012" and "12" differ...
+    assert not columnar.all_different([numbers])  # ...but the SQL pass decides
