@@ -147,17 +147,19 @@ def _numpy(values) -> np.ndarray:
 def locate(table: pa.Table, index) -> tuple[pa.Table, int]:
     """Communes of the staged points found in memory (distance 0); the count of points
     left to the SQL rules (coast, swapped coordinates, outside the region)."""
-    # Nulls (no point) come out as NaN, which codes_at leaves alone.
-    lon = table["lon"].to_numpy(zero_copy_only=False)
-    lat = table["lat"].to_numpy(zero_copy_only=False)
-    codes = np.asarray(index.codes_at(lon, lat, table["commune_id"].to_pylist()), dtype=object)
-    located = np.not_equal(codes, None)
-    has_point = ~np.isnan(lon)
-    commune = pc.if_else(pa.array(located), pa.array(codes, pa.string()), table["commune_id"])
-    distance = pa.array(np.where(located, 0.0, np.nan), mask=~located)
+    # Nulls (no point) come out as NaN, which positions_at leaves alone.
+    lon = _numpy(table["lon"])
+    lat = _numpy(table["lat"])
+    codes = pa.array(index.codes, pa.string())
+    hinted = pc.fill_null(pc.index_in(table["commune_id"], value_set=codes), -1)
+    positions = index.positions_at(lon, lat, _numpy(hinted))
+    located = positions >= 0
+    found = pc.take(codes, pa.array(positions, mask=~located))
+    commune = pc.if_else(pa.array(located), found, table["commune_id"])
+    distance = pa.array(np.zeros(len(table)), mask=~located)
     table = table.set_column(table.schema.get_field_index("commune_id"), "commune_id", commune)
     table = table.append_column("distance_m", distance)
-    return table, int(np.count_nonzero(has_point & ~located))
+    return table, int(np.count_nonzero(~np.isnan(lon) & ~located))
 
 
 @dataclass

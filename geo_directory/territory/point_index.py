@@ -45,10 +45,11 @@ class CommunePointIndex:
         finally:
             if own:
                 cursor.close()
-        self.position = {code: i for i, (code, _) in enumerate(rows)}
+        self.codes = [code for code, _ in rows]  # by position
+        self.position = {code: i for i, code in enumerate(self.codes)}
         self.boundaries = shapely.from_wkb([bytes(wkb) for _, wkb in rows])
         shapely.prepare(self.boundaries)
-        self.piece_codes = np.array([code for code, _ in pieces], dtype=object)
+        self.piece_positions = np.array([self.position[code] for code, _ in pieces], np.int64)
         self.pieces = shapely.from_wkb([bytes(wkb) for _, wkb in pieces])
         shapely.prepare(self.pieces)
         self.tree = shapely.STRtree(self.pieces)
@@ -57,29 +58,44 @@ class CommunePointIndex:
         """The code of the commune containing each (lon, lat) point, None when in none.
 
         ``hints``: for each point, the commune its source gives (or None), tested first.
-        A point on a border shared by two communes gets the first by code order, as
-        deterministic as PostGIS' ``LIMIT 1``, and nearly never met with real data.
         """
-        xs, ys = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
-        result = np.full(len(xs), None, dtype=object)
-        if not len(xs) or not len(self.boundaries):
-            return result.tolist()
-        left = np.isfinite(xs) & np.isfinite(ys)
+        hinted = None
         if hints is not None:
             position = self.position.get
-            hinted = np.fromiter((position(h, -1) for h in hints), dtype=np.int64, count=len(xs))
+            hinted = np.fromiter((position(h, -1) for h in hints), dtype=np.int64, count=len(lons))
+        codes = self.codes
+        return [None if p < 0 else codes[p] for p in self.positions_at(lons, lats, hinted)]
+
+    def positions_at(self, lons, lats, hinted=None) -> np.ndarray:
+        """For each (lon, lat) point, the position in ``codes`` of the commune containing
+        it, -1 when in none.
+
+        ``hinted``: for each point, the position of the commune its source gives (-1 for
+        none), tested first with one vectorised call. A point on a border shared by two
+        communes gets the first by code order, as deterministic as PostGIS' ``LIMIT 1``,
+        and nearly never met with real data.
+        """
+        xs, ys = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+        result = np.full(len(xs), -1, dtype=np.int64)
+        if not len(xs) or not len(self.boundaries):
+            return result
+        left = np.isfinite(xs) & np.isfinite(ys)
+        if hinted is not None:
+            hinted = np.asarray(hinted, dtype=np.int64)
             test = left & (hinted >= 0)
             inside = np.zeros(len(xs), dtype=bool)
             inside[test] = shapely.contains_xy(self.boundaries[hinted[test]], xs[test], ys[test])
-            result[inside] = np.asarray(hints, dtype=object)[inside]
+            result[inside] = hinted[inside]
             left &= ~inside
         rest = np.flatnonzero(left)
         if len(rest):
             points = shapely.points(xs[rest], ys[rest])
             hit_points, hit_pieces = self.tree.query(points, predicate="intersects")
             if len(hit_points):
-                order = np.lexsort((hit_pieces, hit_points))
-                hit_points, hit_pieces = hit_points[order], hit_pieces[order]
+                # The first commune by code order: positions follow the codes' order.
+                found = self.piece_positions[hit_pieces]
+                order = np.lexsort((found, hit_points))
+                hit_points, found = hit_points[order], found[order]
                 first = np.unique(hit_points, return_index=True)[1]
-                result[rest[hit_points[first]]] = self.piece_codes[hit_pieces[first]]
-        return result.tolist()
+                result[rest[hit_points[first]]] = found[first]
+        return result
