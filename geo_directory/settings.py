@@ -73,12 +73,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Sessions, language, user and messages: for the pages, skipped for the JSON API.
+    "geo_directory.middleware.SessionMiddleware",
+    "geo_directory.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "geo_directory.middleware.AuthenticationMiddleware",
+    "geo_directory.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Innermost: its 503 (database unreachable) still gets the headers of the others.
     "geo_directory.middleware.DatabaseUnavailableMiddleware",
