@@ -73,12 +73,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Sessions, language, user and messages: for the pages, skipped for the JSON API.
+    "geo_directory.middleware.SessionMiddleware",
+    "geo_directory.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "geo_directory.middleware.AuthenticationMiddleware",
+    "geo_directory.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Innermost: its 503 (database unreachable) still gets the headers of the others.
     "geo_directory.middleware.DatabaseUnavailableMiddleware",
@@ -106,7 +107,7 @@ TEMPLATES = [
 def local_cluster_database() -> dict:
     """The project-local cluster of scripts/pgcluster.sh, reached on its Unix socket."""
     return {
-        "ENGINE": "django.contrib.gis.db.backends.postgis",
+        "ENGINE": "geo_directory.postgis",
         "NAME": os.environ.get("PGDATABASE", "sauvons_noel"),
         "USER": os.environ.get("PGUSER", "postgres"),
         "HOST": os.environ.get("PGHOST", str(BASE_DIR / ".pg" / "run")),
@@ -116,16 +117,15 @@ def local_cluster_database() -> dict:
 
 if os.environ.get("DATABASE_URL"):
     DATABASES = {
-        "default": dj_database_url.parse(
-            os.environ["DATABASE_URL"], engine="django.contrib.gis.db.backends.postgis"
-        )
+        "default": dj_database_url.parse(os.environ["DATABASE_URL"], engine="geo_directory.postgis")
     }
 else:
     DATABASES = {"default": local_cluster_database()}
 # Each gunicorn worker keeps its connection: opening one (with the session settings of
 # businesses/managers.py and api/views.tune_session) costs 8-30 ms on the shared cores,
-# so with 60 s every worker paid it once a minute. The health check (one SELECT 1 per
-# request) replaces a connection the server dropped (restart, crash).
+# so with 60 s every worker paid it once a minute. The health check replaces a connection
+# the server dropped (restart, crash) before a request uses it; it looks at the socket
+# instead of sending SELECT 1 (geo_directory/postgis/base.py).
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "600"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A commit PostgreSQL acknowledges must survive a server crash: an order confirmed to a

@@ -250,6 +250,17 @@ def _filter(field_class, method=None, **kwargs):
 
 
 class BusinessFilterForm(forms.Form):
+    def _clean_fields(self):
+        """Form._clean_fields without a BoundField per field (ten per request): these
+        fields are never disabled, hold no file and have no ``clean_<name>`` method, so
+        each one cleans its widget's value directly, with the same errors."""
+        for name, field in self.fields.items():
+            value = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+            try:
+                self.cleaned_data[name] = field.clean(value)
+            except forms.ValidationError as error:
+                self.add_error(name, error)
+
     def clean(self):
         data = super().clean()
         # PostgreSQL refuses NUL in text: any parameter holding one is a 400, never a 500.

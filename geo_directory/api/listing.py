@@ -98,20 +98,14 @@ class Listing:
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def count(self, cap: int) -> tuple[int, bool]:
-        """(count, exact): exact up to ``cap`` rows, else the planner's estimate."""
+        """(count, exact): exact up to ``cap`` rows, else the planner's estimate; both
+        in one round trip (``api_capped_count``, migration api/0004)."""
         ids = f"SELECT b.id FROM businesses_business b WHERE {self.where}"
+        query = connection.ops.compose_sql(ids, self.params)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM ({ids} LIMIT {cap + 1}) AS capped", self.params)
-            count = cursor.fetchone()[0]
-            if count <= cap:
-                return count, True
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {ids}", self.params)
-            plan = cursor.fetchone()[0]
-        if isinstance(plan, str | bytes):
-            import orjson
-
-            plan = orjson.loads(plan)
-        return max(int(plan[0]["Plan"]["Plan Rows"]), cap + 1), False
+            cursor.execute("SELECT n, exact FROM api_capped_count(%s, %s)", [query, cap])
+            count, exact = cursor.fetchone()
+        return count, exact
 
 
 PUBLISHED = "b.merged_into_id IS NULL AND b.status = 'published'"

@@ -175,6 +175,23 @@ class PublicView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
+    def initial(self, request, *args, **kwargs):
+        """APIView.initial without the steps that have nothing to do here (no
+        authenticator, AllowAny, no throttle, no versioning: ~0.1 ms a request); a
+        subclass that sets any of them gets DRF's full checks."""
+        if (
+            self.authentication_classes
+            or self.throttle_classes
+            or self.versioning_class is not None
+            or list(self.permission_classes) != [AllowAny]
+        ):
+            return super().initial(request, *args, **kwargs)
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(
+            request
+        )
+        request.version, request.versioning_scheme = None, None
+
 
 class BusinessListView(PublicView):
     @extend_schema(
@@ -191,10 +208,11 @@ class BusinessListView(PublicView):
         querysets of BusinessFilterSet for a filter listing.py does not know)."""
         tune_session()
         now = timezone.now()
-        data = request.GET.copy()
+        data = request.GET
         if commune is not None:
             if commune not in reference.get().commune_names:
                 raise Http404("Commune inconnue")
+            data = data.copy()  # a deep copy: only when there is something to add
             data["commune"] = commune
         # The published() queryset is built only on the ORM path: 0.4 ms the SQL path saves.
         filterset = BusinessFilterSet(data, Business.objects.none(), request=request, now=now)
@@ -229,7 +247,8 @@ class BusinessListView(PublicView):
         else:
             count, exact = counted(filtered)
         ref = reference.get()
-        url = request.build_absolute_uri()
+        # The links are built only when there are some (a URL costs ~0.1 ms to build).
+        url = request.build_absolute_uri() if has_next or page > 1 else ""
         previous = None
         if page > 1:
             previous = (
