@@ -700,15 +700,17 @@ class Pipeline:
                 with name_words_added_after(cursor, since_id):
                     self.insert_new(cursor, match)
                 inserted = time.monotonic()
-            report.timings["upsert: rebuild indexes"] = round(time.monotonic() - inserted, 2)
+            rebuilt = time.monotonic()
             created = ("n.id > %(since_id)s", {"since_id": since_id})
         else:
             cursor.execute("DROP TABLE IF EXISTS import_created")
             cursor.execute("CREATE TEMP TABLE import_created (id bigint) ON COMMIT DROP")
             self.insert_new(cursor, match, returning_into="import_created")
-            inserted = time.monotonic()
+            inserted = rebuilt = time.monotonic()
             created = ("n.id IN (SELECT id FROM import_created)", {})
         report.timings["upsert: insert"] = round(inserted - started, 2)
+        if rebuilt > inserted:
+            report.timings["upsert: rebuild indexes"] = round(rebuilt - inserted, 2)
         if self.closed_rows:
             cursor.execute(
                 "SELECT count(*) FROM import_staging s"

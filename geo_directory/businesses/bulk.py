@@ -1,6 +1,6 @@
 """Loading listings by the hundred thousand: indexes and constraints rebuilt once.
 
-Row by row, a million inserts update every index (two GiST, a full-text GIN, several
+Row by row, a million inserts update every index (a GiST, a full-text GIN, several
 B-trees with random keys) and queue a million deferred foreign-key checks run at commit.
 Building the same indexes after the load, and validating each constraint with one scan
 or join, is several times cheaper. The price: DROP INDEX takes an ACCESS EXCLUSIVE lock,
