@@ -38,7 +38,6 @@ import math
 import operator
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +46,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from geo_directory.businesses import hours
-from geo_directory.businesses.bulk import indexes_rebuilt_after
+from geo_directory.businesses.bulk import indexes_rebuilt_after, name_words_added_after
 from geo_directory.territory.managers import COAST_TOLERANCE_M, commune_of_point_sql
 from geo_directory.territory.point_index import CommunePointIndex
 
@@ -348,6 +347,55 @@ _UPDATABLE = (
     ("website", "website", "s.website"),
     ("opening_hours", "opening_hours", "s.opening_hours"),
 )
+
+
+# The columns insert_new fills (in the order of its SELECT).
+INSERTED_COLUMNS = (
+    "name",
+    "category_id",
+    "siret",
+    "description",
+    "street",
+    "postcode",
+    "commune_id",
+    "location",
+    "geocode_precision",
+    "geocode_score",
+    "phone",
+    "email",
+    "website",
+    "opening_hours",
+    "hours_week",
+    "hours_windows",
+    "hours_windows_until",
+    "offers_pickup",
+    "offers_delivery",
+    "status",
+    "moderation_note",
+    "source",
+    "external_id",
+    "owned_fields",
+    "created_at",
+    "updated_at",
+)
+
+
+def _untouched_indexes() -> list[str]:
+    """The partial indexes ``WHERE column IS NOT NULL`` of columns insert_new leaves NULL
+    (owner, merged_into, delivery_zone): a bulk load adds no entry to them, so they stay."""
+    from geo_directory.businesses.models import Business
+
+    names = []
+    for index in Business._meta.indexes:
+        condition = index.condition
+        if condition is None or condition.negated or len(condition.children) != 1:
+            continue
+        lookup, value = condition.children[0]
+        field, _, operator_ = lookup.partition("__")
+        column = Business._meta.get_field(field).column
+        if operator_ == "isnull" and value is False and column not in INSERTED_COLUMNS:
+            names.append(index.name)
+    return names
 
 
 def _changed_sql() -> str:
@@ -707,13 +755,26 @@ class Pipeline:
             )
         report.unchanged = matched - report.closed - report.updated
         started = time.monotonic()
-        bulk = self.bulk_load(cursor, matched)
-        with indexes_rebuilt_after(cursor) if bulk else nullcontext():
-            self.insert_new(cursor, match)
-            inserted = time.monotonic()
+        if self.bulk_load(cursor, matched):
+            with indexes_rebuilt_after(cursor, keep=_untouched_indexes()):
+                # The table is ours (ACCESS EXCLUSIVE) until the commit: every id above
+                # the current maximum is one this import inserts.
+                cursor.execute("SELECT COALESCE(max(id), 0) FROM businesses_business")
+                since_id = cursor.fetchone()[0]
+                with name_words_added_after(cursor, since_id):
+                    self.insert_new(cursor, match)
+                inserted = time.monotonic()
+            rebuilt = time.monotonic()
+            created = ("n.id > %(since_id)s", {"since_id": since_id})
+        else:
+            cursor.execute("DROP TABLE IF EXISTS import_created")
+            cursor.execute("CREATE TEMP TABLE import_created (id bigint) ON COMMIT DROP")
+            self.insert_new(cursor, match, returning_into="import_created")
+            inserted = rebuilt = time.monotonic()
+            created = ("n.id IN (SELECT id FROM import_created)", {})
         report.timings["upsert: insert"] = round(inserted - started, 2)
-        if bulk:
-            report.timings["upsert: rebuild indexes"] = round(time.monotonic() - inserted, 2)
+        if rebuilt > inserted:
+            report.timings["upsert: rebuild indexes"] = round(rebuilt - inserted, 2)
         if self.closed_rows:
             cursor.execute(
                 "SELECT count(*) FROM import_staging s"
@@ -724,7 +785,7 @@ class Pipeline:
             closed_unlisted = cursor.fetchone()[0]
             if closed_unlisted:
                 report.skipped["closed in the source and not listed"] += closed_unlisted
-        report.merged = self.link_duplicates(cursor)
+        report.merged = self.link_duplicates(cursor, *created)
         if full_refresh:
             report.vanished = self.execute(
                 cursor,
@@ -748,22 +809,10 @@ class Pipeline:
         )
         return new >= BULK_FROM and new >= cursor.fetchone()[0] / 2
 
-    def insert_new(self, cursor, match: str) -> None:
-        """Insert the records no listing of this source holds yet (``import_created``)."""
-        report = self.report
-        cursor.execute("DROP TABLE IF EXISTS import_created")
-        cursor.execute(
-            "CREATE TEMP TABLE import_created (id bigint, external_id text) ON COMMIT DROP"
-        )
-        report.created = self.execute(
-            cursor,
-            f"""WITH created AS (
-              INSERT INTO businesses_business (
-                name, category_id, siret, description, street, postcode, commune_id, location,
-                geocode_precision, geocode_score, phone, email, website, opening_hours,
-                hours_week, hours_windows, hours_windows_until, offers_pickup, offers_delivery,
-                status, moderation_note, source, external_id, owned_fields, created_at,
-                updated_at)
+    def insert_new(self, cursor, match: str, returning_into: str | None = None) -> None:
+        """Insert the records no listing of this source holds yet; with ``returning_into``,
+        keep their ids in that table."""
+        insert = f"""INSERT INTO businesses_business ({", ".join(INSERTED_COLUMNS)})
               SELECT s.name, s.category_id,
                      CASE WHEN s.siret <> '' AND h.id IS NULL THEN s.siret END,
                      '', s.street, s.postcode, s.commune_id, {_POINT},
@@ -776,29 +825,34 @@ class Pipeline:
                 FROM import_staging s
                 LEFT JOIN businesses_business h ON s.siret <> '' AND h.siret = s.siret
                WHERE {_OK} AND NOT s.closed AND NOT EXISTS (
-                     SELECT 1 FROM businesses_business b WHERE {match})
-              RETURNING id, external_id)
-            INSERT INTO import_created SELECT id, external_id FROM created""",
-            {"note": GEOCODE_NOTE},
-        )
+                     SELECT 1 FROM businesses_business b WHERE {match})"""
+        if returning_into:
+            insert = (
+                f"WITH created AS ({insert} RETURNING id)"
+                f" INSERT INTO {returning_into} SELECT id FROM created"
+            )
+        self.report.created = self.execute(cursor, insert, {"note": GEOCODE_NOTE})
 
-    def link_duplicates(self, cursor) -> int:
+    def link_duplicates(self, cursor, created: str, params: dict) -> int:
         """Point each new record to the listing of another source it duplicates.
 
-        Set-based joins, so the planner can start from the smaller side (usually the
-        listings of the other sources): first the same SIRET (the new record could not
-        take it, the unique constraint holds it elsewhere), then, for the rest, the
-        nearest listing within DUPLICATE_DISTANCE_M with a trigram-similar name.
+        ``created`` is the SQL condition on ``n`` (a listing) of the records this import
+        inserted, with its ``params``. Set-based joins, so the planner can start from the
+        smaller side (usually the listings of the other sources): first the same SIRET
+        (the new record could not take it, the unique constraint holds it elsewhere),
+        then, for the rest, the nearest listing within DUPLICATE_DISTANCE_M with a
+        trigram-similar name.
         """
         cursor.execute("ANALYZE businesses_business")
         by_siret = self.execute(
             cursor,
             f"""UPDATE businesses_business AS n
                    SET merged_into_id = COALESCE(o.merged_into_id, o.id)
-                  FROM import_created c, import_staging s, businesses_business o
-                 WHERE n.id = c.id AND s.external_id = c.external_id AND {_OK}
+                  FROM import_staging s, businesses_business o
+                 WHERE {created} AND s.external_id = n.external_id AND {_OK}
                    AND n.siret IS NULL AND s.siret <> '' AND o.siret = s.siret
                    AND o.source <> %(source)s AND o.id <> n.id""",
+            params,
         )
         nearby = self.execute(
             cursor,
@@ -808,13 +862,14 @@ class Pipeline:
                       FROM businesses_business o
                       JOIN businesses_business n
                         ON ST_DWithin(o.location_l93, n.location_l93, {DUPLICATE_DISTANCE_M})
-                      JOIN import_created c ON c.id = n.id
-                     WHERE o.source <> %(source)s AND o.id <> n.id AND n.merged_into_id IS NULL
+                     WHERE {created}
+                       AND o.source <> %(source)s AND o.id <> n.id AND n.merged_into_id IS NULL
                        AND similarity(immutable_unaccent(lower(o.name)),
                                       immutable_unaccent(lower(n.name))) >= {NAME_SIMILARITY}
                      ORDER BY n.id, o.location_l93 <-> n.location_l93
                   ) AS m
                  WHERE t.id = m.id""",
+            params,
         )
         return by_siret + nearby
 

@@ -1,11 +1,12 @@
 import datetime as dt
 
 import pytest
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import Point, Polygon
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 
 from geo_directory.businesses import hours as hours_module
+from geo_directory.businesses.managers import l93_envelope
 from geo_directory.businesses.models import Business, Category
 from geo_directory.businesses.validators import siret_error
 from geo_directory.territory.managers import OutsideRegion
@@ -168,3 +169,33 @@ def test_nightly_refresh_rolls_the_exceptional_windows_forward():
     expected = hours_module.compute(business.opening_hours)
     assert business.hours_windows_until == expected.windows_until
     assert business.hours_week is not None
+
+
+def test_in_bbox_is_the_exact_lonlat_box_on_the_lambert93_index():
+    """``location`` has no GiST of its own: the box goes through location_l93's, by its
+    Lambert-93 envelope, and lonlat_in_box() keeps exactly the points inside (edges too)."""
+    box = (5.3700, 43.2950, 5.3800, 43.3000)
+    inside = [make(lon=5.3750), make(lon=5.3700, lat=43.2950), make(lon=5.3800, lat=43.3000)]
+    # Just west of the box's west edge, at mid-height: inside its Lambert-93 envelope (a
+    # superset: the meridian is tilted in Lambert-93), outside the box.
+    outside = make(lon=5.36999, lat=43.2975)
+    envelope = Polygon.from_bbox(l93_envelope(*box))
+    envelope.srid = 2154
+    assert Business.objects.filter(pk=outside.pk, location_l93__bboverlaps=envelope).exists()
+    ids = [b.pk for b in [*inside, outside]]
+    listings = Business.objects.filter(pk__in=ids)
+    assert set(listings.in_bbox(*box).values_list("pk", flat=True)) == {b.pk for b in inside}
+    centre_first = [b.pk for b in listings.centre_first_in_bbox(*box)]
+    assert centre_first[0] == inside[0].pk and set(centre_first) == {b.pk for b in inside}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
+            " AND a.attnum = ANY(i.indkey) WHERE i.indrelid = 'businesses_business'::regclass"
+            " AND a.attname = 'location'"
+        )
+        assert cursor.fetchone()[0] == 0
+        sql, params = Business.objects.in_bbox(*box).values("pk").query.sql_with_params()
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "business_location_l93_gist" in plan, plan

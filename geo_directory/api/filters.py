@@ -408,8 +408,8 @@ class BusinessFilterSet(LeanFilterSet):
             return queryset.order_by("-relevance", "id")
         if data.get("commune") or data.get("departement"):
             return queryset.by_commune()
-        if data.get("in_bbox"):
-            return queryset.centre_first_in_bbox(*data["in_bbox"])
+        if data.get("in_bbox"):  # filter_bbox has kept the listings in the box
+            return queryset.centre_first(*data["in_bbox"])
         return queryset.order_by("id")
 
     @property

@@ -177,11 +177,11 @@ def build(data: dict, now: dt.datetime) -> Listing | RankedListing | None:
     params: list = []
     if "in_bbox" in used:
         # Centre first (below), the exact test goes through lonlat_in_box().
-        if sort == "screen centre":
-            where.append("lonlat_in_box(b.location, %s, %s, %s, %s)")
-        else:
-            where.append("b.location && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")
+        where.append("lonlat_in_box(b.location, %s, %s, %s, %s)")
         params += list(data["in_bbox"])
+        if sort != "screen centre":  # BusinessQuerySet.in_bbox: the index of location_l93
+            where.append(f"b.location_l93 && ST_MakeEnvelope(%s, %s, %s, %s, {L93})")
+            params += list(l93_envelope(*data["in_bbox"]))
     if "commune" in used:
         where.append("b.commune_id = %s")
         params.append(data["commune"])

@@ -2,7 +2,8 @@
 
 Every geographic filter here is served by a GiST index: nearest-first ordering uses the
 KNN operator ``<->`` on ``location_l93`` (metres, Lambert-93), radius checks use
-``ST_DWithin`` on the same column, viewport checks ``&&`` on ``location``.
+``ST_DWithin`` on the same column, viewport checks ``&&`` on it too (the viewport's
+Lambert-93 envelope, then the exact lon/lat test).
 """
 
 from __future__ import annotations
@@ -166,9 +167,20 @@ class BusinessQuerySet(models.QuerySet):
         return self.filter(location_l93__dwithin=(to_l93(point), metres))
 
     def in_bbox(self, min_lon: float, min_lat: float, max_lon: float, max_lat: float):
-        box = Polygon.from_bbox((min_lon, min_lat, max_lon, max_lat))
-        box.srid = 4326
-        return self.filter(location__bboverlaps=box)
+        """In the lon/lat box, on the GiST index of ``location_l93`` (``location`` has none).
+
+        The box's Lambert-93 envelope (a superset) is the indexed condition; the exact
+        test goes through lonlat_in_box() (api migration 0003), not ``location && box``:
+        the planner would take the two boxes for independent and expect a single row.
+        """
+        envelope = Polygon.from_bbox(l93_envelope(min_lon, min_lat, max_lon, max_lat))
+        envelope.srid = L93
+        return self.filter(
+            LonLatInBox(
+                F("location"), *(Value(float(v)) for v in (min_lon, min_lat, max_lon, max_lat))
+            ),
+            location_l93__bboverlaps=envelope,
+        )
 
     def centre_first_in_bbox(self, min_lon, min_lat, max_lon, max_lat):
         """In the box, from its centre outwards: one GiST scan, however big the box.
@@ -177,27 +189,20 @@ class BusinessQuerySet(models.QuerySet):
         ``location_l93``, so a box with few listings never walks the whole index, and a
         box with many stops after the first page.
         """
-        envelope = Polygon.from_bbox(l93_envelope(min_lon, min_lat, max_lon, max_lat))
-        envelope.srid = L93
-        centre = Point((min_lon + max_lon) / 2, (min_lat + max_lat) / 2, srid=4326)
-        # The exact test through lonlat_in_box() (api migration 0003), not ``&&``: the
-        # planner would take the two boxes for independent and expect a single row.
-        # Nearest first only: a tie-breaker (id) would make PostgreSQL sort every row.
-        return (
-            self.filter(
-                LonLatInBox(
-                    F("location"),
-                    *(Value(float(v)) for v in (min_lon, min_lat, max_lon, max_lat)),
-                )
-            )
-            .filter(location_l93__bboverlaps=envelope)
-            .annotate(
-                knn=KnnDistance(
-                    F("location_l93"), Value(to_l93(centre), output_field=PointField(srid=L93))
-                )
-            )
-            .order_by("knn")
+        return self.in_bbox(min_lon, min_lat, max_lon, max_lat).centre_first(
+            min_lon, min_lat, max_lon, max_lat
         )
+
+    def centre_first(self, min_lon, min_lat, max_lon, max_lat):
+        """Ordered from the box's centre outwards, for a queryset already ``in_bbox``
+        (the same condition twice would make the planner expect a single row)."""
+        centre = Point((min_lon + max_lon) / 2, (min_lat + max_lat) / 2, srid=4326)
+        # Nearest first only: a tie-breaker (id) would make PostgreSQL sort every row.
+        return self.annotate(
+            knn=KnnDistance(
+                F("location_l93"), Value(to_l93(centre), output_field=PointField(srid=L93))
+            )
+        ).order_by("knn")
 
     def within_commune(self, code: str):
         return self.filter(commune_id=code)

@@ -8,9 +8,11 @@ moved up to about 1 km: many land in a neighbour, some in the sea off the coast)
 import random
 
 import pytest
+from django.contrib.gis.geos import Point
 from django.db import IntegrityError, connection, transaction
 
 from geo_directory.businesses.bulk import (
+    NAME_WORDS_TRIGGER,
     indexes_rebuilt_after,
     rebuildable_constraints,
     rebuildable_indexes,
@@ -53,6 +55,22 @@ def _points(per_commune: int, seed: int = 6) -> list[tuple[str, float, float]]:
 def _schema() -> tuple[list, list]:
     with connection.cursor() as cursor:
         return rebuildable_indexes(cursor), rebuildable_constraints(cursor)
+
+
+def _index_oids() -> dict[str, int]:
+    """The listings' indexes by name: a rebuilt index comes back with a new oid."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, c.oid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE i.indrelid = 'businesses_business'::regclass"
+        )
+        return dict(cursor.fetchall())
+
+
+def _words() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word FROM businesses_name_word ORDER BY word")
+        return [word for (word,) in cursor.fetchall()]
 
 
 def test_in_memory_index_agrees_with_postgis_on_every_point():
@@ -132,3 +150,78 @@ def test_a_rebuilt_foreign_key_refuses_rows_that_break_it():
     assert _schema() == before
     listing.refresh_from_db()
     assert listing.category_id == category.pk
+
+
+def test_a_big_first_load_links_duplicates_and_keeps_the_name_words(tmp_path):
+    """The bulk path's own shortcuts (words added once, created rows found by id, sparse
+    indexes left in place) give what the row-by-row path gives."""
+    points = _points(PER_COMMUNE)
+    names = ["ÉPICERIE DU PORT", "Crème & Brûlée", "L'Œuf-Dur ÉTÉ", "Ñandú 12-14", "CAFÉ"]
+    rows = [
+        sr.row(
+            900_000 + i,
+            name=f"{names[i % len(names)]} {i % 997}",
+            naf="47.11B",
+            commune=code,
+            postcode="",
+            geo=(lon, lat),
+        )
+        for i, (code, lon, lat) in enumerate(points)
+    ]
+    path = sr.write(tmp_path / "big.csv", rows, geo=True)
+    category = Category.objects.get(slug="epicerie")
+    # Row 1000 has the SIRET of an OSM listing elsewhere; row 2000 has an OSM listing of
+    # a close name 5 m away (points are jittered: both rows are inside the region).
+    same_siret = Business.objects.create(
+        name="Autre enseigne",
+        category=category,
+        source="osm",
+        siret=sr.make_siret(901_000),
+        status="pending",
+    )
+    _, lon, lat = points[2000]
+    nearby = Business.objects.create(
+        name=f"Epicerie du port {2000 % 997}",
+        category=category,
+        source="osm",
+        location=Point(lon + 0.00005, lat, srid=4326),
+        status="published",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT refresh_business_name_words()")
+    before = _index_oids()
+    untouched = pipeline._untouched_indexes()
+    assert sorted(untouched) == [
+        "business_delivery_zone_gist",
+        "business_merged_into",
+        "business_owner",
+    ]
+
+    report = import_sirene(path)
+
+    assert "upsert: rebuild indexes" in report.timings, report.timings
+    after = _index_oids()
+    assert after.keys() == before.keys()
+    assert {name for name in before if after[name] == before[name]} == {
+        *untouched,
+        "businesses_business_pkey",
+    }
+    linked = dict(
+        Business.objects.filter(source="sirene", merged_into__isnull=False).values_list(
+            "external_id", "merged_into_id"
+        )
+    )
+    assert linked == {sr.make_siret(901_000): same_siret.pk, sr.make_siret(902_000): nearby.pk}
+    assert report.merged == 2
+    # The words added once for the whole load are exactly those of the listings' names.
+    words = _words()
+    assert "epicerie" in words and "oeuf" in words and "creme" in words
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT refresh_business_name_words()")
+    assert _words() == words
+    # The INSERT trigger is back.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname = %s", [NAME_WORDS_TRIGGER])
+        assert cursor.fetchone()[0] == 1
+    Business.objects.create(name="Zythologue", category=category, status="pending")
+    assert "zythologue" in _words()
