@@ -6,6 +6,7 @@ moved up to about 1 km: many land in a neighbour, some in the sea off the coast)
 """
 
 import random
+from pathlib import Path
 
 import pytest
 from django.contrib.gis.geos import Point
@@ -93,13 +94,12 @@ def test_in_memory_index_agrees_with_postgis_on_every_point():
     assert index.codes_at([float("nan"), 0.0], [43.3, 0.0], ["13055", None]) == [None, None]
 
 
-def test_a_big_first_load_rebuilds_indexes_and_matches_the_sql_paths(tmp_path):
-    before = _schema()
-    points = _points(PER_COMMUNE)
+def _big_file(tmp_path, points, name_of) -> Path:
+    """A géo-SIRENE file of épiceries at ``points`` (SIRETs from 900,000 on)."""
     rows = [
         sr.row(
             900_000 + i,
-            name=f"EPICERIE {i}",
+            name=name_of(i),
             naf="47.11B",
             commune=code,
             postcode="",
@@ -107,7 +107,13 @@ def test_a_big_first_load_rebuilds_indexes_and_matches_the_sql_paths(tmp_path):
         )
         for i, (code, lon, lat) in enumerate(points)
     ]
-    path = sr.write(tmp_path / "big.csv", rows, geo=True)
+    return sr.write(tmp_path / "big.csv", rows, geo=True)
+
+
+def test_a_big_first_load_rebuilds_indexes_and_matches_the_sql_paths(tmp_path):
+    before = _schema()
+    points = _points(PER_COMMUNE)
+    path = _big_file(tmp_path, points, lambda i: f"EPICERIE {i}")
     assert path.stat().st_size >= pipeline.LOCATE_IN_MEMORY_FROM  # the in-memory path
 
     report = import_sirene(path)
@@ -157,18 +163,7 @@ def test_a_big_first_load_links_duplicates_and_keeps_the_name_words(tmp_path):
     indexes left in place) give what the row-by-row path gives."""
     points = _points(PER_COMMUNE)
     names = ["ÉPICERIE DU PORT", "Crème & Brûlée", "L'Œuf-Dur ÉTÉ", "Ñandú 12-14", "CAFÉ"]
-    rows = [
-        sr.row(
-            900_000 + i,
-            name=f"{names[i % len(names)]} {i % 997}",
-            naf="47.11B",
-            commune=code,
-            postcode="",
-            geo=(lon, lat),
-        )
-        for i, (code, lon, lat) in enumerate(points)
-    ]
-    path = sr.write(tmp_path / "big.csv", rows, geo=True)
+    path = _big_file(tmp_path, points, lambda i: f"{names[i % len(names)]} {i % 997}")
     category = Category.objects.get(slug="epicerie")
     # Row 1000 has the SIRET of an OSM listing elsewhere; row 2000 has an OSM listing of
     # a close name 5 m away (points are jittered: both rows are inside the region).
