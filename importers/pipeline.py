@@ -2,7 +2,9 @@
 
 Every format module (sirene, osm, csv_mapped, geojson) turns its file into a stream of
 ``Record`` (one listing, possibly carrying a deferred rejection) and ``Rejection`` (a row
-that cannot even be keyed). ``run_import`` then, in ONE transaction:
+that cannot even be keyed). A format may also offer the same rows checked column by
+column (``importers.columnar``: SIRENE does), tried first. ``run_import`` then, in ONE
+transaction:
 
 1. streams them (tqdm progress, rows/s) through the Python checks that need Python
    (coordinates, name, category, opening hours parsed and pre-computed into the
