@@ -231,7 +231,10 @@ CATEGORY_TREE = OpenApiResponse(
             },
         },
     },
-    description="Catégories racines et leurs sous-catégories",
+    description=(
+        "Catégories racines et leurs sous-catégories, avec le nombre de commerces publiés"
+        " (au-delà de 50 000 commerces, ce nombre peut dater d'une minute)"
+    ),
 )
 CLUSTERS = OpenApiResponse(
     {

@@ -11,6 +11,7 @@ import weakref
 from functools import lru_cache
 
 import orjson
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, F, FloatField, Func, OuterRef
 from django.http import Http404, HttpResponse
@@ -373,6 +374,26 @@ class CommuneDetailView(PublicView):
         return HttpResponse(body, content_type="application/json")
 
 
+CATEGORY_COUNTS_TTL = 60  # seconds a big directory's counts per category are kept
+
+
+def published_per_category() -> dict[int, int]:
+    """Published listings per category id.
+
+    Counting is a scan of the whole table: 0.7 s at a million listings. For a directory
+    that big (the pre-aggregated clusters' threshold), the counts are kept
+    CATEGORY_COUNTS_TTL seconds in the cache; a small one is counted on every request.
+    """
+
+    def count() -> dict[int, int]:
+        rows = Business.objects.published().order_by().values_list("category_id")
+        return dict(rows.annotate(n=Count("id")))
+
+    if clusters.listings_estimate() < clusters.PRECOMPUTED_MIN_ROWS:
+        return count()
+    return cache.get_or_set("api:published-per-category", count, CATEGORY_COUNTS_TTL)
+
+
 class CategoryTreeView(PublicView):
     @extend_schema(
         operation_id="categories_tree",
@@ -381,12 +402,7 @@ class CategoryTreeView(PublicView):
     )
     def get(self, request):
         ref = reference.get()
-        direct = dict(
-            Business.objects.published()
-            .order_by()
-            .values_list("category_id")
-            .annotate(n=Count("id"))
-        )
+        direct = published_per_category()
 
         def node(category_id: int) -> dict:
             info = ref.categories[category_id]

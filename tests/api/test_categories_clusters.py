@@ -1,6 +1,7 @@
 """/api/v1/categories/ and /api/v1/clusters/ against the listings they summarise."""
 
 import pytest
+from django.core.cache import cache
 
 from geo_directory.api import clusters
 from geo_directory.businesses.models import Business
@@ -31,6 +32,23 @@ def test_category_tree_counts_include_descendants(client, make_business):
     assert food["count"] == published.filter(category__parent__slug="alimentation").count()
     assert sum(node["count"] for node in tree) == published.count()
     assert all(set(n) == {"slug", "label", "count", "children"} for n in tree)
+
+
+def test_a_big_directory_counts_categories_once_a_minute(client, make_business, monkeypatch):
+    monkeypatch.setattr(clusters, "PRECOMPUTED_MIN_ROWS", 0)  # "big" whatever its size
+    cache.delete("api:published-per-category")
+
+    def fromageries() -> int:
+        tree = client.get("/api/v1/categories/").json()
+        food = next(node for node in tree if node["slug"] == "alimentation")
+        return next(c["count"] for c in food["children"] if c["slug"] == "fromagerie")
+
+    make_business("Fromagerie du Cours", 5.3800, 43.2950, category="fromagerie")
+    assert fromageries() == 1
+    make_business("Fromagerie du Port", 5.3700, 43.2960, category="fromagerie")
+    assert fromageries() == 1  # the counts of the last minute
+    cache.delete("api:published-per-category")  # a minute later
+    assert fromageries() == 2
 
 
 @pytest.mark.parametrize(
