@@ -2,21 +2,19 @@
 
 Row by row, Python spends about 25 µs on each row of a SIRENE file (parse, build a
 Record, check it, hand it to COPY): 25 s a million rows, five times a plain COPY of the
-whole file. A format that can read its file with pyarrow instead (``importers.sirene``)
-gives the pipeline ``ColumnBatch`` objects: a few hundred thousand rows whose every rule
+whole file. A format that can read its file with pyarrow instead (``importers.sirene_columns``)
+gives the pipeline ``ColumnBatch`` objects: tens of thousands of rows whose every rule
 was applied as one vectorised operation. ``finish_batch`` applies the format-independent
 checks of ``pipeline._check`` the same way, and the batch goes to the staging table as
 CSV written by pyarrow's C++ writer.
 
 The row path stays the reference: a format that cannot read a file exactly as the
-``csv`` module would (see ``line_count`` and ``importers.sirene_columns``) raises
-``NotColumnar`` and the pipeline reads it row by row instead; tests check that both
-lanes stage the same rows.
+``csv`` module would raises ``NotColumnar`` and the pipeline reads it row by row instead;
+tests check that both lanes stage the same rows.
 """
 
 from __future__ import annotations
 
-import codecs
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -77,31 +75,6 @@ class ColumnBatch:
     read: int
     outside_region: int = 0
     skipped: Counter = field(default_factory=Counter)
-
-
-def line_count(path: Path, chunk: int = 16 << 20) -> int:
-    """The physical lines of ``path``; NotColumnar unless it is UTF-8 without NUL bytes.
-
-    The row reader rejects such rows one by one, naming the column; pyarrow would fail
-    the file or pass the bytes on. The count tells whether every row was one line.
-    """
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    lines, last = 0, b"\n"
-    with Path(path).open("rb") as handle:
-        while block := handle.read(chunk):
-            if b"\x00" in block:
-                raise NotColumnar("NUL byte in the file")
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError as exc:
-                raise NotColumnar(f"not UTF-8 ({exc.reason})") from exc
-            lines += block.count(b"\n")
-            last = block[-1:]
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
-        raise NotColumnar(f"not UTF-8 ({exc.reason})") from exc
-    return lines + (last != b"\n")
 
 
 def finish_batch(batch: ColumnBatch, location_field: str) -> ColumnBatch:

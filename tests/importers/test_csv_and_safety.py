@@ -173,8 +173,7 @@ def test_an_exception_in_a_late_batch_of_the_column_lane_leaves_the_database_as_
 ):
     path = sr.write(tmp_path / "late.csv", _many_rows(5000))
     before = Business.objects.count()
-    monkeypatch.setattr(sirene_columns, "BLOCK_SIZE", 1 << 16)  # blocks of ~300 rows
-    monkeypatch.setattr(sirene_columns, "BATCH_ROWS", 300)
+    monkeypatch.setattr(sirene_columns, "CHUNK_BYTES", 1 << 16)  # chunks of ~300 rows
     finish = columnar.finish_batch
     batches = []
 
