@@ -52,7 +52,6 @@ STAGED = (
     "distance_m",
 )
 DEFAULTS = {"phone": "''", "email": "''", "website": "''", "opening_hours": "''"}
-NAME_MAX, STREET_MAX = 200, 255  # pipeline.MAX_LENGTHS
 
 
 class NotColumnar(Exception):
@@ -77,10 +76,11 @@ class ColumnBatch:
     skipped: Counter = field(default_factory=Counter)
 
 
-def finish_batch(batch: ColumnBatch, location_field: str) -> ColumnBatch:
+def finish_batch(batch: ColumnBatch, location_field: str, max_lengths: dict) -> ColumnBatch:
     """``pipeline._check`` on a whole batch: coordinates that are no position (hard
     rejections: the point is not staged), a missing name (deferred: the row is rejected
-    only if in the region), lengths cut to the listings' columns."""
+    only if in the region), names and streets cut to ``max_lengths``
+    (``pipeline.MAX_LENGTHS``)."""
     t = batch.table.combine_chunks()
     record = ~_numpy(t["hard"])
     lon, lat = _numpy(t["lon"]), _numpy(t["lat"])  # null: NaN
@@ -99,8 +99,8 @@ def finish_batch(batch: ColumnBatch, location_field: str) -> ColumnBatch:
     reason[zero] = "coordinates (0, 0): no real position"
     field_[unnamed], reason[unnamed] = "name", "missing name"
     columns = {
-        "name": pc.utf8_slice_codeunits(t["name"], 0, NAME_MAX),
-        "street": pc.utf8_slice_codeunits(t["street"], 0, STREET_MAX),
+        "name": pc.utf8_slice_codeunits(t["name"], 0, max_lengths["name"]),
+        "street": pc.utf8_slice_codeunits(t["street"], 0, max_lengths["street"]),
         "lon": pa.array(lon, mask=hard | ~has),
         "lat": pa.array(lat, mask=hard | ~has),
         "reject_field": pa.array(field_, pa.string()),
@@ -150,9 +150,9 @@ class Staged:
     ids: np.ndarray | None  # the identifiers as numbers (8 bytes a row), None if not all are
 
 
-def prepare(batch: ColumnBatch, location_field: str, index=None) -> Staged:
+def prepare(batch: ColumnBatch, location_field: str, max_lengths: dict, index=None) -> Staged:
     """Finish ``batch``, locate its points when ``index`` is given, write it as CSV."""
-    table = finish_batch(batch, location_field).table
+    table = finish_batch(batch, location_field, max_lengths).table
     if index is not None:
         table, to_locate = locate(table, index)
     else:
@@ -257,31 +257,45 @@ def prefetched(items: Iterable, depth: int = 2) -> Iterator:
         thread.join()
 
 
+def line_chunks(handle, size: int) -> Iterator[bytes]:
+    """What is left to read of ``handle`` (binary), in chunks of about ``size`` bytes
+    that end with a line break (or the file's end). A UTF-8 character never holds the
+    byte of a line break: each chunk also decodes on its own."""
+    carry = b""
+    while block := handle.read(size):
+        block = carry + block
+        cut = block.rfind(b"\n") + 1
+        carry = block[cut:]
+        if cut:
+            yield block[:cut]
+    if carry:
+        yield carry
+
+
+def line_count(chunk: bytes) -> int:
+    """The lines of a chunk of ``line_chunks``."""
+    return chunk.count(b"\n") + (not chunk.endswith(b"\n"))
+
+
 def lines_of(path: Path, numbers: list[int], limit: int, chunk: int = 1 << 20) -> dict[int, str]:
     """The text of these physical lines of ``path`` (1-based), cut to ``limit``.
 
-    Blocks without a wanted line are only counted (``bytes.count``, C speed): reading
+    Chunks without a wanted line are only counted (``bytes.count``, C speed): reading
     three rejected lines back from a million-row file costs a tenth of a second.
     """
     wanted = sorted(set(numbers))
     found: dict[int, str] = {}
-    i, line, carry = 0, 1, b""  # ``line``: the number of the line ``carry`` begins
+    i, line = 0, 1  # ``line``: the number of the chunk's first line
     with Path(path).open("rb") as handle:
-        while i < len(wanted):
-            block = handle.read(chunk)
-            if not block:  # a last line without its line break
-                if carry and wanted[i] == line:
-                    found[line] = _text(carry, limit)
-                break
-            block = carry + block
-            cut = block.rfind(b"\n") + 1
-            count = block.count(b"\n", 0, cut)
-            if count and wanted[i] < line + count:
-                texts = block[:cut].split(b"\n")
+        for block in line_chunks(handle, chunk):
+            count = line_count(block)
+            if wanted[i:] and wanted[i] < line + count:
+                texts = block.split(b"\n")
                 while i < len(wanted) and wanted[i] < line + count:
                     found[wanted[i]] = _text(texts[wanted[i] - line], limit)
                     i += 1
-            carry = block[cut:]
+            if i == len(wanted):
+                break
             line += count
     return found
 

@@ -552,7 +552,7 @@ class Pipeline:
         """
         names = self.names
         staged = columnar.prefetched(
-            columnar.prepare(batch, names.location, index) for batch in batches
+            columnar.prepare(batch, names.location, MAX_LENGTHS, index) for batch in batches
         )
         tallies = []
         with cursor.copy(
@@ -757,7 +757,8 @@ class Pipeline:
             )
         report.unchanged = matched - report.closed - report.updated
         started = time.monotonic()
-        if self.bulk_load(cursor, matched):
+        bulk = self.bulk_load(cursor, matched)
+        if bulk:
             with indexes_rebuilt_after(cursor, keep=_untouched_indexes()):
                 # The table is ours (ACCESS EXCLUSIVE) until the commit: every id above
                 # the current maximum is one this import inserts.
@@ -772,10 +773,10 @@ class Pipeline:
             cursor.execute("DROP TABLE IF EXISTS import_created")
             cursor.execute("CREATE TEMP TABLE import_created (id bigint) ON COMMIT DROP")
             self.insert_new(cursor, match, returning_into="import_created")
-            inserted = rebuilt = time.monotonic()
+            inserted = time.monotonic()
             created = ("n.id IN (SELECT id FROM import_created)", {})
         report.timings["upsert: insert"] = round(inserted - started, 2)
-        if rebuilt > inserted:
+        if bulk:
             report.timings["upsert: rebuild indexes"] = round(rebuilt - inserted, 2)
         if self.closed_rows:
             cursor.execute(

@@ -24,7 +24,7 @@ import pyarrow.csv as pacsv
 
 from geo_directory.businesses.validators import LA_POSTE_SIREN, siret_error
 
-from .columnar import ColumnBatch, NotColumnar
+from .columnar import ColumnBatch, NotColumnar, line_chunks, line_count
 from .osm_tags import PACA_DEPARTEMENTS
 from .sirene import GEO_TYPES, NOT_OURS, SIRENE_FIELDS, STREET_TYPES, SireneReader
 
@@ -99,7 +99,7 @@ class SireneColumns:
             quoted_strings_can_be_null=False,
         )
         line = 2  # the header is line 1
-        for chunk in _chunks(reader.path, CHUNK_BYTES):
+        for chunk in _chunks_after_header(reader.path):
             if b"\x00" in chunk:
                 raise NotColumnar(f"NUL byte after line {line - 1}")
             try:
@@ -116,7 +116,7 @@ class SireneColumns:
             except pa.ArrowInvalid as exc:  # e.g. a line with the wrong number of fields
                 raise NotColumnar(f"pyarrow: {exc}") from exc
             # The row reader numbers rows by physical line: each row must be one line.
-            lines = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
+            lines = line_count(chunk)
             if table.num_rows != lines:
                 raise NotColumnar(f"empty line, or line break in a value, after line {line - 1}")
             yield self.batch(table.combine_chunks().to_batches()[0], line)
@@ -162,14 +162,13 @@ class SireneColumns:
         # Messages of the rejected rows, from the row reader's own code (rare rows).
         field = np.full(n, None, dtype=object)
         reason = np.full(n, None, dtype=object)
-        codes = code.to_numpy(zero_copy_only=False)
         for i in np.flatnonzero(unknown):
             field[i] = "codeCommuneEtablissement"
-            reason[i] = f"unknown commune code {codes[i]!r} (not a commune of the region)"
-        sirets = siret.to_numpy(zero_copy_only=False)
+            reason[i] = f"unknown commune code {code[i].as_py()!r} (not a commune of the region)"
         for i in np.flatnonzero(bad_siret):
+            value = siret[i].as_py()
             field[i] = "siret"
-            reason[i] = f"invalid SIRET {sirets[i]!r}: {siret_error(sirets[i])}"
+            reason[i] = f"invalid SIRET {value!r}: {siret_error(value)}"
         for i in np.flatnonzero(bad_coords):
             lon, lat, x, y = (c[i].as_py() for c in coords["text"])
             field[i] = self.location_field
@@ -304,21 +303,10 @@ class SireneColumns:
         return points, bad, precision, pa.array(score, mask=~(scored & ~bad))
 
 
-def _chunks(path, size: int) -> Iterator[bytes]:
-    """The lines after the header, in chunks of about ``size`` bytes that end with a line
-    break (or the file's end). A UTF-8 character never holds the byte of a line break:
-    each chunk decodes on its own."""
+def _chunks_after_header(path) -> Iterator[bytes]:
     with open(path, "rb") as handle:
         handle.readline()  # the header, read by SireneReader
-        carry = b""
-        while block := handle.read(size):
-            block = carry + block
-            cut = block.rfind(b"\n") + 1
-            carry = block[cut:]
-            if cut:
-                yield block[:cut]
-        if carry:
-            yield carry
+        yield from line_chunks(handle, CHUNK_BYTES)
 
 
 def _floats(text: pa.Array, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
