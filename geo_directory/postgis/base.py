@@ -1,4 +1,5 @@
-"""GeoDjango's PostGIS backend, with a health check that does not query the server.
+"""GeoDjango's PostGIS backend, with a health check that does not query the server (and
+the schema editor of ``schema.py``, which keeps partial spatial indexes partial).
 
 ``CONN_HEALTH_CHECKS`` makes Django test a kept connection before the first query of each
 request; the stock test is ``SELECT 1``, one more round trip per API request (about
@@ -16,8 +17,12 @@ import select
 
 from django.contrib.gis.db.backends.postgis.base import DatabaseWrapper as PostGISWrapper
 
+from .schema import SchemaEditor
+
 
 class DatabaseWrapper(PostGISWrapper):
+    SchemaEditorClass = SchemaEditor
+
     def is_usable(self) -> bool:
         connection = self.connection
         if connection is None or connection.closed or connection.broken:
