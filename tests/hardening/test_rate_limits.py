@@ -9,7 +9,6 @@ its rolled-back transaction.
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from django.db import DatabaseError, connection
 
 from geo_directory import ratelimits
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rate_window")]
 
 IP_A, IP_B, IP_C = "203.0.113.10", "203.0.113.20", "198.51.100.7"
 
@@ -30,19 +29,6 @@ FORMS = {
     "password_reset": ("/compte/mot-de-passe/oubli/", lambda n: {"email": f"u{n}@example.fr"}),
     "checkout": ("/commerces/{business}/commande/", lambda n: {"email": f"u{n}@example.fr"}),
 }
-
-
-PERIOD = 60  # every limit below counts per minute
-MARGIN = 8  # seconds a test needs at most to make its counted requests
-
-
-@pytest.fixture(autouse=True)
-def whole_window():
-    """Start each test early in a fixed window: requests that straddle the end of one
-    would be counted in two windows, and the N+1th request allowed (a flaky test)."""
-    left = PERIOD - time.time() % PERIOD
-    if left < MARGIN:
-        time.sleep(left + 0.05)
 
 
 @pytest.fixture

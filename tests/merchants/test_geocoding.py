@@ -161,7 +161,7 @@ def test_empty_nominatim_domain_disables_it(fake_ban, settings):
     assert result.provider == "commune" and result.citycode == "83137"
 
 
-def test_endpoints_are_rate_limited(client, fake_ban, settings):
+def test_endpoints_are_rate_limited(client, fake_ban, settings, rate_window):
     from django.core.cache import cache
 
     cache.clear()
