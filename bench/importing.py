@@ -34,6 +34,8 @@ import numpy as np
 import psycopg
 import shapely
 
+from geo_directory.businesses import bulk
+
 from . import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -351,67 +353,63 @@ def measure_copy(path: Path, header: list[str], log) -> dict:
 # The floor table is created in the measuring transaction, so its rows skip the WAL
 # (wal_level = minimal) where the pipeline's do not: a lower bound, rolled back.
 _FLOOR_TABLE = "bench_floor"
-_FLOOR_INDEXES = """
-SELECT c.relname, pg_get_indexdef(i.indexrelid), pg_get_expr(i.indpred, i.indrelid)
-  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
- WHERE i.indrelid = 'businesses_business'::regclass
-   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
- ORDER BY c.relname"""
-_FLOOR_CONSTRAINTS = """
-SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
- WHERE conrelid = 'businesses_business'::regclass AND contype IN ('p', 'u', 'f')
- ORDER BY contype DESC, conname"""
 
 
 def measure_floor(log) -> dict:
     """The pipeline's created rows through INSERT … SELECT into a bare copy of the listings
-    table, then its indexes and its key and foreign-key constraints. The partial indexes
-    these rows add no entry to are not counted: the pipeline keeps them as they are. One
-    transaction, rolled back.
+    table, then what the pipeline's bulk load rebuilds (``bulk.rebuildable_indexes`` and
+    ``bulk.rebuildable_constraints``) and the primary key. The partial indexes these rows
+    add no entry to are not counted: the pipeline keeps them as they are. One transaction,
+    rolled back.
     """
     log("floor: the same rows, insert + indexes + constraints in SQL ...")
     timings: dict[str, float] = {}
-    with connect() as conn:
-        conn.execute("SET LOCAL maintenance_work_mem = '2GB'")  # as the pipeline's rebuild
+    with connect() as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [bulk.REBUILD_MEMORY])
         columns = [
             row[0]
-            for row in conn.execute(
+            for row in cursor.execute(
                 "SELECT column_name FROM information_schema.columns"
-                " WHERE table_name = 'businesses_business' AND is_generated = 'NEVER'"
-                " AND column_name <> 'id' ORDER BY ordinal_position"
+                " WHERE table_name = %s AND is_generated = 'NEVER'"
+                " AND column_name <> 'id' ORDER BY ordinal_position",
+                [bulk.TABLE],
             )
         ]
-        indexes = conn.execute(_FLOOR_INDEXES).fetchall()
-        constraints = conn.execute(_FLOOR_CONSTRAINTS).fetchall()
-        conn.execute(
-            f"CREATE TABLE {_FLOOR_TABLE} (LIKE businesses_business INCLUDING DEFAULTS"
+        indexes = bulk.rebuildable_indexes(cursor)
+        constraints = bulk.rebuildable_constraints(cursor)
+        cursor.execute(
+            f"CREATE TABLE {_FLOOR_TABLE} (LIKE {bulk.TABLE} INCLUDING DEFAULTS"
             " INCLUDING GENERATED INCLUDING IDENTITY INCLUDING CONSTRAINTS)"
         )
         listed = ", ".join(columns)
         started = time.perf_counter()
-        rows = conn.execute(
-            f"INSERT INTO {_FLOOR_TABLE} ({listed}) SELECT {listed} FROM businesses_business"
+        rows = cursor.execute(
+            f"INSERT INTO {_FLOOR_TABLE} ({listed}) SELECT {listed} FROM {bulk.TABLE}"
             " WHERE source = 'sirene'"
         ).rowcount
         timings["insert"] = time.perf_counter() - started
-        for name, definition, predicate in indexes:
+        started = time.perf_counter()
+        cursor.execute(f"ALTER TABLE {_FLOOR_TABLE} ADD PRIMARY KEY (id)")
+        timings["primary key"] = time.perf_counter() - started
+        for name, definition in indexes:
             started = time.perf_counter()
-            conn.execute(
+            cursor.execute(
                 definition.replace(f"INDEX {name} ON", "INDEX ON", 1).replace(
-                    " public.businesses_business ", f" {_FLOOR_TABLE} ", 1
+                    f" public.{bulk.TABLE} ", f" {_FLOOR_TABLE} ", 1
                 )
             )
             # Built all the same (a foreign key's validation uses it), but not counted.
+            predicate = definition.partition(" WHERE ")[2]
             if (
                 not predicate
-                or conn.execute(
+                or cursor.execute(
                     f"SELECT EXISTS (SELECT 1 FROM {_FLOOR_TABLE} WHERE {predicate})"
                 ).fetchone()[0]
             ):
                 timings[name] = time.perf_counter() - started
         for name, definition in constraints:
             started = time.perf_counter()
-            conn.execute(f"ALTER TABLE {_FLOOR_TABLE} ADD {definition}")
+            cursor.execute(f"ALTER TABLE {_FLOOR_TABLE} ADD {definition}")
             timings[name] = time.perf_counter() - started
         conn.rollback()
     result = {"seconds": sum(timings.values()), "rows": rows, "timings": timings}

@@ -33,7 +33,9 @@ def rate_window():
     """Start the test early in a minute: the rate limits count in fixed windows of a
     minute (geo_directory/ratelimits.py), and requests straddling a window's end would be
     counted in two, letting the N+1th through."""
-    left = 60 - time.time() % 60
+    from geo_directory.ratelimits import MINUTE
+
+    left = MINUTE - time.time() % MINUTE
     if left < 8:  # seconds a rate-limit test needs at most for its counted requests
         time.sleep(left + 0.05)
 

@@ -4,17 +4,9 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
+from geo_directory.businesses.bulk import rebuildable_indexes
+
 pytestmark = pytest.mark.django_db
-
-
-def _index_definitions(table: str) -> dict[str, str]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
-            " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass",
-            [table],
-        )
-        return dict(cursor.fetchall())
 
 
 def test_every_partial_index_of_the_models_is_partial_in_the_database():
@@ -27,9 +19,10 @@ def test_every_partial_index_of_the_models_is_partial_in_the_database():
         if index.condition is not None
     ]
     assert any(index.name == "business_delivery_zone_gist" for _, index in partial)
-    for model, index in partial:
-        definition = _index_definitions(model._meta.db_table)[index.name]
-        assert " WHERE " in definition, definition
+    with connection.cursor() as cursor:
+        for model, index in partial:
+            definition = dict(rebuildable_indexes(cursor, model._meta.db_table))[index.name]
+            assert " WHERE " in definition, definition
 
 
 def test_the_delivery_zone_index_holds_only_the_listings_that_deliver():
