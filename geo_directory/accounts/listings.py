@@ -3,9 +3,7 @@ businesses/moderation.py)."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 

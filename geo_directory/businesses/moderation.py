@@ -20,7 +20,6 @@ def mail_user(user, subject: str, body: str) -> None:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
-
 def _note(business: Business, text: str) -> None:
     stamp = timezone.localtime().strftime("%d/%m/%Y %H:%M")
     business.moderation_note = f"{business.moderation_note}\n[{stamp}] {text}".strip()
