@@ -91,5 +91,6 @@ stop:
 	@if [ -s $(STAMPS)/gunicorn.pid ]; then kill $$(cat $(STAMPS)/gunicorn.pid) 2>/dev/null || true; rm -f $(STAMPS)/gunicorn.pid; fi
 	@bash scripts/pgcluster.sh stop
 
+# .pg may be a link to the cluster's folder in postgres's home (scripts/pgcluster.sh).
 clean: stop
-	rm -rf $(VENV) $(STAMPS) .pg staticfiles maps/node_modules test-artifacts
+	rm -rf $(VENV) $(STAMPS) "$$(readlink -f .pg)" .pg staticfiles maps/node_modules test-artifacts

@@ -15,6 +15,8 @@ Every variable below has a documented default (see README, "Configuration"):
 - ``GEOCODER_NOMINATIM_DOMAIN``: the fallback geocoder, default
   ``nominatim.openstreetmap.org``; empty disables it.
 - ``TEST_DATABASE_NAME``: the name of the throwaway test database.
+- ``DATABASE_REPLICA_URLS``: comma-separated ``postgis://`` URLs of read replicas (see
+  docs/deployment.md), with ``DATABASE_REPLICA_MAX_LAG`` (seconds, default 5).
 """
 
 import os
@@ -136,6 +138,22 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 _options = DATABASES["default"].setdefault("OPTIONS", {})
 _options["options"] = f"{_options.get('options', '')} -c synchronous_commit=on".strip()
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_sauvons_noel")}
+
+# Read replicas (PostgreSQL streaming standbys, docs/deployment.md): public reads go to a
+# healthy one, writes and their author's next reads to the primary
+# (geo_directory/postgis/router.py). Comma-separated postgis:// URLs; unset, no replica.
+for _i, _url in enumerate(u for u in os.environ.get("DATABASE_REPLICA_URLS", "").split(",") if u):
+    _replica = dj_database_url.parse(_url.strip(), engine="geo_directory.postgis")
+    # A replica that does not answer costs at most 2 s, then is skipped until its next check.
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    _replica.update(CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"], CONN_HEALTH_CHECKS=True)
+    DATABASES[f"replica_{_i}"] = {**_replica, "TEST": {"MIRROR": "default"}}
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["geo_directory.postgis.router.ReplicaRouter"]
+    MIDDLEWARE = ["geo_directory.postgis.router.ReadYourWritesMiddleware", *MIDDLEWARE]
+    DATABASE_REPLICA_MAX_LAG = float(os.environ.get("DATABASE_REPLICA_MAX_LAG", "5"))
+    DATABASE_REPLICA_CHECK_SECONDS = float(os.environ.get("DATABASE_REPLICA_CHECK_SECONDS", "1"))
+    DATABASE_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "10"))
 
 # Debian 12 ships GDAL 3.6; GDAL never opens user-supplied files here (GeoJSON is parsed
 # by Python and GEOS), so its missing file/network blocking is not a risk we carry.

@@ -106,7 +106,7 @@ class BusinessAdmin(LocalGISModelAdmin):
 
     @admin.action(description="Publier les fiches sélectionnées", permissions=["change"])
     def approve_selected(self, request, queryset):
-        from geo_directory.accounts.listings import approve
+        from geo_directory.businesses.moderation import approve
 
         done = 0
         for business in queryset.select_related("owner"):
@@ -122,7 +122,7 @@ class BusinessAdmin(LocalGISModelAdmin):
         description="Refuser les fiches sélectionnées (avec motif)", permissions=["change"]
     )
     def reject_selected(self, request, queryset):
-        from geo_directory.accounts.listings import reject
+        from geo_directory.businesses.moderation import reject
 
         form = RejectForm(request.POST if "reason" in request.POST else None)
         if form.is_valid():
@@ -144,7 +144,7 @@ class BusinessAdmin(LocalGISModelAdmin):
 
     @admin.action(description="Fusionner les doublons sélectionnés", permissions=["change"])
     def merge_selected(self, request, queryset):
-        from geo_directory.accounts.listings import merge
+        from geo_directory.businesses.moderation import merge
 
         try:
             keep = merge(list(queryset), request.user)
@@ -160,7 +160,7 @@ class BusinessAdmin(LocalGISModelAdmin):
         if not self.has_change_permission(request):
             return redirect("admin:index")
         if request.method == "POST":
-            from geo_directory.accounts.listings import merge
+            from geo_directory.businesses.moderation import merge
 
             ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
             keep = merge(list(Business.objects.filter(pk__in=ids)), request.user)

@@ -8,9 +8,10 @@ from django.contrib.auth.models import Group
 from django.contrib.gis.geos import Point
 from django.urls import reverse
 
-from geo_directory.accounts.listings import domain_matches, merge
+from geo_directory.accounts.listings import domain_matches
 from geo_directory.accounts.models import ListingClaim
 from geo_directory.businesses.models import Business
+from geo_directory.businesses.moderation import merge
 
 from .helpers import make_siret, merchant
 
