@@ -113,7 +113,7 @@ for _kind, _words in {
 _WORDS["premier"] = ("NUM", 1)
 _WORDS["noel"] = ("DATES", ((12, 25),))
 
-_PHRASES: dict[tuple[str, ...], tuple[str, object]] = {
+_PHRASES: dict[tuple[str, ...], tuple] = {
     tuple(p.split()): v
     for p, v in {
         "tous les jours": ("ALLDAYS", None),
@@ -136,6 +136,8 @@ _PHRASES: dict[tuple[str, ...], tuple[str, object]] = {
         "y compris": ("AND", None),
         "ainsi que": ("AND", None),
         "tlj": ("ALLDAYS", None),
+        "tous les soirs": ("ALLDAYS", None, "SOIR"),
+        "tous les midis": ("ALLDAYS", None, "MIDI"),
         "non stop": ("CONT", None),
         "en continu": ("CONT", None),
         "sans interruption": ("CONT", None),
@@ -156,6 +158,7 @@ _PHRASES: dict[tuple[str, ...], tuple[str, object]] = {
         "sur rendez-vous": ("REFUSE", "« sur rendez-vous » : pas d'horaires fixes"),
         "rendez-vous": ("REFUSE", "« sur rendez-vous » : pas d'horaires fixes"),
         "rdv": ("REFUSE", "« sur rendez-vous » : pas d'horaires fixes"),
+        "sur rdv": ("REFUSE", "« sur rendez-vous » : pas d'horaires fixes"),
         "sur reservation": ("REFUSE", "« sur réservation » : pas d'horaires fixes"),
         "sur demande": ("REFUSE", "« sur demande » : pas d'horaires fixes"),
         "vacances scolaires": ("REFUSE", "les vacances scolaires dépendent de la zone"),
@@ -199,7 +202,7 @@ _PATTERNS = [
         ("WS", r"[()\[\]]"),
     ]
 ]
-_FOLD = {"’": "'", "‘": "'", "`": "'", "´": "'", "–": "-", "—": "-", "−": "-", "œ": "oe"}
+_FOLD = {"’": "'", "‘": "'", "`": "'", "´": "'", "œ": "oe"} | dict.fromkeys("‐‑‒–—−", "-")
 _FOLD |= {c: " " for c in '«»“”"\u00a0\u202f'}
 
 
@@ -258,7 +261,7 @@ def _fold_phrases(toks: list[_Tok]) -> list[_Tok]:
         for size in range(min(_MAX_PHRASE, len(toks) - i), 0, -1):
             words = tuple(t.value for t in toks[i : i + size])
             if all(t.kind == "WORD" for t in toks[i : i + size]) and words in _PHRASES:
-                kind, value = _PHRASES[words]
+                kind, value = _PHRASES[words][:2]
                 text = " ".join(t.text for t in toks[i : i + size])
                 break
         else:
@@ -272,6 +275,8 @@ def _fold_phrases(toks: list[_Tok]) -> list[_Tok]:
             raise _Refusal(value)
         if kind != "SKIP":
             out.append(_Tok(kind, value, text))
+        if size > 1 and len(_PHRASES[words]) == 3:  # « tous les soirs » = every day + evening
+            out.append(_Tok(_PHRASES[words][2], None, text))
         i += size
     return out
 
@@ -853,8 +858,10 @@ class _Parser:
                 old = block.week[d] or ()
                 hits = [iv for iv in old if _PART_OF_DAY[part](iv[0], iv[1] % 1440 or 1440)]
                 if len(hits) != 1:
-                    raise _Refusal(f"« fermé le {DAY_FR[d]} {part.replace('apres', 'après')} » : "
-                        "service impossible à situer")
+                    raise _Refusal(
+                        f"« fermé le {DAY_FR[d]} {part.replace('apres', 'après')} » : "
+                        "service impossible à situer"
+                    )
                 block.week[d] = tuple(iv for iv in old if iv != hits[0])
 
     def emit(self) -> str:
