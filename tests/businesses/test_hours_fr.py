@@ -92,7 +92,8 @@ TABLE = QUOTED + [
         "Mo-Sa 09:00-20:00; Su 09:00-13:00",
     ),
     (
-        "Ouvert du lundi au vendredi de 8h30 à 12h et de 13h30 à 17h30, le samedi matin de 9h à 12h",
+        "Ouvert du lundi au vendredi de 8h30 à 12h et de 13h30 à 17h30, le samedi matin "
+        "de 9h à 12h",
         "Mo-Fr 08:30-12:00,13:30-17:30; Sa 09:00-12:00",
     ),
     (
@@ -300,7 +301,7 @@ TABLE = QUOTED + [
     ("De Pâques à la Toussaint, tous les jours de 10h à 18h", Refused("Pâques")),
     ("Pendant les vacances scolaires, tous les jours de 10h à 18h", Refused("vacances scolaires")),
     ("Été : tous les jours 10h-20h", Refused("saison sans dates")),
-    ("Ouvert tous les jours de 9h à 19h, à partir du 1er avril", Refused("à partir du")),
+    ("Ouvert tous les jours de 9h à 19h, à partir du 1er avril", Refused("à partir de")),
     ("Congés annuels en août. Du mardi au samedi de 9h à 19h.", Refused("congés annuels")),
     (
         "Du mardi au dimanche midi et soir. Fermé dimanche et lundi midi.",
