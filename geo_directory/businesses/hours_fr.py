@@ -30,6 +30,7 @@ also stated in ``Translation.note`` when used):
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -118,6 +119,7 @@ _MONTH_WORDS = ["janvier janv jan", "fevrier fevr fev", "mars", "avril avr", "ma
                 "juillet juil", "aout", "septembre sept sep", "octobre oct", "novembre nov",
                 "decembre dec"]
 _ABBREVIATIONS = "lun mar mer jeu ven vend sam dim janv jan fevr fev avr juil sept sep oct nov dec"
+_ABBREVIATIONS = frozenset(_ABBREVIATIONS.split())  # fmt: skip
 _PATTERNS = [(kind, re.compile(rx)) for kind, rx in [
     ("WS", r"[ \t\r\f\v()\[\]]+"),
     ("H24", r"(?:24\s*h?\s*/\s*24|24\s*h\s*24|24\s*h(?:eures)?\s*sur\s*24|h\s*24)(?:\s*h\b)?"),
@@ -132,6 +134,9 @@ _PATTERNS = [(kind, re.compile(rx)) for kind, rx in [
     ("AND", r"[&+]"),
 ]]
 # fmt: on
+_ANY_PATTERN = re.compile(
+    "|".join(f"(?P<p{n}>{rx.pattern})" for n, (_, rx) in enumerate(_PATTERNS))
+)
 _WORDS: dict[str, tuple[str, object]] = {"premier": ("NUM", 1)}
 for _kind, _words in _WORD_KINDS.items():
     _WORDS |= {w: (_kind, w) for w in _words.split()}
@@ -151,19 +156,25 @@ for _kind, _phrases in _PHRASE_KINDS.items():
 for _phrases, _reason in _REFUSALS.items():
     _PHRASES |= {tuple(p.split()): (("REFUSE", _reason),) for p in _phrases.split("|")}
 _MAX_PHRASE = max(len(p) for p in _PHRASES)
+_PHRASE_STARTS = {p[0] for p in _PHRASES}
 _HYPHENATED = {w for w in [*_WORDS, *(w for p in _PHRASES for w in p)] if "-" in w}
 _FOLD = {"’": "'", "‘": "'", "`": "'", "´": "'", "œ": "oe"} | dict.fromkeys("‐‑‒–—−", "-")
 _FOLD |= dict.fromkeys('«»“”"\u00a0\u202f', " ")
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    if (folded := _FOLD.get(char)) is None:
+        folded = unicodedata.normalize("NFKD", char.lower())
+        folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return folded
 
 
 def _fold(text: str) -> tuple[str, list[int]]:
     """Lower case without accents, and for each folded character its index in ``text``."""
     out, origin = [], []
     for index, char in enumerate(text):
-        folded = _FOLD.get(char)
-        if folded is None:
-            folded = unicodedata.normalize("NFKD", char.lower())
-            folded = "".join(c for c in folded if not unicodedata.combining(c))
+        folded = _fold_char(char)
         out.append(folded)
         origin.extend([index] * len(folded))
     return "".join(out), origin
@@ -173,9 +184,10 @@ def _lex(text: str) -> list[_Tok]:
     folded, origin = _fold(text)
     raw, pos = [], 0
     while pos < len(folded):
-        kind, m = next(((k, m) for k, rx in _PATTERNS if (m := rx.match(folded, pos))), (0, 0))
-        if not m:
+        if not (first := _ANY_PATTERN.match(folded, pos)):
             raise _Refusal(f"caractère inattendu « {text[origin[pos]]} »")
+        kind, rx = _PATTERNS[int(first.lastgroup[1:])]
+        m = rx.match(folded, pos)  # again, for the pattern's own groups
         original, pos, word = text[origin[pos] : origin[m.end() - 1] + 1], m.end(), m.group()
         if kind == "BAD":
             raise _Refusal(f"« {original} » : nombre ou date illisible")
@@ -191,7 +203,7 @@ def _lex(text: str) -> list[_Tok]:
                 raw += [_Tok("DASH", None, "-")] * (n > 0) + [_Tok("WORD", part, part)]
         elif kind == "WORD":
             raw.append(_Tok(kind, word, original))
-            if word in _ABBREVIATIONS.split() and folded.startswith(".", pos):
+            if word in _ABBREVIATIONS and folded.startswith(".", pos):
                 pos += 1  # « lun. » is an abbreviation, not the end of a sentence
         elif kind != "WS":
             raw.append(_Tok(kind, None, original))
@@ -201,7 +213,8 @@ def _lex(text: str) -> list[_Tok]:
 def _fold_phrases(raw: list[_Tok]) -> list[_Tok]:
     out, i = [], 0
     while i < len(raw):
-        for size in range(min(_MAX_PHRASE, len(raw) - i), 0, -1):
+        longest = min(_MAX_PHRASE, len(raw) - i) if raw[i].value in _PHRASE_STARTS else 0
+        for size in range(longest, 0, -1):
             words = tuple(t.value if t.kind == "WORD" else None for t in raw[i : i + size])
             if words in _PHRASES:
                 text = " ".join(t.text for t in raw[i : i + size])
