@@ -24,7 +24,8 @@ also stated in ``Translation.note`` when used):
   10h-20h, le dimanche 10h-13h »); the same days given twice with separate hours add up, and
   so do hours named « le soir … » / « le midi … » on days that had no such service;
 - a season heading (« D'avril à septembre : … ») describes that season's whole week and holds
-  for the next sentences until another heading.
+  for the next sentences until another heading; a period ending a sentence (« le dimanche de
+  9h à 12h en juillet ») only changes the days that sentence names.
 """
 
 from __future__ import annotations
@@ -239,13 +240,14 @@ def _fold_phrases(raw: list[_Tok]) -> list[_Tok]:
 class _Days:
     days: frozenset[int]
     ph: bool = False
+    items: int = 1  # « lundi et mardi » is two items, « du lundi au vendredi » one
 
 
 @dataclass
 class _Group:
     days: _Days | None = None
     times: tuple[tuple[int, int], ...] | None = None
-    kind: str = "set"  # "add" (« également »), "override" (« sauf le dimanche de … »)
+    kind: str = "set"  # or "add" (« également »)
     part: str | None = None  # hours named « le soir … », « midi »
     times_first: bool = False
 
@@ -256,7 +258,7 @@ class _Block:
     set_by: list = field(default_factory=lambda: [None] * 7)  # the day set that gave them
     ph: tuple | None = None
     closures: list = field(default_factory=list)  # (_Days, part of day | None)
-    has_groups: bool = False
+    whole_week: bool = False  # described under a season heading
 
 
 def _ordinal(month: int, day: int) -> int:
@@ -362,6 +364,7 @@ def _split_after_midnight(week: list) -> list:
 # --- Parser ----------------------------------------------------------------------------------
 
 _END = _Tok("END")
+_ALL_YEAR = ("base", "rest")
 
 
 class _Parser:
@@ -372,7 +375,7 @@ class _Parser:
         self.pending: _Group | None = None  # days or hours that end a sentence, for the next
         self.dangling = False  # a heading not yet followed by hours
         self.notes: set[str] = set()
-        self.ph_off, self.inherited_closures = False, False
+        self.ph_off, self.inherited_closures, self.closed_rest = False, False, False
         self.closed_dates: set[tuple[int, int]] = set()
         self.closed_periods: list[tuple] = []
         self.part, self.parts = None, set()  # the part of day of the hours just read
@@ -411,7 +414,7 @@ class _Parser:
         while tok := self.take("DASH", "COLON", "COMMA", "SEASON", "OPEN"):  # bullets, « Été : »
             seasonal_words |= tok.kind == "SEASON"
         if (header := self.period()) is not None:
-            self.header = None if header == "base" else header
+            self.header = None if header in _ALL_YEAR else header
         cur, self.pending = self.pending, None
         groups, closures, trailing, add, closed_mode = [], [], None, False, False
         while (kind := self.peek().kind) not in ("SEP", "END"):
@@ -422,7 +425,7 @@ class _Parser:
                 closed_mode &= kind != "OPEN"
             elif (
                 kind in ("CLOSED", "VAGUE")
-                and header not in (None, "base")
+                and header not in (None, *_ALL_YEAR)
                 and not groups
                 and (cur is None and self.peek(1).kind in ("SEP", "END"))
             ):
@@ -444,8 +447,7 @@ class _Parser:
                     cur = None
                 if not groups and cur is None:
                     self.fail("« sauf » sans horaires auxquels s'appliquer")
-                if (override := self.exception(closures)) is not None:
-                    groups.append(override)
+                self.exception(closures)
             elif (period := self.period()) is not None:
                 if trailing is not None or header is not None:
                     raise _Refusal("deux périodes dans une même phrase")
@@ -492,15 +494,16 @@ class _Parser:
 
     def file(self, groups: list, closures: list, header, trailing, seasonal_words: bool) -> None:
         """Put a sentence's groups and closures in the block of their season."""
-        if seasonal_words and header in (None, "base") and trailing in (None, "base"):
+        if seasonal_words and header in (None, *_ALL_YEAR) and trailing in (None, *_ALL_YEAR):
             raise _Refusal("saison sans dates précises")
         if trailing is not None and len(groups) + len(closures) > 1:
             raise _Refusal("période en fin de phrase : s'applique-t-elle à tout ce qui précède ?")
-        seasonal = trailing if trailing != "base" else None
+        seasonal = trailing if trailing not in _ALL_YEAR else None
         if trailing is not None and self.header is not None and seasonal != self.header:
             raise _Refusal("période contradictoire avec l'en-tête de saison")
         key = seasonal or self.header
         block = self.blocks.setdefault(key, _Block())
+        block.whole_week |= bool(groups) and trailing is None
         for group in groups:
             self.apply(block, group)
         block.closures += closures
@@ -524,7 +527,7 @@ class _Parser:
             if more is None or (own_hours and self.ahead(self.time_range)):
                 self.i = start
                 break
-            days = _Days(days.days | more.days, days.ph or more.ph)
+            days = _Days(days.days | more.days, days.ph or more.ph, days.items + more.items)
         if self.peek().kind == "EXCEPT":  # « tous les jours sauf le lundi, de 10h à 19h »
             start = self.i
             self.i += 1
@@ -533,7 +536,7 @@ class _Parser:
                 self.i = start
             else:
                 self.ph_off |= removed.ph
-                days = _Days(days.days - removed.days, days.ph)
+                days = _Days(days.days - removed.days, days.ph, days.items)
                 if not days.days and not days.ph:
                     raise _Refusal("aucun jour ne reste après « sauf »")
         return days
@@ -653,9 +656,9 @@ class _Parser:
 
     def period(self):
         """A season as ((year, month, day), (year, month, day)) ranges (day None: whole
-        months); "base" for « toute l'année » / « le reste de l'année »; None if none here."""
-        if self.take("ALLYEAR", "REST"):
-            return "base"
+        months); "base" for « toute l'année », "rest" for « le reste de l'année »; None."""
+        if tok := self.take("ALLYEAR", "REST"):
+            return "base" if tok.kind == "ALLYEAR" else "rest"
         start = self.i
         if self.take("FROM"):
             if self.peek().kind == "NUM" and self.peek(1).kind == "TO":  # « du 1er au 15 août »
@@ -733,7 +736,11 @@ class _Parser:
                 items.append((days, part and _PART_NAMES[part.kind]))
             elif (dates := self.dates()) is not None:
                 self.closed_dates |= dates
-            elif (period := self.period()) not in (None, "base"):
+            elif (period := self.period()) in _ALL_YEAR:
+                if period == "base":
+                    raise _Refusal("établissement fermé toute l'année")
+                self.closed_rest = True  # « fermé le reste de l'année »: OSM's default
+            elif period is not None:
                 if vague and any(a[2] is None for a, _ in period):
                     raise _Refusal("congés annuels sans dates précises")
                 self.closed_periods.append(period)
@@ -752,33 +759,30 @@ class _Parser:
             raise _Refusal("fermeture à des heures précises non traduite")
         return items
 
-    def exception(self, closures: list) -> _Group | None:
-        """After « sauf »: other hours for some days, or closed days, dates or periods."""
+    def exception(self, closures: list) -> None:
+        """After « sauf »: closed days (or part of them), dates or periods."""
         if (days := self.days()) is not None:
-            start = self.i
             part = self.take(*_PART_NAMES)
-            if part is None or self.ahead(self.time_range):
-                self.i = start
-                if (times := self.times()) is not None:
-                    return _Group(days, times, kind="override")
+            if self.ahead(self.times):  # « sauf le dimanche de 9h à 13h »: instead, or closed?
+                raise _Refusal("« sauf … de … à … » : autres horaires ou fermeture ? ambigu")
+            if part and days.items > 1:
+                raise _Refusal("fermeture ambiguë : à quels jours s'applique « midi/soir » ?")
             if days.ph and part:
                 self.fail("fermeture partielle des jours fériés")
             self.ph_off |= days.ph
             closures.append((days, part and _PART_NAMES[part.kind]))
         elif (dates := self.dates()) is not None:
             self.closed_dates |= dates
-        elif (period := self.period()) not in (None, "base"):
+        elif (period := self.period()) not in (None, *_ALL_YEAR):
             self.closed_periods.append(period)
         else:
             self.fail("« sauf » sans jour ni date")
-        return None
 
     def apply(self, block: _Block, group: _Group) -> None:
-        block.has_groups = True
         new, by_new = group.times, group.days.days
         for d in sorted(by_new):
             old, by = block.week[d], block.set_by[d]
-            if old is None or group.kind == "override" or (_overlap(old, new) and by_new < by):
+            if old is None or (_overlap(old, new) and by_new < by):
                 block.week[d], block.set_by[d] = new, by_new
             elif (
                 old != new
@@ -825,7 +829,7 @@ class _Parser:
         for key in [None] * (base is not None) + seasons:
             block, prefix = self.blocks[key], (_fmt_period(key) + " " if key else "")
             week = _split_after_midnight(block.week)
-            if key is not None and block.has_groups:  # a season describes its whole week
+            if key is not None and block.whole_week:
                 before = [base] * (base is not None) + [
                     self.blocks[k] for k in seasons[: seasons.index(key)] if spans[k] & spans[key]
                 ]
@@ -844,6 +848,8 @@ class _Parser:
                 rules.append(f"{prefix}PH {_fmt_times(block.ph)}")
         if not opened:
             raise _Refusal("aucun horaire d'ouverture, seulement des fermetures")
+        if self.closed_rest and (not seasons or (base is not None and any(base.week))):
+            raise _Refusal("« fermé le reste de l'année » contredit les horaires donnés")
         if self.ph_off:
             if any(b.ph for b in self.blocks.values()):
                 raise _Refusal("jours fériés à la fois ouverts et fermés")

@@ -282,6 +282,23 @@ TABLE = QUOTED + [
         "de 10h à 19h.",
         "Tu-Su 10:00-18:00; Jul-Aug Tu-Sa 10:00-19:00; Jul-Aug Su off",
     ),
+    # A period ending a sentence changes only the days that sentence names
+    (
+        "Ouvert du lundi au samedi de 9h à 19h. Dimanche de 9h à 12h en juillet et août.",
+        "Mo-Sa 09:00-19:00; Jul-Aug Su 09:00-12:00",
+    ),
+    (
+        "Du lundi au samedi de 9h à 19h. Le samedi de 9h à 12h en août.",
+        "Mo-Sa 09:00-19:00; Aug Sa 09:00-12:00",
+    ),
+    (
+        "De mai à septembre : du mardi au dimanche de 10h à 18h. Fermé le reste de l'année.",
+        "May-Sep Tu-Su 10:00-18:00",
+    ),
+    (
+        "Tous les jours de 12h à 14h et de 19h à 22h sauf le week-end midi",
+        "Mo-Fr 12:00-14:00,19:00-22:00; Sa,Su 19:00-22:00",
+    ),
     # Refusals: never a wrong value
     ("Sur rendez-vous", Refused("rendez-vous")),
     ("Du lundi au vendredi de 9h à 18h, le samedi sur RDV", Refused("rendez-vous")),
@@ -331,6 +348,14 @@ TABLE = QUOTED + [
     ("Boulangerie ouverte de 6h30 à 20h", Refused("mot non compris : « Boulangerie »")),
     ("Tous les jours de 7h à 20h30 (le dimanche jusqu'à 13h)", Refused("non comprise")),
     ("Mo-Fr 09:00-18:00", Refused("mot non compris")),
+    # « sauf le dimanche de 14h à 18h »: Sunday's hours, or closed then? Either reading fits.
+    ("Ouvert tous les jours de 10h à 19h sauf le dimanche de 14h à 18h", Refused("ambigu")),
+    ("Du mardi au samedi de 10h à 18h. Fermé le reste de l'année.", Refused("contredit")),
+    ("Fermé toute l'année", Refused("fermé toute l'année")),
+    (
+        "Tous les jours sauf le lundi et le mardi midi, de 12h à 14h et de 19h à 22h",
+        Refused("fermeture ambiguë"),
+    ),
     # Shorthands that read two ways: refused rather than guessed (found by fuzzing)
     ("LUNDI VENDREDI 9H-12H", Refused("impossibles à associer")),  # Mo,Fr or Mo-Fr?
     (
@@ -432,6 +457,15 @@ def test_closures_win_over_opening_rules():
     assert not hours.is_open(value, dt.datetime(2027, 12, 25, 10, 0))
     assert not hours.is_open(value, dt.datetime(2027, 7, 14, 10, 0))  # Bastille Day
     assert hours.is_open(value, dt.datetime(2027, 7, 15, 10, 0))
+
+
+def test_a_period_ending_a_sentence_only_adds_to_the_week():
+    value = translate(
+        "Ouvert du lundi au samedi de 9h à 19h. Dimanche de 9h à 12h en juillet et août."
+    ).value
+    assert hours.is_open(value, dt.datetime(2027, 7, 5, 10, 0))  # Monday in July
+    assert hours.is_open(value, dt.datetime(2027, 7, 11, 10, 0))  # Sunday in July
+    assert not hours.is_open(value, dt.datetime(2027, 6, 13, 10, 0))  # Sunday in June
 
 
 def test_a_season_describes_its_whole_week():
