@@ -55,6 +55,7 @@ TABLE = QUOTED + [
     ("Lun. au ven. 9h00-12h00 14h00-18h00", "Mo-Fr 09:00-12:00,14:00-18:00"),
     ("LUNDI AU VENDREDI 9H-12H 14H-18H", "Mo-Fr 09:00-12:00,14:00-18:00"),
     ("Lundi-vendredi : 8h-19h | samedi : 9h-18h", "Mo-Fr 08:00-19:00; Sa 09:00-18:00"),
+    ("Lun 14h-19h / Mar-Sam 9h-19h", "Mo 14:00-19:00; Tu-Sa 09:00-19:00"),
     ("Lundi au samedi : 7h30 - 19h30. Dimanche : 8h - 12h30.", "Mo-Sa 07:30-19:30; Su 08:00-12:30"),
     (
         "Lundi : fermé\nMardi au samedi : 10h-19h\nDimanche : 10h-13h",
@@ -120,6 +121,10 @@ TABLE = QUOTED + [
         "Tu-Sa 12:00-14:30,19:00-22:30",
     ),
     ("Service de 12h à 14h et de 19h à 22h30, du mardi au samedi", "Tu-Sa 12:00-14:00,19:00-22:30"),
+    (
+        "12h-14h, 19h-22h du mardi au samedi, dimanche midi",
+        "Tu-Sa 12:00-14:00,19:00-22:00; Su 12:00-14:00",
+    ),
     (
         "Tous les jours de 12h à 14h et de 19h à 22h30 sauf le lundi midi",
         "Mo 19:00-22:30; Tu-Su 12:00-14:00,19:00-22:30",
