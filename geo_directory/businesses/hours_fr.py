@@ -829,10 +829,13 @@ class _Parser:
         for n, big in enumerate(seasons):
             if any(spans[big] & spans[s] and not spans[s] <= spans[big] for s in seasons[n + 1 :]):
                 raise _Refusal("des saisons se chevauchent en partie")
-        if len(self.blocks) > 1 and any(
+        # OSM cuts a night at midnight when the next day falls under another rule: a season,
+        # a holiday or a closed date would end the night before it at midnight.
+        dated = len(self.blocks) > 1 or self.ph_off or self.closed_dates or self.closed_periods
+        if (dated or any(b.ph for b in self.blocks.values())) and any(
             b > 1440 for block in self.blocks.values() for w in block.week for _, b in w or ()
         ):
-            raise _Refusal("horaires après minuit avec plusieurs saisons : non traduits")
+            raise _Refusal("horaires après minuit avec saisons, fériés ou dates : non traduits")
         base = self.blocks.get(None)
         rules, opened = [], False
         for key in [None] * (base is not None) + seasons:

@@ -357,6 +357,8 @@ TABLE = QUOTED + [
     ("Ouvert tous les jours de 10h à 19h sauf le dimanche de 14h à 18h", Refused("ambigu")),
     ("Du mardi au samedi de 10h à 18h. Fermé le reste de l'année.", Refused("contredit")),
     ("Fermé toute l'année", Refused("fermé toute l'année")),
+    # The night before a holiday would end at midnight in OSM's reading
+    ("Tous les jours de 19h à 2h. Fermé les jours fériés.", Refused("après minuit")),
     (
         "Tous les jours sauf le lundi et le mardi midi, de 12h à 14h et de 19h à 22h",
         Refused("fermeture ambiguë"),
