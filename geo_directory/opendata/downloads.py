@@ -197,7 +197,7 @@ def metadata(request):
             "generated_at": utc_text(timezone.now()),
             "license": DATASET_LICENCE,
             "licences": LICENCES,
-            "source_licences": {source: SOURCE_LICENCE[source] for source in SOURCE_LICENCE},
+            "source_licences": {source.value: name for source, name in SOURCE_LICENCE.items()},
             "attribution": ATTRIBUTION,
             "fields": ["id", "longitude", "latitude", *PROPERTIES],
             "downloads": {
