@@ -26,7 +26,7 @@ from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from geo_directory.api import reference
 from geo_directory.businesses.models import Business
@@ -101,6 +101,11 @@ def _chunks(rows, encode, separator: bytes = b""):
         yield separator.join(batch)
 
 
+def _unless_head(request, body):
+    """HEAD (``/vsicurl/`` asks it first) gets the headers only: no query is run."""
+    return iter(()) if request.method == "HEAD" else body()
+
+
 def _headers(response, request, name: str, extension: str, now) -> StreamingHttpResponse:
     filename = f"commerces-{name}-{timezone.localdate(now):%Y-%m-%d}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -113,7 +118,7 @@ def _headers(response, request, name: str, extension: str, now) -> StreamingHttp
     return response
 
 
-@require_GET
+@require_safe
 def geojson(request):
     try:
         listings, name = _scope(request)
@@ -139,11 +144,13 @@ def geojson(request):
             first = False
         yield b"\n]}\n"
 
-    response = StreamingHttpResponse(body(), content_type="application/geo+json; charset=utf-8")
+    response = StreamingHttpResponse(
+        _unless_head(request, body), content_type="application/geo+json; charset=utf-8"
+    )
     return _headers(response, request, name, "geojson", now)
 
 
-@require_GET
+@require_safe
 def csv_file(request):
     try:
         listings, name = _scope(request)
@@ -180,7 +187,9 @@ def csv_file(request):
         yield line(CSV_HEADER)
         yield from _chunks(_rows(listings), encode)
 
-    response = StreamingHttpResponse(body(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        _unless_head(request, body), content_type="text/csv; charset=utf-8"
+    )
     return _headers(response, request, name, "csv", now)
 
 

@@ -9,6 +9,7 @@ import json
 import pytest
 from django.utils import timezone
 
+from geo_directory.api import reference
 from geo_directory.businesses.models import Business
 from geo_directory.opendata import downloads
 from geo_directory.opendata.public import PROPERTIES
@@ -125,3 +126,13 @@ def test_metadata_page_names_the_files_licences_and_date(client):
     assert body["downloads"]["csv"].endswith("/api/telechargement/commerces.csv")
     assert body["fields"] == ["id", "longitude", "latitude", *PROPERTIES]
     assert client.get("/api/telechargement/", {"x": "1"}).status_code == 400
+
+
+def test_head_gives_the_headers_without_running_the_export(client, django_assert_num_queries):
+    reference.get()  # the in-memory categories and communes, loaded once per process
+    with django_assert_num_queries(0):
+        response = client.head(CSV)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="commerces-')
+    assert b"".join(response.streaming_content) == b""
+    assert client.post(CSV).status_code == 405
