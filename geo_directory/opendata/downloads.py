@@ -22,7 +22,7 @@ import io
 import re
 
 import orjson
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -40,7 +40,6 @@ from .public import (
     PROPERTIES,
     SOURCE_LICENCE,
     feature,
-    properties,
     public_rows,
     utc_text,
 )
@@ -48,6 +47,7 @@ from .public import (
 CHUNK_ROWS = 2000
 CSV_HEADER = ("id", "longitude", "latitude", *PROPERTIES)
 _PHONE_OR_NUMBER = re.compile(r"[+-]?[0-9 ().,/-]*")
+TRIGGERS = frozenset("=+-@\t\r")
 
 
 def csv_safe(text: str) -> str:
@@ -55,7 +55,7 @@ def csv_safe(text: str) -> str:
     a formula to Excel and LibreOffice (CSV injection), so it gets a leading apostrophe.
     A phone number or a number (``+33 4 91 …``, ``-12``: digits, spaces, dots, dashes,
     brackets) cannot call anything and stays as it is, readable by machines."""
-    if text and text[0] in "=+-@\t\r" and not _PHONE_OR_NUMBER.fullmatch(text):
+    if text and text[0] in TRIGGERS and not _PHONE_OR_NUMBER.fullmatch(text):
         return "'" + text
     return text
 
@@ -84,21 +84,35 @@ def _scope(request) -> tuple[object, str]:
 
 
 def _rows(listings):
-    """The public rows, read through a server-side cursor in one transaction."""
-    with transaction.atomic():
-        yield from public_rows(listings).iterator(chunk_size=CHUNK_ROWS)
+    """The public rows, read through a server-side cursor in one transaction.
+
+    The SQL is the queryset's; the rows come straight from psycopg's named cursor, as
+    tuples: ``.iterator()`` would run Django's per-value converters (a float() call per
+    coordinate, a third of the time of a GeoJSON export).
+    """
+    sql, query_params = public_rows(listings).query.sql_with_params()
+    # atomic() first: it opens the connection the named cursor is made on. Binary rows:
+    # floats and booleans without parsing their text.
+    with (
+        transaction.atomic(),
+        connection.connection.cursor(name="opendata_export", binary=True) as cursor,
+    ):
+        cursor.itersize = CHUNK_ROWS
+        cursor.execute(sql, query_params)
+        yield from cursor
 
 
-def _chunks(rows, encode, separator: bytes = b""):
-    """Encoded rows, ``CHUNK_ROWS`` to a chunk (one write to the socket each)."""
+def _batches(rows):
+    """Rows, ``CHUNK_ROWS`` at a time: each batch is encoded at once and leaves in one
+    write to the socket."""
     batch = []
     for row in rows:
-        batch.append(encode(row))
+        batch.append(row)
         if len(batch) >= CHUNK_ROWS:
-            yield separator.join(batch)
+            yield batch
             batch = []
     if batch:
-        yield separator.join(batch)
+        yield batch
 
 
 def _unless_head(request, body):
@@ -137,11 +151,11 @@ def geojson(request):
 
     def body():
         yield orjson.dumps(head)[:-1] + b',"features":[\n'
-        first = True
-        encode = lambda row: orjson.dumps(feature(row, ref))  # noqa: E731
-        for chunk in _chunks(_rows(listings), encode, b",\n"):
-            yield chunk if first else b",\n" + chunk
-            first = False
+        separator = b""
+        for batch in _batches(_rows(listings)):
+            # One orjson call per batch: the list's brackets dropped, its commas kept.
+            yield separator + orjson.dumps([feature(row, ref) for row in batch])[1:-1]
+            separator = b",\n"
         yield b"\n]}\n"
 
     response = StreamingHttpResponse(
@@ -161,31 +175,53 @@ def csv_file(request):
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
 
-    def line(values) -> bytes:
-        writer.writerow(values)
+    def cells(row) -> list:
+        """A CSV row: id, longitude, latitude, then public.properties() in PROPERTIES
+        order (test_downloads checks it against them), written out per column: one call
+        per cell cost half of the export's time. Free text goes through csv_safe."""
+        (id_, name, category_id, street, postcode, commune_id, phone, email, website) = row[:9]
+        (opening_hours, description, pickup, delivery, source, radius, updated) = row[9:16]
+        category = ref.categories.get(category_id)
+        return [
+            id_,
+            row[-2],
+            row[-1],
+            name if not name or name[0] not in TRIGGERS else csv_safe(name),
+            category.slug if category else "",
+            category.label if category else "",
+            street if not street or street[0] not in TRIGGERS else csv_safe(street),
+            postcode if not postcode or postcode[0] not in TRIGGERS else csv_safe(postcode),
+            commune_id,
+            ref.commune_names.get(commune_id, ""),
+            phone if not phone or phone[0] not in TRIGGERS else csv_safe(phone),
+            email if not email or email[0] not in TRIGGERS else csv_safe(email),
+            website if not website or website[0] not in TRIGGERS else csv_safe(website),
+            opening_hours
+            if not opening_hours or opening_hours[0] not in TRIGGERS
+            else csv_safe(opening_hours),
+            description
+            if not description or description[0] not in TRIGGERS
+            else csv_safe(description),
+            "true" if pickup else "false",
+            "true" if delivery else "false",
+            radius,
+            source,
+            SOURCE_LICENCE.get(source, DATASET_LICENCE),
+            updated,
+        ]
+
+    def flushed() -> bytes:
         text = buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
         return text.encode()
 
-    def encode(row) -> bytes:
-        props = properties(row, ref)
-        cells = [row[0], row[-2], row[-1]]
-        for key in PROPERTIES:
-            value = props[key]
-            if value is None:
-                cells.append("")
-            elif isinstance(value, bool):
-                cells.append("true" if value else "false")
-            elif isinstance(value, str):
-                cells.append(csv_safe(value))
-            else:
-                cells.append(value)
-        return line(cells)
-
     def body():
-        yield line(CSV_HEADER)
-        yield from _chunks(_rows(listings), encode)
+        writer.writerow(CSV_HEADER)
+        yield flushed()
+        for batch in _batches(_rows(listings)):
+            writer.writerows(cells(row) for row in batch)
+            yield flushed()
 
     response = StreamingHttpResponse(
         _unless_head(request, body), content_type="text/csv; charset=utf-8"

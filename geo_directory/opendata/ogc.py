@@ -122,6 +122,9 @@ def _collection(request) -> dict:
         "links": [
             _link(_url(request, "collection", collection=COLLECTION), "self", JSON, "Collection"),
             _link(items, "items", GEOJSON, "Les commerces (GeoJSON)"),
+            # Bulk downloads of the whole collection (the standard's "enclosure" links).
+            _link(_url(request, "geojson"), "enclosure", GEOJSON, "Tout télécharger (GeoJSON)"),
+            _link(_url(request, "csv"), "enclosure", "text/csv", "Tout télécharger (CSV)"),
             _licence_link(),
         ],
     }

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import F
+from django.db.models import F, FloatField, Func, TextField
+from django.db.models.functions import Cast
 
 from geo_directory.api import reference
 from geo_directory.api.views import Lat, Lon
@@ -32,9 +33,7 @@ COLUMNS = (
     "description",
     "offers_pickup",
     "offers_delivery",
-    "delivery_radius_km",
     "source",
-    "updated_at",
 )
 
 # The properties of an exported feature, in this order (the CSV's columns after id,
@@ -93,8 +92,17 @@ ATTRIBUTION = (
 )
 
 
+class UtcText(Func):
+    """A timestamp as RFC 3339 text in UTC, written by PostgreSQL: parsing a datetime per
+    row into Python, then formatting it again, was a third of an export's time."""
+
+    template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    output_field = TextField()
+
+
 def public_rows(queryset=None):
-    """``values_list`` of COLUMNS then lon, lat, of published listings only.
+    """``values_list`` of COLUMNS, then the delivery radius (float), the last update
+    (RFC 3339 text), lon and lat, of published listings only.
 
     ``queryset`` (default: every listing) is narrowed to ``published()`` here, whatever
     the caller passed: an unpublished or merged listing cannot reach an export.
@@ -102,8 +110,13 @@ def public_rows(queryset=None):
     base = Business.objects.all() if queryset is None else queryset
     return (
         base.published()
-        .annotate(lon=Lon(F("location")), lat=Lat(F("location")))
-        .values_list(*COLUMNS, "lon", "lat")
+        .annotate(
+            radius_km=Cast("delivery_radius_km", FloatField()),
+            updated=UtcText(F("updated_at")),
+            lon=Lon(F("location")),
+            lat=Lat(F("location")),
+        )
+        .values_list(*COLUMNS, "radius_km", "updated", "lon", "lat")
     )
 
 
@@ -128,8 +141,8 @@ def properties(row: tuple, ref: reference.Reference) -> dict:
         description,
         offers_pickup,
         offers_delivery,
-        radius,
         source,
+        radius,
         updated_at,
         _lon,
         _lat,
@@ -150,10 +163,10 @@ def properties(row: tuple, ref: reference.Reference) -> dict:
         "description": description,
         "offers_pickup": offers_pickup,
         "offers_delivery": offers_delivery,
-        "delivery_radius_km": float(radius) if radius is not None else None,
+        "delivery_radius_km": radius,
         "source": source,
         "licence": SOURCE_LICENCE.get(source, DATASET_LICENCE),
-        "updated_at": utc_text(updated_at),
+        "updated_at": updated_at,
     }
 
 

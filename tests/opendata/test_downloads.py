@@ -136,3 +136,18 @@ def test_head_gives_the_headers_without_running_the_export(client, django_assert
     assert response["Content-Disposition"].startswith('attachment; filename="commerces-')
     assert b"".join(response.streaming_content) == b""
     assert client.post(CSV).status_code == 405
+
+
+def test_csv_rows_say_what_the_geojson_properties_say(client, make_business):
+    make_business("Épicerie « Chez Zoé »", 5.3698, 43.2951, phone="04 91 00 00 00")
+    features = json.loads(streamed(client.get(GEOJSON)))["features"]
+    rows = csv_rows(streamed(client.get(CSV)))
+    assert [int(r["id"]) for r in rows] == [f["id"] for f in features]
+    for row, feature in zip(rows, features, strict=True):
+        assert [float(row["longitude"]), float(row["latitude"])] == pytest.approx(
+            feature["geometry"]["coordinates"]
+        )
+        for key, value in feature["properties"].items():
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            assert row[key] == ("" if value is None else str(value)), (key, feature["id"])

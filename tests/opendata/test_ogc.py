@@ -83,6 +83,8 @@ def test_collections_describe_businesses_in_crs84(client):
     assert len(collection["extent"]["spatial"]["bbox"][0]) == 4
     items = next(link for link in collection["links"] if link["rel"] == "items")
     assert items["type"] == "application/geo+json"
+    enclosures = {link["type"] for link in collection["links"] if link["rel"] == "enclosure"}
+    assert enclosures == {"application/geo+json", "text/csv"}
     assert get_json(client, f"{ROOT}/collections/businesses").json() == collection
     error = get_json(client, f"{ROOT}/collections/shops", status=404).json()
     assert error["code"] == "NotFound" and "Collection inconnue" in error["description"]
