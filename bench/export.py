@@ -73,19 +73,21 @@ def _status_kib(pid: int, field: str) -> int:
     raise SystemExit(f"no {field} for {pid}")
 
 
-def _download(port: int, url: str) -> tuple[int, int, float, int]:
-    """(HTTP status, bytes, seconds, lines) of one export read to its end."""
+def _download(port: int, url: str) -> tuple[int, int, float, int, bytes]:
+    """(HTTP status, bytes, seconds, lines, last bytes) of one export read to its end."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     started = time.perf_counter()
     conn.request("GET", url)
     response = conn.getresponse()
     size = lines = 0
+    tail = b""
     while chunk := response.read(1 << 20):
         size += len(chunk)
         lines += chunk.count(b"\n")
+        tail = (tail + chunk)[-16:]
     seconds = time.perf_counter() - started
     conn.close()
-    return response.status, size, seconds, lines
+    return response.status, size, seconds, lines, tail
 
 
 def _copy(sql: str) -> tuple[int, float]:
@@ -125,11 +127,12 @@ def run(n: int, log=print) -> list[dict]:
             rows = _rows(scope)
             Path(f"/proc/{worker}/clear_refs").write_text("5")  # reset the peak RSS
             before = _status_kib(worker, "VmRSS")
-            status, size, seconds, lines = _download(server.port, url)
+            status, size, seconds, lines, tail = _download(server.port, url)
             peak = _status_kib(worker, "VmHWM")
             if status != 200:
                 raise SystemExit(f"{url}: HTTP {status}")
-            complete = lines >= rows + 1  # the header or the opening line, then a row each
+            # All there: a CSV line per row after the header; the GeoJSON's closing "]}".
+            complete = tail.endswith(b"]}\n") if "geojson" in url else lines == rows + 1
             ref_size, ref_seconds = _copy(reference.format(scope=scope, order=order))
             results.append(
                 {

@@ -115,11 +115,6 @@ def _batches(rows):
         yield batch
 
 
-def _unless_head(request, body):
-    """HEAD (``/vsicurl/`` asks it first) gets the headers only: no query is run."""
-    return iter(()) if request.method == "HEAD" else body()
-
-
 def _headers(response, request, name: str, extension: str, now) -> StreamingHttpResponse:
     filename = f"commerces-{name}-{timezone.localdate(now):%Y-%m-%d}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -132,14 +127,33 @@ def _headers(response, request, name: str, extension: str, now) -> StreamingHttp
     return response
 
 
-@require_safe
-def geojson(request):
-    try:
-        listings, name = _scope(request)
-    except params.OGCError as error:
-        return error.response()
-    now = timezone.now()
-    ref = reference.get()
+def download(extension: str, content_type: str):
+    """A download view from ``body(listings, name, now, ref)``, the generator of its
+    bytes: the scope checked first (a French error), HEAD answered without a query, the
+    file name with the date and the licence links set."""
+
+    def decorate(body):
+        @require_safe
+        def view(request):
+            try:
+                listings, name = _scope(request)
+            except params.OGCError as error:
+                return error.response()
+            now = timezone.now()
+            ref = reference.get()
+            chunks = iter(()) if request.method == "HEAD" else body(listings, name, now, ref)
+            response = StreamingHttpResponse(chunks, content_type=content_type)
+            return _headers(response, request, name, extension, now)
+
+        view.__name__ = body.__name__
+        view.__doc__ = body.__doc__
+        return view
+
+    return decorate
+
+
+@download("geojson", "application/geo+json; charset=utf-8")
+def geojson(listings, name, now, ref):
     head = {
         "type": "FeatureCollection",
         "name": f"commerces-{name}",
@@ -149,29 +163,17 @@ def geojson(request):
         "generated_at": utc_text(now),
     }
 
-    def body():
-        yield orjson.dumps(head)[:-1] + b',"features":[\n'
-        separator = b""
-        for batch in _batches(_rows(listings)):
-            # One orjson call per batch: the list's brackets dropped, its commas kept.
-            yield separator + orjson.dumps([feature(row, ref) for row in batch])[1:-1]
-            separator = b",\n"
-        yield b"\n]}\n"
-
-    response = StreamingHttpResponse(
-        _unless_head(request, body), content_type="application/geo+json; charset=utf-8"
-    )
-    return _headers(response, request, name, "geojson", now)
+    yield orjson.dumps(head)[:-1] + b',"features":[\n'
+    separator = b""
+    for batch in _batches(_rows(listings)):
+        # One orjson call per batch: the list's brackets dropped, its commas kept.
+        yield separator + orjson.dumps([feature(row, ref) for row in batch])[1:-1]
+        separator = b",\n"
+    yield b"\n]}\n"
 
 
-@require_safe
-def csv_file(request):
-    try:
-        listings, name = _scope(request)
-    except params.OGCError as error:
-        return error.response()
-    now = timezone.now()
-    ref = reference.get()
+@download("csv", "text/csv; charset=utf-8")
+def csv_file(listings, _name, now, ref):
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
 
@@ -216,17 +218,11 @@ def csv_file(request):
         buffer.truncate()
         return text.encode()
 
-    def body():
-        writer.writerow(CSV_HEADER)
+    writer.writerow(CSV_HEADER)
+    yield flushed()
+    for batch in _batches(_rows(listings)):
+        writer.writerows(cells(row) for row in batch)
         yield flushed()
-        for batch in _batches(_rows(listings)):
-            writer.writerows(cells(row) for row in batch)
-            yield flushed()
-
-    response = StreamingHttpResponse(
-        _unless_head(request, body), content_type="text/csv; charset=utf-8"
-    )
-    return _headers(response, request, name, "csv", now)
 
 
 @require_GET
