@@ -21,10 +21,19 @@ from geo_directory.businesses.models import Business
 from geo_directory.territory.region import EXTENT
 
 from . import openapi, params, queries
-from .public import ATTRIBUTION, DATASET_LICENCE, LICENCES, feature, public_rows, utc_text
+from .public import (
+    ATTRIBUTION,
+    DATASET_LICENCE,
+    LICENCES,
+    PROPERTY_SCHEMAS,
+    feature,
+    public_rows,
+    utc_text,
+)
 
 COLLECTION = "businesses"
 GEOJSON = "application/geo+json"
+SCHEMA = "application/schema+json"
 JSON = "application/json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -108,6 +117,7 @@ def api_definition(request):
 
 def _collection(request) -> dict:
     items = _url(request, "items", collection=COLLECTION)
+    schema_url = _url(request, "schema", collection=COLLECTION)
     return {
         "id": COLLECTION,
         "title": "Commerces",
@@ -122,6 +132,9 @@ def _collection(request) -> dict:
         "links": [
             _link(_url(request, "collection", collection=COLLECTION), "self", JSON, "Collection"),
             _link(items, "items", GEOJSON, "Les commerces (GeoJSON)"),
+            _link(schema_url, "describedby", SCHEMA, "Schéma JSON d'un commerce"),
+            # The same for GDAL up to 3.6 at least, which compares the rel case-sensitively.
+            _link(schema_url, "describedBy", SCHEMA, "Schéma JSON d'un commerce"),
             # Bulk downloads of the whole collection (the standard's "enclosure" links).
             _link(_url(request, "geojson"), "enclosure", GEOJSON, "Tout télécharger (GeoJSON)"),
             _link(_url(request, "csv"), "enclosure", "text/csv", "Tout télécharger (CSV)"),
@@ -149,6 +162,28 @@ def _known(collection: str) -> None:
 def collection(request, collection: str):
     _known(collection)
     return _json(_collection(request))
+
+
+@ogc_view()
+def schema(request, collection: str):
+    """JSON Schema of one item (a GeoJSON Feature): GIS clients type their fields from it."""
+    _known(collection)
+    return _json(
+        {
+            "$schema": "https://json-schema.org/draft/2019-09/schema",
+            "$id": request.build_absolute_uri(request.path),
+            "title": "Commerce",
+            "type": "object",
+            "required": ["type", "id", "geometry", "properties"],
+            "properties": {
+                "type": {"type": "string", "enum": ["Feature"]},
+                "id": {"type": "integer"},
+                "geometry": {"$ref": "https://geojson.org/schema/Point.json"},
+                "properties": {"type": "object", "properties": PROPERTY_SCHEMAS},
+            },
+        },
+        content_type=SCHEMA,
+    )
 
 
 @ogc_view(ITEMS_PARAMS)

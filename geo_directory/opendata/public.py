@@ -59,6 +59,15 @@ PROPERTIES = (
     "updated_at",
 )
 
+# JSON Schema of each property (the collection's schema, which GDAL reads for types).
+PROPERTY_SCHEMAS = {
+    **{name: {"type": "string"} for name in PROPERTIES},
+    "offers_pickup": {"type": "boolean"},
+    "offers_delivery": {"type": "boolean"},
+    "delivery_radius_km": {"type": "number"},
+    "updated_at": {"type": "string", "format": "date-time"},
+}
+
 ODBL = "ODbL-1.0"
 ETALAB = "etalab-2.0"
 LICENCES = {

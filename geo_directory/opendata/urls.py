@@ -13,6 +13,7 @@ urlpatterns = [
     path("features/api", ogc.api_definition, name="openapi"),
     path("features/collections", ogc.collections, name="collections"),
     path("features/collections/<str:collection>", ogc.collection, name="collection"),
+    path("features/collections/<str:collection>/schema", ogc.schema, name="schema"),
     path("features/collections/<str:collection>/items", ogc.items, name="items"),
     path("features/collections/<str:collection>/items/<str:feature_id>", ogc.item, name="item"),
     path("telechargement/", downloads.metadata, name="downloads"),

@@ -52,7 +52,11 @@ def test_ogrinfo_finds_the_collection_and_the_published_count(site_url):
     out = gdal("ogrinfo", "-ro", "-so", f"OAPIF:{site_url}/api/features", "businesses")
     assert feature_count(out) == Business.objects.published().count() == 212
     assert "Geometry: Point" in out
+    # Typed from the collection's JSON Schema (its "describedby" link), not guessed.
     assert re.search(r"^name: String", out, re.M), out
+    assert re.search(r"^delivery_radius_km: Real", out, re.M), out
+    assert re.search(r"^offers_pickup: Integer\(Boolean\)", out, re.M), out
+    assert re.search(r"^updated_at: DateTime", out, re.M), out
 
 
 def test_ogr2ogr_pages_through_every_published_listing(site_url, tmp_path):

@@ -6,6 +6,7 @@ from django.db import connection
 
 from geo_directory.businesses.models import Business
 from geo_directory.opendata import params, queries
+from geo_directory.opendata.public import PROPERTIES
 
 pytestmark = pytest.mark.django_db
 ROOT = "/api/features"
@@ -83,6 +84,10 @@ def test_collections_describe_businesses_in_crs84(client):
     assert len(collection["extent"]["spatial"]["bbox"][0]) == 4
     items = next(link for link in collection["links"] if link["rel"] == "items")
     assert items["type"] == "application/geo+json"
+    schema_link = next(link for link in collection["links"] if link["rel"] == "describedby")
+    schema = client.get(schema_link["href"])
+    assert schema["Content-Type"] == "application/schema+json"
+    assert set(schema.json()["properties"]["properties"]["properties"]) == set(PROPERTIES)
     enclosures = {link["type"] for link in collection["links"] if link["rel"] == "enclosure"}
     assert enclosures == {"application/geo+json", "text/csv"}
     assert get_json(client, f"{ROOT}/collections/businesses").json() == collection
