@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "geo_directory.imports",
     # Before drf_spectacular: its Swagger page template is overridden (no inline code).
     "geo_directory.api",
+    "geo_directory.opendata",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "maps",

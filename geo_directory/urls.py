@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/delivers-to/", include("geo_directory.orders.api")),
     path("api/v1/", include("geo_directory.api.urls")),
+    path("api/", include("geo_directory.opendata.urls")),
     path("geocodage/", include("geo_directory.geocoding.urls")),
     path("", include("geo_directory.accounts.urls")),
     path("", include("geo_directory.orders.urls")),

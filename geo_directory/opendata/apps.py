@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OpendataConfig(AppConfig):
+    name = "geo_directory.opendata"
+    verbose_name = "données ouvertes"
