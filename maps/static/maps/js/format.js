@@ -1,10 +1,5 @@
-// Small French formatting helpers shared by the list and the detail panel.
-
-export function escapeHtml(value) {
-  return String(value ?? "").replace(/[&<>"']/g, (c) => ({
-    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
-  })[c]);
-}
+// Small French formatting helpers shared by the list and the detail panel (text only:
+// dom.js puts it in the page as text).
 
 const km = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 1 });
 

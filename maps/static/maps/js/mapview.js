@@ -4,6 +4,8 @@
 
 /* global L */
 
+import { textNode } from "./dom.js";
+
 export const DETAIL_ZOOM = 13;
 
 const STYLE = { radius: 7, weight: 2, color: "#fff", fillColor: "#b3261e", fillOpacity: 0.9 };
@@ -65,7 +67,7 @@ export class MapView {
     for (const feature of features) {
       const [lon, lat] = feature.geometry.coordinates;
       const marker = L.circleMarker([lat, lon], { ...STYLE, className: "sn-marker" })
-        .bindTooltip(feature.properties.name, { direction: "top", offset: [0, -6] });
+        .bindTooltip(textNode(feature.properties.name), { direction: "top", offset: [0, -6] });
       marker.on("mouseover", () => this.handlers.hover(feature.id));
       marker.on("mouseout", () => this.handlers.hover(null));
       marker.on("click", () => this.handlers.select(feature.id));
@@ -85,7 +87,7 @@ export class MapView {
       if (count === 1 && feature.properties.id) {
         const single = { ...feature, id: feature.properties.id };
         const marker = L.circleMarker([lat, lon], { ...STYLE, className: "sn-marker" })
-          .bindTooltip(feature.properties.name || "", { direction: "top" });
+          .bindTooltip(textNode(feature.properties.name), { direction: "top" });
         marker.on("click", () => this.handlers.select(single.id));
         marker.on("mouseover", () => this.handlers.hover(single.id));
         marker.on("mouseout", () => this.handlers.hover(null));
@@ -99,7 +101,7 @@ export class MapView {
       const marker = L.marker([lat, lon], {
         icon: L.divIcon({
           className: "sn-cluster",
-          html: `<span>${count}</span>`,
+          html: textNode(count),
           iconSize: [size, size],
         }),
         title: label,
