@@ -4,6 +4,9 @@ import json
 import re
 
 import pytest
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 
 from geo_directory.businesses.hours_text import describe_fr_lines
 from geo_directory.businesses.models import Business
@@ -29,6 +32,40 @@ def test_home_renders_the_shell_with_chips_and_config(client, settings):
     listed = set(Business.objects.published().values_list("category__slug", flat=True).distinct())
     assert listed <= set(chips), "every category with published listings has a chip"
     assert 'role="status"' in html and 'aria-live="polite"' in html
+
+
+def test_home_page_never_reads_the_listings_table(client):
+    client.get("/")  # first request: whatever is loaded once per process
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/")
+    assert response.status_code == 200
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert statements, "the chips are read from the database"
+    assert [s for s in statements if "businesses_business" in s] == []
+
+
+def test_home_chips_count_the_published_listings_of_each_category(client):
+    expected = dict(
+        Business.objects.published()
+        .order_by()
+        .values_list("category__slug")
+        .annotate(n=Count("id"))
+    )
+    assert expected, "the real chain listings are published"
+    busiest = max(expected, key=expected.get)
+    closing = Business.objects.published().filter(category__slug=busiest).first()
+    Business.objects.filter(pk=closing.pk).update(status=Business.Status.CLOSED)
+    expected[busiest] -= 1
+    html = client.get("/").content.decode()
+    chips = {
+        slug: int(n)
+        for slug, n in re.findall(
+            r'data-category="([a-z0-9-]+)">[^<]*<span class="chip-count"[^>]*> (\d+)</span>', html
+        )
+    }
+    assert {slug: n for slug, n in chips.items() if n} == {
+        slug: n for slug, n in expected.items() if n
+    }
 
 
 def test_commune_page_lists_its_published_businesses(client):
