@@ -93,6 +93,37 @@ def test_commune_page_hides_unpublished_businesses(client):
     assert f'id="commerce-{business.pk}"' not in html
 
 
+def test_counts_are_french_plurals_zero_and_one_singular(client):
+    """« 0 commerce », « 1 commerce », « 2 commerces » (Django's pluralize says « 0 commerces »)."""
+    from geo_directory.businesses.models import Category
+    from geo_directory.territory.models import Commune
+    from maps.templatetags.french import counted
+
+    assert [counted(n, "commerce", "commerces") for n in (0, 1, 2)] == [
+        "0 commerce",
+        "1 commerce",
+        "2 commerces",
+    ]
+    assert counted(1250, "habitant", "habitants") == "1\xa0250 habitants"  # as floatformat:"0g"
+    moustiers = Commune.objects.get(code="04135")  # no listing in the real data
+    titles = []
+    for _ in range(3):
+        html = client.get("/communes/04135/").content.decode()
+        titles.append(re.search(r'<h2 id="commune-list-title">(.*?)</h2>', html)[1])
+        assert re.search(r"\b[01] commerces\b", html) is None
+        Business.objects.create(
+            name="Faïencerie témoin",
+            category=Category.objects.get(slug="artisanat-d-art"),
+            status=Business.Status.PUBLISHED,
+            location=moustiers.boundary.point_on_surface,
+        )
+    assert titles == [
+        "0 commerce à Moustiers-Sainte-Marie",
+        "1 commerce à Moustiers-Sainte-Marie",
+        "2 commerces à Moustiers-Sainte-Marie",
+    ]
+
+
 def test_unknown_commune_is_404(client):
     assert client.get("/communes/99999/").status_code == 404
     assert client.get("/communes/nope/").status_code == 404

@@ -21,6 +21,7 @@ export function servicesText(p) {
   return services;
 }
 
+// « 0 commerce », « 1 commerce », « 2 commerces »: in French, 0 and 1 are singular.
 export function plural(n, one, many) {
-  return `${n.toLocaleString("fr-FR")} ${n > 1 ? many : one}`;
+  return `${n.toLocaleString("fr-FR")} ${Math.abs(n) >= 2 ? many : one}`;
 }

@@ -5,6 +5,7 @@
 /* global L */
 
 import { textNode } from "./dom.js";
+import { plural } from "./format.js";
 
 export const DETAIL_ZOOM = 13;
 
@@ -97,7 +98,7 @@ export class MapView {
         continue;
       }
       const size = Math.round(28 + Math.min(24, Math.log2(count) * 4));
-      const label = `${count} commerces ici : zoomer`;
+      const label = `${plural(count, "commerce", "commerces")} ici : zoomer`;
       const marker = L.marker([lat, lon], {
         icon: L.divIcon({
           className: "sn-cluster",

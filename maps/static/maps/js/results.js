@@ -60,7 +60,9 @@ export class ResultsList {
       text = "Aucun commerce dans cette zone avec ces filtres. Dézoomez ou retirez un filtre.";
     } else {
       text = `${plural(total, "commerce", "commerces")} dans cette zone`;
-      if (total > features.length) text += `, les ${features.length} plus proches affichés`;
+      if (total > features.length) {
+        text += features.length > 1 ? `, les ${features.length} plus proches affichés` : ", le plus proche affiché";
+      }
       text += reference === "me" ? ", du plus proche de vous au plus loin." : ", du plus proche du centre de la carte au plus loin.";
     }
     this.setStatus(text);
