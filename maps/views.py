@@ -60,14 +60,15 @@ def category_chips() -> list[dict]:
     (``businesses/counts.py``): the home page never scans the listings table.
     """
     published = counts.published_per_category()
-    leaves = [
-        (c, published.get(c.pk, 0))
-        for c in Category.objects.filter(children__isnull=True).order_by()
-        if published.get(c.pk) or c.slug in MAIN_CATEGORIES
+    leaves = Category.objects.filter(children__isnull=True).order_by()
+    chips = [
+        {"slug": slug, "label": label, "count": published.get(pk, 0)}
+        for pk, slug, label in leaves.values_list("pk", "slug", "label")
+        if published.get(pk) or slug in MAIN_CATEGORIES
     ]
     main = {slug: i for i, slug in enumerate(MAIN_CATEGORIES)}
-    leaves.sort(key=lambda item: (main.get(item[0].slug, len(main)), -item[1], item[0].label))
-    return [{"slug": c.slug, "label": c.label, "count": n} for c, n in leaves]
+    chips.sort(key=lambda c: (main.get(c["slug"], len(main)), -c["count"], c["label"]))
+    return chips
 
 
 def home(request):
