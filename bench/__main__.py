@@ -18,6 +18,7 @@ from . import db
 SECTIONS = {
     "api": "bench.api",  # search API: HTTP endpoint vs raw SQL, same run
     "import": "bench.importing",  # bulk import (the import branch), when present
+    "pages": "bench.pages",  # the home page through gunicorn vs a static file and its SQL
     "loadtest": "bench.loadtest",  # the residents' traffic mix, step by step (make loadtest)
 }
 # Run only when named (``make loadtest``), not by a plain ``make bench``.

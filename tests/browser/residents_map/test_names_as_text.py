@@ -95,16 +95,22 @@ def assert_text_only(page, selector: str):
         assert elements == 0, (selector, text)
 
 
+def assert_tooltip_is_text(page, marker):
+    """Hover ``marker``: its tooltip holds the name as text, and no element came of it."""
+    marker.wait_for()
+    marker.hover()
+    page.locator(".leaflet-tooltip").wait_for()
+    assert_text_only(page, ".leaflet-tooltip")
+    assert page.evaluate(NO_ELEMENT_FROM_NAME)
+
+
 def test_home_map_tooltip_list_and_panel(located_page, site_url, listing):
     page = located_page
     errors = console_errors(page)
     location = listing.location
     open_home(page, f"{site_url}/?c={location.y:.5f},{location.x:.5f}&z=17")
     marker = page.locator(f'path.sn-marker[data-id="{listing.pk}"]')
-    marker.wait_for()
-    marker.hover()
-    page.locator(".leaflet-tooltip").wait_for()
-    assert_text_only(page, ".leaflet-tooltip")
+    assert_tooltip_is_text(page, marker)
     assert_text_only(page, f'#results-list button[data-id="{listing.pk}"] .result-name')
     marker.click()
     page.locator("h2#detail-title").wait_for()
@@ -114,12 +120,7 @@ def test_home_map_tooltip_list_and_panel(located_page, site_url, listing):
     # Zoomed out, the listing alone in its cluster cell is a marker with the same tooltip.
     page.goto(f"{site_url}/?c={location.y:.5f},{location.x:.5f}&z=11")
     page.wait_for_selector("body[data-ready=true]")
-    single = page.locator(f'path.sn-marker[data-id="{listing.pk}"]')
-    single.wait_for()
-    single.hover()
-    page.locator(".leaflet-tooltip").wait_for()
-    assert_text_only(page, ".leaflet-tooltip")
-    assert page.evaluate(NO_ELEMENT_FROM_NAME)
+    assert_tooltip_is_text(page, page.locator(f'path.sn-marker[data-id="{listing.pk}"]'))
     assert page.js_errors == [] and errors == []
 
 
@@ -128,11 +129,7 @@ def test_commune_page(page, site_url, listing):
     page.goto(f"{site_url}/communes/{COMMUNE}/")
     page.wait_for_selector("body[data-ready=true]")
     assert_text_only(page, f"#commerce-{listing.pk} h3")
-    marker = page.locator(f'path.sn-marker[data-id="{listing.pk}"]')
-    marker.hover()
-    page.locator(".leaflet-tooltip").wait_for()
-    assert_text_only(page, ".leaflet-tooltip")
-    assert page.evaluate(NO_ELEMENT_FROM_NAME)
+    assert_tooltip_is_text(page, page.locator(f'path.sn-marker[data-id="{listing.pk}"]'))
     assert page.js_errors == [] and errors == []
 
 
@@ -150,9 +147,5 @@ def test_checkout_map(page, site_url, listing):
     page.goto(f"{site_url}/commerces/{listing.pk}/commande/")
     page.locator("input[name=fulfilment][value=delivery]").check()
     shop = page.locator('#delivery-map path.leaflet-interactive[stroke="#a40000"]')
-    shop.wait_for()
-    shop.hover()
-    page.locator(".leaflet-tooltip").wait_for()
-    assert_text_only(page, ".leaflet-tooltip")
-    assert page.evaluate(NO_ELEMENT_FROM_NAME)
+    assert_tooltip_is_text(page, shop)
     assert page.js_errors == [] and errors == []
