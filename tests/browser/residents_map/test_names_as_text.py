@@ -116,6 +116,9 @@ def test_home_map_tooltip_list_and_panel(located_page, site_url, listing):
     page.locator("h2#detail-title").wait_for()
     wait_until(page, "document.getElementById('detail-title').textContent.includes('Fils')")
     assert_text_only(page, "#detail-title")
+    # Nothing missing is written as "null" or "undefined" (no description, no phone...).
+    panel = page.locator("#detail-body").inner_text()
+    assert "null" not in panel and "undefined" not in panel, panel
     assert page.evaluate(NO_ELEMENT_FROM_NAME)
     # Zoomed out, the listing alone in its cluster cell is a marker with the same tooltip.
     page.goto(f"{site_url}/?c={location.y:.5f},{location.x:.5f}&z=11")

@@ -52,7 +52,8 @@ export class DetailPanel {
       ? el("li", {}, "Site : ", el("a", { href: p.website, rel: "noopener", target: "_blank" },
         p.website.replace(/^https?:\/\/(www\.)?/, ""), newWindow(" (nouvelle fenêtre)"))) : null;
     this.id = feature.id;
-    this.body.replaceChildren(
+    // el() children skip null, replaceChildren() would write it as "null".
+    const parts = [
       el("h2", { id: "detail-title", tabindex: "-1" }, p.name),
       el("p", { class: "detail-category" }, p.category_label || p.category),
       open,
@@ -74,7 +75,8 @@ export class DetailPanel {
         el("a", { class: "button button-secondary", href: `geo:${lat.toFixed(6)},${lon.toFixed(6)}` },
           "Ouvrir dans une application GPS"), " ",
         p.takes_orders ? el("a", { class: "button button-primary", href: `/commerces/${feature.id}/commander/` }, "Commander") : null),
-    );
+    ];
+    this.body.replaceChildren(...parts.filter(Boolean));
     this.element.hidden = false;
     if (focus) this.body.querySelector("#detail-title").focus();
   }
