@@ -19,6 +19,7 @@ SECTIONS = {
     "api": "bench.api",  # search API: HTTP endpoint vs raw SQL, same run
     "import": "bench.importing",  # bulk import (the import branch), when present
     "export": "bench.export",  # open-data downloads: rows/s and server memory vs COPY
+    "pages": "bench.pages",  # the home page through gunicorn vs a static file and its SQL
     "loadtest": "bench.loadtest",  # the residents' traffic mix, step by step (make loadtest)
 }
 # Run only when named (``make loadtest``), not by a plain ``make bench``.

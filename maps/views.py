@@ -11,9 +11,9 @@ import json
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 
+from geo_directory.businesses import counts
 from geo_directory.businesses.hours_text import describe_fr_lines
 from geo_directory.businesses.models import Business, Category
 from geo_directory.territory.models import Commune
@@ -56,17 +56,19 @@ def category_chips() -> list[dict]:
     """The main categories and every other category with published listings.
 
     Rendered with the page, so the filters are on screen before any API request; counts
-    are the published listings of each category and its sub-categories.
+    are the published listings of each category, read from the counts the database keeps
+    (``businesses/counts.py``): the home page never scans the listings table.
     """
-    published = Q(businesses__status=Business.Status.PUBLISHED)
-    leaves = (
-        Category.objects.filter(children__isnull=True)
-        .annotate(count=Count("businesses", filter=published))
-        .filter(Q(count__gt=0) | Q(slug__in=MAIN_CATEGORIES))
-    )
+    published = counts.published_per_category()
+    leaves = Category.objects.filter(children__isnull=True).order_by()
+    chips = [
+        {"slug": slug, "label": label, "count": published.get(pk, 0)}
+        for pk, slug, label in leaves.values_list("pk", "slug", "label")
+        if published.get(pk) or slug in MAIN_CATEGORIES
+    ]
     main = {slug: i for i, slug in enumerate(MAIN_CATEGORIES)}
-    leaves = sorted(leaves, key=lambda c: (main.get(c.slug, len(main)), -c.count, c.label))
-    return [{"slug": c.slug, "label": c.label, "count": c.count} for c in leaves]
+    chips.sort(key=lambda c: (main.get(c["slug"], len(main)), -c["count"], c["label"]))
+    return chips
 
 
 def home(request):

@@ -4,6 +4,9 @@ import json
 import re
 
 import pytest
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 
 from geo_directory.businesses.hours_text import describe_fr_lines
 from geo_directory.businesses.models import Business
@@ -31,6 +34,40 @@ def test_home_renders_the_shell_with_chips_and_config(client, settings):
     assert 'role="status"' in html and 'aria-live="polite"' in html
 
 
+def test_home_page_never_reads_the_listings_table(client):
+    client.get("/")  # first request: whatever is loaded once per process
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/")
+    assert response.status_code == 200
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert statements, "the chips are read from the database"
+    assert [s for s in statements if "businesses_business" in s] == []
+
+
+def test_home_chips_count_the_published_listings_of_each_category(client):
+    expected = dict(
+        Business.objects.published()
+        .order_by()
+        .values_list("category__slug")
+        .annotate(n=Count("id"))
+    )
+    assert expected, "the real chain listings are published"
+    busiest = max(expected, key=expected.get)
+    closing = Business.objects.published().filter(category__slug=busiest).first()
+    Business.objects.filter(pk=closing.pk).update(status=Business.Status.CLOSED)
+    expected[busiest] -= 1
+    html = client.get("/").content.decode()
+    chips = {
+        slug: int(n)
+        for slug, n in re.findall(
+            r'data-category="([a-z0-9-]+)">[^<]*<span class="chip-count"[^>]*> (\d+)</span>', html
+        )
+    }
+    assert {slug: n for slug, n in chips.items() if n} == {
+        slug: n for slug, n in expected.items() if n
+    }
+
+
 def test_commune_page_lists_its_published_businesses(client):
     response = client.get("/communes/13055/")
     assert response.status_code == 200
@@ -54,6 +91,37 @@ def test_commune_page_hides_unpublished_businesses(client):
     Business.objects.filter(pk=business.pk).update(status=Business.Status.PENDING)
     html = client.get("/communes/13055/").content.decode()
     assert f'id="commerce-{business.pk}"' not in html
+
+
+def test_counts_are_french_plurals_zero_and_one_singular(client):
+    """« 0 commerce », « 1 commerce », « 2 commerces » (Django's pluralize says « 0 commerces »)."""
+    from geo_directory.businesses.models import Category
+    from geo_directory.territory.models import Commune
+    from maps.templatetags.french import counted
+
+    assert [counted(n, "commerce", "commerces") for n in (0, 1, 2)] == [
+        "0 commerce",
+        "1 commerce",
+        "2 commerces",
+    ]
+    assert counted(1250, "habitant", "habitants") == "1\xa0250 habitants"  # as floatformat:"0g"
+    moustiers = Commune.objects.get(code="04135")  # no listing in the real data
+    titles = []
+    for _ in range(3):
+        html = client.get("/communes/04135/").content.decode()
+        titles.append(re.search(r'<h2 id="commune-list-title">(.*?)</h2>', html)[1])
+        assert re.search(r"\b[01] commerces\b", html) is None
+        Business.objects.create(
+            name="Faïencerie témoin",
+            category=Category.objects.get(slug="artisanat-d-art"),
+            status=Business.Status.PUBLISHED,
+            location=moustiers.boundary.point_on_surface,
+        )
+    assert titles == [
+        "0 commerce à Moustiers-Sainte-Marie",
+        "1 commerce à Moustiers-Sainte-Marie",
+        "2 commerces à Moustiers-Sainte-Marie",
+    ]
 
 
 def test_unknown_commune_is_404(client):

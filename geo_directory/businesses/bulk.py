@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from geo_directory.businesses import counts
+
 TABLE = "businesses_business"
 
 # Every index but the primary key and those backing a constraint (rebuilt with it).
@@ -97,7 +99,9 @@ def name_words_added_after(cursor, since_id: int) -> Iterator[None]:
     words of the listings whose id is above ``since_id`` (what the trigger would add).
 
     For a transaction that holds the listings table (``indexes_rebuilt_after``): no one
-    else inserts meanwhile, so the ids above ``since_id`` are its own.
+    else inserts meanwhile, so the ids above ``since_id`` are its own. The category
+    counts' INSERT trigger is dropped inside too, and the counts recounted once on exit
+    (``counts.recounted_after``).
     """
     cursor.execute(
         "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = %s"
@@ -106,7 +110,8 @@ def name_words_added_after(cursor, since_id: int) -> Iterator[None]:
     )
     (definition,) = cursor.fetchone()
     cursor.execute(f'DROP TRIGGER "{NAME_WORDS_TRIGGER}" ON "{TABLE}"')
-    yield
+    with counts.recounted_after(cursor):
+        yield
     cursor.execute(definition)
     cursor.execute(
         "INSERT INTO businesses_name_word (word) SELECT w.word"

@@ -34,7 +34,10 @@
       const layer = L.geoJSON(zone, {style: {color: "#0b5d3b", weight: 2, fillOpacity: 0.08}}).addTo(map);
       map.fitBounds(layer.getBounds());
     }
-    L.circleMarker(home, {radius: 6, color: "#a40000"}).addTo(map).bindTooltip(mapElement.dataset.name);
+    // The shop's name as text: a string given to Leaflet is HTML.
+    const label = document.createElement("span");
+    label.textContent = mapElement.dataset.name;
+    L.circleMarker(home, {radius: 6, color: "#a40000"}).addTo(map).bindTooltip(label);
     map.on("click", function (e) { place(e.latlng); });
     if (lon.value && lat.value) { place(L.latLng(parseFloat(lat.value), parseFloat(lon.value))); }
   }

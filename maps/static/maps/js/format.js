@@ -1,10 +1,5 @@
-// Small French formatting helpers shared by the list and the detail panel.
-
-export function escapeHtml(value) {
-  return String(value ?? "").replace(/[&<>"']/g, (c) => ({
-    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
-  })[c]);
-}
+// Small French formatting helpers shared by the list and the detail panel (text only:
+// dom.js puts it in the page as text).
 
 const km = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 1 });
 
@@ -26,6 +21,7 @@ export function servicesText(p) {
   return services;
 }
 
+// « 0 commerce », « 1 commerce », « 2 commerces »: in French, 0 and 1 are singular.
 export function plural(n, one, many) {
-  return `${n.toLocaleString("fr-FR")} ${n > 1 ? many : one}`;
+  return `${n.toLocaleString("fr-FR")} ${Math.abs(n) >= 2 ? many : one}`;
 }

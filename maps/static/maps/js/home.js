@@ -5,7 +5,7 @@
 // out, the server-side clusters. Never more than MAX_MARKERS listings at once.
 
 import { config, filterParams, getJSON, lonlat, servicesMatch, stats } from "./api.js";
-import { CommuneSearch } from "./communes.js";
+import { CommuneSearch } from "./commune_search.js";
 import { DETAIL_ZOOM, MapView } from "./mapview.js";
 import { DetailPanel } from "./panel.js";
 import { ResultsList } from "./results.js";

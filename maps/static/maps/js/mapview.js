@@ -4,6 +4,9 @@
 
 /* global L */
 
+import { textNode } from "./dom.js";
+import { plural } from "./format.js";
+
 export const DETAIL_ZOOM = 13;
 
 const STYLE = { radius: 7, weight: 2, color: "#fff", fillColor: "#b3261e", fillOpacity: 0.9 };
@@ -65,7 +68,7 @@ export class MapView {
     for (const feature of features) {
       const [lon, lat] = feature.geometry.coordinates;
       const marker = L.circleMarker([lat, lon], { ...STYLE, className: "sn-marker" })
-        .bindTooltip(feature.properties.name, { direction: "top", offset: [0, -6] });
+        .bindTooltip(textNode(feature.properties.name), { direction: "top", offset: [0, -6] });
       marker.on("mouseover", () => this.handlers.hover(feature.id));
       marker.on("mouseout", () => this.handlers.hover(null));
       marker.on("click", () => this.handlers.select(feature.id));
@@ -85,7 +88,7 @@ export class MapView {
       if (count === 1 && feature.properties.id) {
         const single = { ...feature, id: feature.properties.id };
         const marker = L.circleMarker([lat, lon], { ...STYLE, className: "sn-marker" })
-          .bindTooltip(feature.properties.name || "", { direction: "top" });
+          .bindTooltip(textNode(feature.properties.name), { direction: "top" });
         marker.on("click", () => this.handlers.select(single.id));
         marker.on("mouseover", () => this.handlers.hover(single.id));
         marker.on("mouseout", () => this.handlers.hover(null));
@@ -95,11 +98,11 @@ export class MapView {
         continue;
       }
       const size = Math.round(28 + Math.min(24, Math.log2(count) * 4));
-      const label = `${count} commerces ici : zoomer`;
+      const label = `${plural(count, "commerce", "commerces")} ici : zoomer`;
       const marker = L.marker([lat, lon], {
         icon: L.divIcon({
           className: "sn-cluster",
-          html: `<span>${count}</span>`,
+          html: textNode(count),
           iconSize: [size, size],
         }),
         title: label,

@@ -1,7 +1,8 @@
 // The detail panel of one listing: address, phone, hours in words, services, directions,
 // "Commander" when it takes orders. Escape or the close button closes it.
 
-import { addressText, escapeHtml, servicesText } from "./format.js";
+import { el } from "./dom.js";
+import { addressText, servicesText } from "./format.js";
 import { hoursLines } from "./hours.js";
 
 function directionsUrl(lat, lon, from) {
@@ -27,13 +28,16 @@ export class DetailPanel {
   showLoading(id) {
     this.id = id;
     this.element.hidden = false;
-    this.body.innerHTML = '<p id="detail-title">Chargement de la fiche…</p>';
+    this.body.replaceChildren(el("p", { id: "detail-title" }, "Chargement de la fiche…"));
   }
 
   showError(id) {
     this.id = id;
     this.element.hidden = false;
-    this.body.innerHTML = '<h2 id="detail-title">Fiche introuvable</h2><p>Ce commerce n’est plus référencé.</p>';
+    this.body.replaceChildren(
+      el("h2", { id: "detail-title" }, "Fiche introuvable"),
+      el("p", {}, "Ce commerce n’est plus référencé."),
+    );
   }
 
   show(feature, { me = null, focus = true } = {}) {
@@ -41,32 +45,38 @@ export class DetailPanel {
     const [lon, lat] = feature.geometry.coordinates;
     const hours = hoursLines(p);
     const services = servicesText(p);
-    const open = p.open_now === true ? '<p class="badge badge-open">Ouvert maintenant</p>'
-      : p.open_now === false ? '<p class="badge badge-closed">Fermé en ce moment</p>' : "";
+    const open = p.open_now === true ? el("p", { class: "badge badge-open" }, "Ouvert maintenant")
+      : p.open_now === false ? el("p", { class: "badge badge-closed" }, "Fermé en ce moment") : null;
+    const newWindow = (text) => el("span", { class: "visually-hidden" }, text);
     const website = p.website && /^https?:\/\//.test(p.website)
-      ? `<li>Site : <a href="${escapeHtml(p.website)}" rel="noopener" target="_blank">${escapeHtml(p.website.replace(/^https?:\/\/(www\.)?/, ""))}<span class="visually-hidden"> (nouvelle fenêtre)</span></a></li>` : "";
+      ? el("li", {}, "Site : ", el("a", { href: p.website, rel: "noopener", target: "_blank" },
+        p.website.replace(/^https?:\/\/(www\.)?/, ""), newWindow(" (nouvelle fenêtre)"))) : null;
     this.id = feature.id;
-    this.body.innerHTML = `
-      <h2 id="detail-title" tabindex="-1">${escapeHtml(p.name)}</h2>
-      <p class="detail-category">${escapeHtml(p.category_label || p.category)}</p>
-      ${open}
-      <h3>Adresse</h3>
-      <p class="detail-address">${escapeHtml(addressText(p)) || "Adresse non renseignée"}</p>
-      <ul class="detail-contact">
-        ${p.phone ? `<li>Téléphone : <a href="tel:${escapeHtml(p.phone.replace(/\s/g, ""))}">${escapeHtml(p.phone)}</a></li>` : ""}
-        ${p.email ? `<li>Courriel : <a href="mailto:${escapeHtml(p.email)}">${escapeHtml(p.email)}</a></li>` : ""}
-        ${website}
-      </ul>
-      <h3>Horaires</h3>
-      ${hours.length ? `<ul class="detail-hours">${hours.map((h) => `<li>${escapeHtml(h)}</li>`).join("")}</ul>` : "<p>Horaires non renseignés.</p>"}
-      <h3>Services</h3>
-      <p class="detail-services">${services.length ? services.join(" · ") : "Ni retrait ni livraison indiqués"}</p>
-      ${p.description ? `<p class="detail-description">${escapeHtml(p.description)}</p>` : ""}
-      <p class="detail-actions">
-        <a class="button" href="${directionsUrl(lat, lon, me)}" rel="noopener" target="_blank">Itinéraire<span class="visually-hidden"> vers ${escapeHtml(p.name)} sur OpenStreetMap (nouvelle fenêtre)</span></a>
-        <a class="button button-secondary" href="geo:${lat.toFixed(6)},${lon.toFixed(6)}">Ouvrir dans une application GPS</a>
-        ${p.takes_orders ? `<a class="button button-primary" href="/commerces/${feature.id}/commander/">Commander</a>` : ""}
-      </p>`;
+    // el() children skip null, replaceChildren() would write it as "null".
+    const parts = [
+      el("h2", { id: "detail-title", tabindex: "-1" }, p.name),
+      el("p", { class: "detail-category" }, p.category_label || p.category),
+      open,
+      el("h3", {}, "Adresse"),
+      el("p", { class: "detail-address" }, addressText(p) || "Adresse non renseignée"),
+      el("ul", { class: "detail-contact" },
+        p.phone ? el("li", {}, "Téléphone : ", el("a", { href: `tel:${p.phone.replace(/\s/g, "")}` }, p.phone)) : null,
+        p.email ? el("li", {}, "Courriel : ", el("a", { href: `mailto:${p.email}` }, p.email)) : null,
+        website),
+      el("h3", {}, "Horaires"),
+      hours.length ? el("ul", { class: "detail-hours" }, hours.map((h) => el("li", {}, h)))
+        : el("p", {}, "Horaires non renseignés."),
+      el("h3", {}, "Services"),
+      el("p", { class: "detail-services" }, services.length ? services.join(" · ") : "Ni retrait ni livraison indiqués"),
+      p.description ? el("p", { class: "detail-description" }, p.description) : null,
+      el("p", { class: "detail-actions" },
+        el("a", { class: "button", href: directionsUrl(lat, lon, me), rel: "noopener", target: "_blank" },
+          "Itinéraire", newWindow(` vers ${p.name} sur OpenStreetMap (nouvelle fenêtre)`)), " ",
+        el("a", { class: "button button-secondary", href: `geo:${lat.toFixed(6)},${lon.toFixed(6)}` },
+          "Ouvrir dans une application GPS"), " ",
+        p.takes_orders ? el("a", { class: "button button-primary", href: `/commerces/${feature.id}/commander/` }, "Commander") : null),
+    ];
+    this.body.replaceChildren(...parts.filter(Boolean));
     this.element.hidden = false;
     if (focus) this.body.querySelector("#detail-title").focus();
   }
@@ -74,6 +84,6 @@ export class DetailPanel {
   hide() {
     this.id = null;
     this.element.hidden = true;
-    this.body.innerHTML = "";
+    this.body.replaceChildren();
   }
 }

@@ -1,7 +1,8 @@
 // The list beside the map: every listing of the view as a button, nearest first. It is
 // the full alternative to the map for keyboard and screen-reader users.
 
-import { addressText, distanceText, escapeHtml, plural, servicesText } from "./format.js";
+import { el } from "./dom.js";
+import { addressText, distanceText, plural, servicesText } from "./format.js";
 
 export class ResultsList {
   constructor(list, status, handlers) {
@@ -37,29 +38,31 @@ export class ResultsList {
     this.features = new Map(features.map((f) => [f.id, f]));
     const items = features.map((f) => {
       const p = f.properties;
-      const services = servicesText(p);
-      const open = p.open_now === true ? '<span class="badge badge-open">Ouvert</span>'
-        : p.open_now === false ? '<span class="badge badge-closed">Fermé</span>' : "";
-      return `<li><button type="button" class="result" data-id="${f.id}" aria-controls="detail">
-        <span class="result-name">${escapeHtml(p.name)}</span>
-        <span class="result-meta">${escapeHtml(p.category_label || p.category)}${
-          p.distance_m !== undefined ? ` · <span class="result-distance">à ${distanceText(p.distance_m)}</span>` : ""}</span>
-        <span class="result-address">${escapeHtml(addressText(p))}</span>
-        <span class="result-badges">${open}${services.map((s) => `<span class="badge">${s}</span>`).join("")}</span>
-      </button></li>`;
+      const open = p.open_now === true ? el("span", { class: "badge badge-open" }, "Ouvert")
+        : p.open_now === false ? el("span", { class: "badge badge-closed" }, "Fermé") : null;
+      const distance = p.distance_m !== undefined
+        ? [" · ", el("span", { class: "result-distance" }, `à ${distanceText(p.distance_m)}`)] : [];
+      return el("li", {}, el("button", { type: "button", class: "result", "data-id": f.id, "aria-controls": "detail" },
+        el("span", { class: "result-name" }, p.name), " ",
+        el("span", { class: "result-meta" }, p.category_label || p.category, ...distance), " ",
+        el("span", { class: "result-address" }, addressText(p)), " ",
+        el("span", { class: "result-badges" }, open, servicesText(p).map((s) => el("span", { class: "badge" }, s))),
+      ));
     });
     // A refresh (the map moved, a filter changed) must not take the keyboard focus away
     // from the shop it was on: put it back on the same shop's new button.
     const focusedId = this.list.contains(document.activeElement)
       ? document.activeElement.dataset.id : null;
-    this.list.innerHTML = items.join("");
+    this.list.replaceChildren(...items);
     if (focusedId) this.focus(focusedId);
     let text;
     if (!features.length) {
       text = "Aucun commerce dans cette zone avec ces filtres. Dézoomez ou retirez un filtre.";
     } else {
       text = `${plural(total, "commerce", "commerces")} dans cette zone`;
-      if (total > features.length) text += `, les ${features.length} plus proches affichés`;
+      if (total > features.length) {
+        text += features.length > 1 ? `, les ${features.length} plus proches affichés` : ", le plus proche affiché";
+      }
       text += reference === "me" ? ", du plus proche de vous au plus loin." : ", du plus proche du centre de la carte au plus loin.";
     }
     this.setStatus(text);

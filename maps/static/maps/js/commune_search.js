@@ -1,6 +1,6 @@
 // Commune search: an ARIA 1.2 combobox over /api/v1/communes/?q= (name or postcode).
 
-import { escapeHtml } from "./format.js";
+import { el } from "./dom.js";
 import { getJSON } from "./api.js";
 
 export class CommuneSearch {
@@ -42,12 +42,15 @@ export class CommuneSearch {
 
   render() {
     if (!this.results.length) {
-      this.listbox.innerHTML = '<li role="option" aria-disabled="true" class="option-empty">Aucune commune trouvée</li>';
+      this.listbox.replaceChildren(
+        el("li", { role: "option", "aria-disabled": "true", class: "option-empty" }, "Aucune commune trouvée"),
+      );
     } else {
-      this.listbox.innerHTML = this.results.map((c, i) => `
-        <li role="option" id="commune-option-${i}" data-index="${i}" aria-selected="${i === this.index}">
-          ${escapeHtml(c.name)} <span class="option-meta">${escapeHtml((c.postcodes || []).slice(0, 3).join(", "))} · ${escapeHtml(c.departement)}</span>
-        </li>`).join("");
+      this.listbox.replaceChildren(...this.results.map((c, i) => el(
+        "li", { role: "option", id: `commune-option-${i}`, "data-index": i, "aria-selected": String(i === this.index) },
+        c.name, " ",
+        el("span", { class: "option-meta" }, `${(c.postcodes || []).slice(0, 3).join(", ")} · ${c.departement}`),
+      )));
     }
     this.listbox.hidden = false;
     this.input.setAttribute("aria-expanded", "true");

@@ -3,6 +3,8 @@
 
 /* global L */
 
+import { textNode } from "./dom.js";
+
 const config = JSON.parse(document.getElementById("sn-config").textContent);
 const boundary = JSON.parse(document.getElementById("sn-boundary").textContent);
 const points = JSON.parse(document.getElementById("sn-points").textContent);
@@ -20,7 +22,7 @@ for (const point of points) {
   const marker = L.circleMarker([point.lat, point.lon], {
     radius: 7, weight: 2, color: "#fff", fillColor: "#b3261e", fillOpacity: 0.9,
     className: "sn-marker",
-  }).bindTooltip(point.name).addTo(map);
+  }).bindTooltip(textNode(point.name)).addTo(map);
   const card = document.getElementById(`commerce-${point.id}`);
   marker.getElement()?.setAttribute("data-id", String(point.id));
   marker.on("click", () => {
