@@ -5,15 +5,16 @@ Money is always an integer number of cents; VAT rates are Decimals. The integrit
 constraints here, conditional ``UPDATE ... RETURNING`` in ``services.place_order``.
 """
 
+import hashlib
+import hmac
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
-from django.core.signing import Signer
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
 
 from geo_directory.businesses.models import Business
 
@@ -51,6 +52,14 @@ def euros(cents: int | None) -> str:
     sign = "-" if cents < 0 else ""
     cents = abs(cents)
     return f"{sign}{cents // 100},{cents % 100:02d} €"
+
+
+ACCESS_TOKEN_BYTES = 32
+MAX_TOKEN_LENGTH = 200
+
+
+def hash_access_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 class Product(models.Model):
@@ -219,6 +228,11 @@ class Order(models.Model):
     payment_provider = models.CharField(max_length=40, blank=True)
     payment_reference = models.CharField(max_length=200, blank=True)
 
+    # The guest's link to the order (``?cle=``) carries a random token; only its SHA-256 is
+    # kept, so neither the order number, the SECRET_KEY nor a copy of the database gives
+    # the link. Empty: no link opens the order (revoked, or placed before this scheme).
+    access_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -251,12 +265,21 @@ class Order(models.Model):
     def delivery_fee(self) -> str:
         return euros(self.delivery_fee_cents)
 
-    def access_token(self) -> str:
-        """The signature of the anonymous resident's link to this order."""
-        return Signer(salt="orders.order-link").signature(self.number)
+    def issue_access_token(self) -> str:
+        """A new random link token (the previous one stops working once saved).
+
+        Returns the token, also kept in memory as ``issued_access_token`` for the e-mail
+        and the redirect of this request: it cannot be recovered from the database.
+        """
+        token = secrets.token_urlsafe(ACCESS_TOKEN_BYTES)
+        self.access_token_hash = hash_access_token(token)
+        self.issued_access_token = token
+        return token
 
     def token_is_valid(self, token: str | None) -> bool:
-        return bool(token) and constant_time_compare(token, self.access_token())
+        if not token or not self.access_token_hash or len(token) > MAX_TOKEN_LENGTH:
+            return False
+        return hmac.compare_digest(hash_access_token(token), self.access_token_hash)
 
     def visible_to(self, user, token: str | None = None) -> bool:
         """Only its resident (account or signed link) and its merchant see an order."""

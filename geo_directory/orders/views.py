@@ -134,7 +134,7 @@ def checkout(request, business_id: int):
             form.add_error(field, exc.message)
         else:
             cart.clear()
-            url = order_url(order)
+            url = order_url(order, token=order.issued_access_token)
             pay_url = payments.start_payment(order, _site_url(request) + url)
             messages.success(
                 request,
