@@ -1,5 +1,10 @@
 """The site's own middleware.
 
+``RequestSanityMiddleware``: a request the site cannot mean to serve is refused before any
+view, URL resolver or database sees it: a NUL byte in the path or the query string (a
+400: PostgreSQL refuses NUL in text, so a filter on it was a 500), an HTTP method none of
+the views speak (``TRACE``, ``CONNECT``, WebDAV's...: a 405 with ``Allow``).
+
 ``DatabaseUnavailableMiddleware``: the database is unreachable (crash, restart,
 failover): a clear 503, not a 500.
 
@@ -24,6 +29,7 @@ from django.contrib.sessions.middleware import SessionMiddleware as _Sessions
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware as _Locale
+from django.utils.html import escape
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +54,45 @@ et aucune commande n’a été enregistrée à moitié.</p>
 </body>
 </html>
 """
+
+
+NUL_MESSAGE = "Requête invalide : l'adresse contient un caractère nul."
+METHOD_MESSAGE = "Méthode HTTP non autorisée : {method}."
+PAGE_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+# The API's views answer 405 themselves for the methods of REST they do not implement.
+API_METHODS = (*PAGE_METHODS, "PUT", "PATCH", "DELETE")
+
+
+def _refusal(request, status: int, message: str) -> HttpResponse:
+    if request.path_info.startswith(API_PREFIX):
+        response = JsonResponse({"detail": message}, status=status)
+    else:
+        response = HttpResponse(
+            '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+            f"<title>Requête refusée – Sauvons Noël</title></head><body><main><h1>Requête "
+            f"refusée</h1><p>{escape(message)}</p>"
+            '<p><a href="/">Retour à l’accueil</a></p></main></body></html>',
+            status=status,
+            content_type="text/html; charset=utf-8",
+        )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class RequestSanityMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path_info or "\x00" in query or "%00" in query:
+            return _refusal(request, 400, NUL_MESSAGE)
+        allowed = API_METHODS if request.path_info.startswith(API_PREFIX) else PAGE_METHODS
+        if request.method not in allowed:
+            response = _refusal(request, 405, METHOD_MESSAGE.format(method=request.method[:20]))
+            response["Allow"] = ", ".join(allowed)
+            return response
+        return self.get_response(request)
 
 
 class DatabaseUnavailableMiddleware:
