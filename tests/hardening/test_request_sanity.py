@@ -65,7 +65,12 @@ def superuser_client():
 def test_the_walk_covers_the_project():
     paths = all_paths(SAMPLES.get)
     assert len(paths) > 60
-    for expected in ("/communes/x/", "/commandes/x/", "/admin/orders/order/", "/api/v1/businesses/"):
+    for expected in (
+        "/communes/x/",
+        "/commandes/x/",
+        "/admin/orders/order/",
+        "/api/v1/businesses/",
+    ):
         assert expected in paths, expected
 
 
