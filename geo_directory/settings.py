@@ -12,7 +12,7 @@ Every variable below has a documented default (see README, "Configuration"):
   configuration (``DEBUG`` off, outside tests) refuses to start with it.
 - ``TRUSTED_PROXIES``: comma-separated addresses or CIDR networks of the reverse proxies in
   front of gunicorn (e.g. ``127.0.0.1,10.0.0.0/8``), default empty. The client address
-  (rate limits, logs) is ``REMOTE_ADDR``, unless that peer is a trusted proxy: then the
+  (rate limits) is ``REMOTE_ADDR``, unless that peer is a trusted proxy: then the
   right-most address of ``X-Forwarded-For`` that is not a trusted proxy. ``X-Forwarded-For``
   from any other peer is ignored (anyone can write that header).
 - ``DEBUG``: ``1``/``0``, default ``0``.
