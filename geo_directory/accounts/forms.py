@@ -5,6 +5,7 @@ import json
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.hashers import make_password
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point, Polygon
 
 from geo_directory.businesses.models import Business, Category
@@ -35,10 +36,12 @@ class SignupForm(forms.Form):
     )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(username__iexact=email).exists():
-            raise forms.ValidationError("Un compte existe déjà avec cette adresse e-mail.")
-        return email
+        # Whether an account exists is never said here (account enumeration): the view
+        # answers as for a new address and tells the existing owner by e-mail instead.
+        return self.cleaned_data["email"].strip().lower()
+
+    def existing_user(self):
+        return User.objects.filter(username__iexact=self.cleaned_data["email"]).first()
 
     def clean(self):
         cleaned = super().clean()
@@ -59,6 +62,11 @@ class SignupForm(forms.Form):
         user.set_password(self.cleaned_data["password1"])
         user.save()
         return user
+
+    def hash_password_only(self) -> None:
+        """The password hashing of ``save`` without the account: an existing address takes
+        as long to answer as a new one (no timing difference to enumerate accounts)."""
+        make_password(self.cleaned_data["password1"])
 
 
 class EmailAuthenticationForm(AuthenticationForm):
