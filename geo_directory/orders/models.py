@@ -171,6 +171,20 @@ class Slot(models.Model):
         return max(self.capacity - self.booked_count, 0)
 
 
+class OrderQuerySet(models.QuerySet):
+    def for_owner(self, user):
+        """The orders of ``user``'s listings placed since they own them: a listing taken
+        over by a claim (accounts.ListingOwnership) does not hand its earlier orders (the
+        previous owner's customers' names, phones, addresses) to the new owner."""
+        return self.filter(business__owner=user).filter(
+            Q(business__ownership__isnull=True)
+            | Q(
+                business__ownership__user=user,
+                created_at__gte=F("business__ownership__since"),
+            )
+        )
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
         PLACED = "placed", "reçue"
@@ -235,6 +249,8 @@ class Order(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = OrderQuerySet.as_manager()
+
     class Meta:
         verbose_name = "commande"
         ordering = ["-created_at", "-id"]
@@ -287,7 +303,13 @@ class Order(models.Model):
             return True
         if not user.is_authenticated:
             return False
-        return user.pk == self.user_id or user.pk == self.business.owner_id
+        return user.pk == self.user_id or self.owner_may_see(user)
+
+    def owner_may_see(self, user) -> bool:
+        """``user`` owns the shop, and owned it when the order was placed (for_owner)."""
+        if not user.is_authenticated or user.pk != self.business.owner_id:
+            return False
+        return Order.objects.for_owner(user).filter(pk=self.pk).exists()
 
     def can_be_cancelled(self, when=None) -> bool:
         return self.status in (
