@@ -4,7 +4,8 @@ gunicorn answers some requests itself, before Django sees them: a request line o
 ``limit_request_line`` (414), too many or too long headers (431), a malformed request line
 or header (400)... Its answer is an English HTML page, while the API promises JSON errors
 only. ``FrenchJSONErrorsWorker`` keeps gunicorn's decisions (status, logging, access log)
-and replaces only the body: ``{"detail": "..."}`` in French, everywhere (the request line
+and replaces only the body: ``{"errors": {"request": "..."}}`` in French (the API's error
+shape), everywhere (the request line
 may not even have been read, so the path is unknown; a small JSON body reads fine in a
 browser too). Configured in gunicorn.conf.py (``worker_class``).
 """
@@ -53,7 +54,7 @@ def french_error(status_line: bytes) -> bytes | None:
     status = int(parts[1])
     reason = parts[2] if len(parts) > 2 else ""
     message = MESSAGES.get(status, MESSAGES[400 if status < 500 else 500])
-    body = json.dumps({"detail": message}, ensure_ascii=False).encode()
+    body = json.dumps({"errors": {"request": message}}, ensure_ascii=False).encode()
     head = (
         f"HTTP/1.1 {status} {reason}\r\n"
         "Connection: close\r\n"

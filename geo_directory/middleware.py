@@ -22,6 +22,7 @@ database that just failed.
 from __future__ import annotations
 
 import logging
+from urllib.parse import parse_qsl
 
 from django.contrib.auth.middleware import AuthenticationMiddleware as _Authentication
 from django.contrib.messages.middleware import MessageMiddleware as _Messages
@@ -63,9 +64,10 @@ PAGE_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
 API_METHODS = (*PAGE_METHODS, "PUT", "PATCH", "DELETE")
 
 
-def _refusal(request, status: int, message: str) -> HttpResponse:
+def _refusal(request, status: int, message: str, field: str) -> HttpResponse:
     if request.path_info.startswith(API_PREFIX):
-        response = JsonResponse({"detail": message}, status=status)
+        # The API's error shape: {"errors": {<parameter>: <reason>}}.
+        response = JsonResponse({"errors": {field: message}}, status=status)
     else:
         response = HttpResponse(
             '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
@@ -79,17 +81,31 @@ def _refusal(request, status: int, message: str) -> HttpResponse:
     return response
 
 
+def _nul_field(request) -> str | None:
+    """Where a NUL byte is: ``"path"``, the first query parameter holding one, or None."""
+    if "\x00" in request.path_info:
+        return "path"
+    query = request.META.get("QUERY_STRING", "")
+    if "\x00" not in query and "%00" not in query:
+        return None
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "") or "query"
+    return "query"
+
+
 class RequestSanityMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        query = request.META.get("QUERY_STRING", "")
-        if "\x00" in request.path_info or "\x00" in query or "%00" in query:
-            return _refusal(request, 400, NUL_MESSAGE)
+        field = _nul_field(request)
+        if field:
+            return _refusal(request, 400, NUL_MESSAGE, field)
         allowed = API_METHODS if request.path_info.startswith(API_PREFIX) else PAGE_METHODS
         if request.method not in allowed:
-            response = _refusal(request, 405, METHOD_MESSAGE.format(method=request.method[:20]))
+            message = METHOD_MESSAGE.format(method=request.method[:20])
+            response = _refusal(request, 405, message, "method")
             response["Allow"] = ", ".join(allowed)
             return response
         return self.get_response(request)

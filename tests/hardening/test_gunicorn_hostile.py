@@ -6,7 +6,8 @@
    coordinate in Python first (territory/region.py) and answers a French form error; the
    same worker process keeps serving.
 2. A request line over 4 KB got gunicorn's own English HTML 414; the site answers JSON
-   errors only: the worker class of gunicorn.conf.py writes ``{"detail": ...}`` in French.
+   errors only: the worker class of gunicorn.conf.py writes ``{"errors": {"request": ...}}``
+   in French, the API's error shape.
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ def test_gunicorn_errors_are_french_json(server, size):
     status_line = head.split(b"\r\n", 1)[0].decode()
     assert status_line.split()[1] in ("414", "431", "400"), head
     assert b"application/json" in head, head
-    detail = json.loads(body)["detail"]
+    detail = json.loads(body)["errors"]["request"]
     assert "trop longue" in detail or "trop nombreux" in detail
     assert b"<html" not in body
     # The site still answers normally afterwards.
@@ -146,11 +147,11 @@ def test_too_many_headers_and_a_bad_request_line_are_french_json(server):
     response = server.raw(f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}\r\n".encode())
     head, _, body = response.partition(b"\r\n\r\n")
     assert b" 431 " in head.split(b"\r\n", 1)[0] or b" 400 " in head.split(b"\r\n", 1)[0]
-    assert json.loads(body)["detail"]
+    assert json.loads(body)["errors"]["request"]
     response = server.raw(b"GET\x01 / HTTP/1.1\r\nHost: x\r\n\r\n")
     head, _, body = response.partition(b"\r\n\r\n")
     assert b" 400 " in head.split(b"\r\n", 1)[0], head
-    assert json.loads(body)["detail"] == "Requête HTTP invalide."
+    assert json.loads(body)["errors"]["request"] == "Requête HTTP invalide."
 
 
 # Marked on purpose: pytest-django creates the test database only for a session holding a

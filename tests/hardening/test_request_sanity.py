@@ -97,10 +97,12 @@ def test_the_probed_urls_get_the_french_400(superuser_client, url):
     assert "caractère nul" in response.content.decode()
 
 
-def test_the_api_answers_json(client):
-    response = client.get("/api/v1/businesses/?q=%00")
+def test_the_api_answers_json_naming_the_parameter(client):
+    response = client.get("/api/v1/businesses/?page_size=5&q=ab%00c")
     assert response.status_code == 400
-    assert "caractère nul" in response.json()["detail"]
+    assert "caractère nul" in response.json()["errors"]["q"]
+    response = client.get("/api/v1/communes/%00/")
+    assert "caractère nul" in response.json()["errors"]["path"]
 
 
 @pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND", "TRACK", "MKCOL", "FOO"])
