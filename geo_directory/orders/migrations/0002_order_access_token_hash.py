@@ -8,15 +8,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0001_initial'),
+        ("orders", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='access_token_hash',
-            field=models.CharField(blank=True, default='', editable=False, max_length=64),
+            model_name="order",
+            name="access_token_hash",
+            field=models.CharField(blank=True, default="", editable=False, max_length=64),
         ),
     ]
