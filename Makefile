@@ -41,7 +41,13 @@ $(STAMPS)/venv: pyproject.toml | $(STAMPS)
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@
 
-venv: system-deps $(STAMPS)/venv
+# The install's random SECRET_KEY (settings.py reads it when SECRET_KEY is unset): created
+# once, never in version control, readable by its owner only.
+.secret_key:
+	@umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(64))' > $@.tmp
+	@mv $@.tmp $@
+
+venv: system-deps $(STAMPS)/venv .secret_key
 
 # Leaflet from the npm registry, then Django's collectstatic (served by WhiteNoise).
 STATIC_SOURCES := $(shell find maps/static geo_directory -path '*/static/*' -type f 2>/dev/null)

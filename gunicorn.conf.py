@@ -9,7 +9,9 @@ import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WORKERS") or multiprocessing.cpu_count() * 2 + 1)
-worker_class = "sync"
+# The sync worker, with gunicorn's own error answers (414 request line too long, 431
+# headers, 400 malformed request) in French JSON like the site's (gunicorn_worker.py).
+worker_class = "geo_directory.gunicorn_worker.FrenchJSONErrorsWorker"
 timeout = 30
 graceful_timeout = 10
 max_requests = 5000

@@ -1,5 +1,10 @@
 """The site's own middleware.
 
+``RequestSanityMiddleware``: a request the site cannot mean to serve is refused before any
+view, URL resolver or database sees it: a NUL byte in the path or the query string (a
+400: PostgreSQL refuses NUL in text, so a filter on it was a 500), an HTTP method none of
+the views speak (``TRACE``, ``CONNECT``, WebDAV's...: a 405 with ``Allow``).
+
 ``DatabaseUnavailableMiddleware``: the database is unreachable (crash, restart,
 failover): a clear 503, not a 500.
 
@@ -17,6 +22,7 @@ database that just failed.
 from __future__ import annotations
 
 import logging
+from urllib.parse import parse_qsl
 
 from django.contrib.auth.middleware import AuthenticationMiddleware as _Authentication
 from django.contrib.messages.middleware import MessageMiddleware as _Messages
@@ -24,6 +30,7 @@ from django.contrib.sessions.middleware import SessionMiddleware as _Sessions
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware as _Locale
+from django.utils.html import escape
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +55,60 @@ et aucune commande n’a été enregistrée à moitié.</p>
 </body>
 </html>
 """
+
+
+NUL_MESSAGE = "Requête invalide : l'adresse contient un caractère nul."
+METHOD_MESSAGE = "Méthode HTTP non autorisée : {method}."
+PAGE_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+# The API's views answer 405 themselves for the methods of REST they do not implement.
+API_METHODS = (*PAGE_METHODS, "PUT", "PATCH", "DELETE")
+
+
+def _refusal(request, status: int, message: str, field: str) -> HttpResponse:
+    if request.path_info.startswith(API_PREFIX):
+        # The API's error shape: {"errors": {<parameter>: <reason>}}.
+        response = JsonResponse({"errors": {field: message}}, status=status)
+    else:
+        response = HttpResponse(
+            '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+            f"<title>Requête refusée – Sauvons Noël</title></head><body><main><h1>Requête "
+            f"refusée</h1><p>{escape(message)}</p>"
+            '<p><a href="/">Retour à l’accueil</a></p></main></body></html>',
+            status=status,
+            content_type="text/html; charset=utf-8",
+        )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _nul_field(request) -> str | None:
+    """Where a NUL byte is: ``"path"``, the first query parameter holding one, or None."""
+    if "\x00" in request.path_info:
+        return "path"
+    query = request.META.get("QUERY_STRING", "")
+    if "\x00" not in query and "%00" not in query:
+        return None
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "") or "query"
+    return "query"
+
+
+class RequestSanityMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        field = _nul_field(request)
+        if field:
+            return _refusal(request, 400, NUL_MESSAGE, field)
+        allowed = API_METHODS if request.path_info.startswith(API_PREFIX) else PAGE_METHODS
+        if request.method not in allowed:
+            message = METHOD_MESSAGE.format(method=request.method[:20])
+            response = _refusal(request, 405, message, "method")
+            response["Allow"] = ", ".join(allowed)
+            return response
+        return self.get_response(request)
 
 
 class DatabaseUnavailableMiddleware:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import logging
 import time
 
@@ -60,10 +61,33 @@ def limits(scope: str) -> dict[str, tuple[int, int]]:
     return {key: value for key, value in merged.items() if value and value[0]}
 
 
+def _is_trusted(address: str, proxies) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip.version == net.version and ip in net for net in proxies)
+
+
 def client_ip(request) -> str:
-    """The peer address. gunicorn is bound to 127.0.0.1 or behind a proxy that sets it:
-    X-Forwarded-For is never trusted (anyone could forge a new address per request)."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's address: the peer (``REMOTE_ADDR``), unless the peer is one of
+    ``settings.TRUSTED_PROXIES``; then the right-most address of X-Forwarded-For that is
+    not a trusted proxy (each proxy appends the address it received the request from, so
+    everything left of that is whatever the client chose to write). X-Forwarded-For from
+    any other peer is ignored: anyone could forge a new address per request."""
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    proxies = getattr(settings, "TRUSTED_PROXIES", ())
+    if not proxies or not _is_trusted(remote, proxies):
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed([hop for hop in hops if hop]):
+        if _is_trusted(hop, proxies):
+            continue
+        try:
+            return str(ipaddress.ip_address(hop))
+        except ValueError:  # not an address: a misconfigured proxy, not a client's word
+            return remote
+    return remote  # no header, or only proxies: the request came from the proxy itself
 
 
 def _account(request) -> str:

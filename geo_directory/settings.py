@@ -5,8 +5,16 @@ Every variable below has a documented default (see README, "Configuration"):
 - ``DATABASE_URL``: a ``postgis://`` URL; unset, the project-local cluster started by
   ``scripts/pgcluster.sh`` (Unix socket under ``.pg/run``) is used.
 - ``GEO_DATA_DIR``: the folder of real public data, default ``../shared/data``.
-- ``SECRET_KEY``: required when ``DEBUG`` is off outside tests; a fixed development key
-  otherwise.
+- ``SECRET_KEY``: the signing key (sessions, CSRF, password-reset links). Unset, it is read
+  from ``SECRET_KEY_FILE`` (default ``.secret_key`` at the checkout's root, git-ignored,
+  mode 0600), which ``make`` creates once per install with a random key. With neither, a
+  public development key is used, and only for ``DEBUG`` or the test suite: a production
+  configuration (``DEBUG`` off, outside tests) refuses to start with it.
+- ``TRUSTED_PROXIES``: comma-separated addresses or CIDR networks of the reverse proxies in
+  front of gunicorn (e.g. ``127.0.0.1,10.0.0.0/8``), default empty. The client address
+  (rate limits) is ``REMOTE_ADDR``, unless that peer is a trusted proxy: then the
+  right-most address of ``X-Forwarded-For`` that is not a trusted proxy. ``X-Forwarded-For``
+  from any other peer is ignored (anyone can write that header).
 - ``DEBUG``: ``1``/``0``, default ``0``.
 - ``ALLOWED_HOSTS``: comma-separated, default ``127.0.0.1,localhost``.
 - ``TILE_URL``: the map's raster tile URL template (the only external resource).
@@ -19,7 +27,9 @@ Every variable below has a documented default (see README, "Configuration"):
   docs/deployment.md), with ``DATABASE_REPLICA_MAX_LAG`` (seconds, default 5).
 """
 
+import ipaddress
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -39,8 +49,32 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+# pytest (the test suite) or `manage.py test`: the development key is acceptable there.
+TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
 # The development key is prefixed "django-insecure-" so `check --deploy` flags it.
-SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-development-only-set-SECRET_KEY"
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-set-SECRET_KEY"
+SECRET_KEY_FILE = Path(os.environ.get("SECRET_KEY_FILE") or BASE_DIR / ".secret_key")
+
+
+def read_secret_key() -> str:
+    """SECRET_KEY, else the install's key file (`make` writes it), else the public key."""
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if not key and SECRET_KEY_FILE.is_file():
+        key = SECRET_KEY_FILE.read_text().strip()
+    return key or DEVELOPMENT_SECRET_KEY
+
+
+SECRET_KEY = read_secret_key()
+if SECRET_KEY == DEVELOPMENT_SECRET_KEY and not (DEBUG or TESTING):
+    from django.core.exceptions import ImproperlyConfigured
+
+    # Anyone who reads the source knows that key: sessions, password-reset links and every
+    # signed value would be forgeable. Refuse to serve rather than serve with it.
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is not set and {SECRET_KEY_FILE} does not exist: `make run` creates a "
+        "random key there once per install, or set SECRET_KEY. The public development key "
+        "is only for DEBUG=1 and the tests."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 GEO_DATA_DIR = Path(os.environ.get("GEO_DATA_DIR") or BASE_DIR.parent / "shared" / "data").resolve()
@@ -75,6 +109,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything reads the URL: a NUL byte or an unknown HTTP method is a French 400/405.
+    "geo_directory.middleware.RequestSanityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Sessions, language, user and messages: for the pages, skipped for the JSON API.
     "geo_directory.middleware.SessionMiddleware",
@@ -284,6 +320,11 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
 }
+# The reverse proxies whose X-Forwarded-For is believed (ratelimits.client_ip).
+TRUSTED_PROXIES = [
+    ipaddress.ip_network(item, strict=False) for item in env_list("TRUSTED_PROXIES", "")
+]
+
 # Abuse limits (geo_directory/ratelimits.py): scope -> {"ip"|"account": (count, seconds)},
 # merged over ratelimits.DEFAULTS; a count of 0 or None lifts that limit. Over it: 429 with
 # a French message and Retry-After.

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
 from .listings import approve_claim, reject_claim
-from .models import ListingClaim
+from .models import ListingClaim, ListingOwnership
 
 
 class ReasonForm(forms.Form):
@@ -47,3 +47,12 @@ class ListingClaimAdmin(admin.ModelAdmin):
             "action": "reject",
         }
         return TemplateResponse(request, "admin/accounts/listingclaim/reject.html", context)
+
+
+@admin.register(ListingOwnership)
+class ListingOwnershipAdmin(admin.ModelAdmin):
+    """When each claimed listing's owner took it over: their orders start there."""
+
+    list_display = ["business", "user", "since"]
+    search_fields = ["business__name", "user__email"]
+    raw_id_fields = ["business", "user"]

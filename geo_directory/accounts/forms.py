@@ -5,12 +5,21 @@ import json
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.hashers import make_password
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point, Polygon
 
 from geo_directory.businesses.models import Business, Category
 from geo_directory.businesses.validators import siret_error
 from geo_directory.territory.managers import OutsideRegion
 from geo_directory.territory.models import Commune
+from geo_directory.territory.region import (
+    EXTENT,
+    ZONE_MARGIN,
+    BadCoordinates,
+    check_geojson,
+    check_lonlat,
+    grown,
+)
 
 from . import hours_editor
 
@@ -27,10 +36,12 @@ class SignupForm(forms.Form):
     )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(username__iexact=email).exists():
-            raise forms.ValidationError("Un compte existe déjà avec cette adresse e-mail.")
-        return email
+        # Whether an account exists is never said here (account enumeration): the view
+        # answers as for a new address and tells the existing owner by e-mail instead.
+        return self.cleaned_data["email"].strip().lower()
+
+    def existing_user(self):
+        return User.objects.filter(username__iexact=self.cleaned_data["email"]).first()
 
     def clean(self):
         cleaned = super().clean()
@@ -51,6 +62,11 @@ class SignupForm(forms.Form):
         user.set_password(self.cleaned_data["password1"])
         user.save()
         return user
+
+    def hash_password_only(self) -> None:
+        """The password hashing of ``save`` without the account: an existing address takes
+        as long to answer as a new one (no timing difference to enumerate accounts)."""
+        make_password(self.cleaned_data["password1"])
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -219,31 +235,8 @@ class BusinessForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         self.opening_hours = self._clean_hours()
-        lon, lat = cleaned.get("lon"), cleaned.get("lat")
-        self.point = None
-        if lon is not None and lat is not None:
-            self.point = Point(lon, lat, srid=4326)
-            try:
-                Commune.objects.resolve_code(self.point)
-            except OutsideRegion as exc:
-                self.add_error(
-                    None,
-                    "L'épingle est hors de la Région Sud : placez-la sur la porte de votre "
-                    f"commerce. ({exc})",
-                )
-        self.drawn_zone = None
-        raw_zone = cleaned.get("delivery_zone_geojson")
-        if raw_zone:
-            try:
-                zone = GEOSGeometry(json.dumps(json.loads(raw_zone)), srid=4326)
-            except (ValueError, GEOSException, TypeError):
-                zone = None
-            if isinstance(zone, Polygon):
-                zone = MultiPolygon(zone, srid=4326)
-            if not isinstance(zone, MultiPolygon) or not zone.valid:
-                self.add_error(None, "La zone de livraison dessinée est invalide.")
-            else:
-                self.drawn_zone = zone
+        self.point = self._clean_pin(cleaned.get("lon"), cleaned.get("lat"))
+        self.drawn_zone = self._clean_zone(cleaned.get("delivery_zone_geojson"))
         if cleaned.get("offers_delivery") and not (
             cleaned.get("delivery_radius_km") or self.drawn_zone
         ):
@@ -256,9 +249,61 @@ class BusinessForm(forms.ModelForm):
             self.add_error("delivery_radius_km", "Le rayon doit être compris entre 0 et 100 km.")
         return cleaned
 
+    def _clean_pin(self, lon, lat) -> Point | None:
+        if lon is None or lat is None:
+            return None
+        try:  # plain Python first: GEOS never sees a coordinate that could abort it
+            lon, lat = check_lonlat(lon, lat)
+        except BadCoordinates as exc:
+            self.add_error(None, f"Position de l'épingle invalide : {exc}")
+            return None
+        point = Point(lon, lat, srid=4326)
+        try:
+            Commune.objects.resolve_code(point)
+        except OutsideRegion as exc:
+            self.add_error(
+                None,
+                "L'épingle est hors de la Région Sud : placez-la sur la porte de votre "
+                f"commerce. ({exc})",
+            )
+        return point
+
+    def _clean_zone(self, raw: str) -> MultiPolygon | None:
+        """The drawn zone: a (multi)polygon within the region's extent and its margin.
+
+        Its coordinates are checked in Python before GEOS parses anything: GEOS 3.11
+        aborts the whole worker (stack smashing in its WKT writer) on ~1e150 and more.
+        """
+        if not raw:
+            return None
+        try:
+            geometry = check_geojson(
+                json.loads(raw),
+                box=grown(EXTENT, ZONE_MARGIN),
+                types=("Polygon", "MultiPolygon"),
+            )
+        except BadCoordinates as exc:
+            self.add_error(None, f"La zone de livraison dessinée est refusée : {exc}")
+            return None
+        except (ValueError, RecursionError):  # not JSON, or nested beyond reason
+            self.add_error(None, "La zone de livraison dessinée est invalide.")
+            return None
+        try:
+            zone = GEOSGeometry(json.dumps(geometry), srid=4326)
+        except (ValueError, GEOSException, TypeError):
+            zone = None
+        if isinstance(zone, Polygon):
+            zone = MultiPolygon(zone, srid=4326)
+        if not isinstance(zone, MultiPolygon) or not zone.valid:
+            self.add_error(None, "La zone de livraison dessinée est invalide.")
+            return None
+        return zone
+
 
 def _value(instance, name):
+    """A field's value to compare before and after the merchant's edit. Geometries are
+    compared by their WKB (exact, and no WKT writer: GEOS's aborts on huge numbers)."""
     value = getattr(instance, f"{name}_id" if name == "category" else name, None)
-    if hasattr(value, "ewkt"):
-        return value.ewkt
+    if hasattr(value, "ewkb"):
+        return bytes(value.ewkb)
     return value

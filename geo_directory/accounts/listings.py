@@ -14,7 +14,7 @@ from geo_directory.geocoding.service import MIN_SCORE, geocoder
 from geo_directory.territory.managers import OutsideRegion
 
 from .forms import _value
-from .models import ListingClaim
+from .models import ListingClaim, ListingOwnership
 
 # Webmail domains never prove that someone belongs to a business.
 PUBLIC_MAIL_DOMAINS = {
@@ -134,11 +134,16 @@ def create_claim(user, business: Business, siret: str, message: str = "") -> Lis
 @transaction.atomic
 def approve_claim(claim: ListingClaim, decided_by) -> None:
     business = claim.business
+    now = timezone.now()
     business.owner = claim.user
     business.save(update_fields=["owner"])
+    # The new owner sees the orders placed from now on, not the previous owner's customers.
+    ListingOwnership.objects.update_or_create(
+        business=business, defaults={"user": claim.user, "since": now}
+    )
     claim.status = ListingClaim.Status.APPROVED
     claim.decided_by = decided_by
-    claim.decided_at = timezone.now()
+    claim.decided_at = now
     claim.save()
     _mail(
         claim.user,

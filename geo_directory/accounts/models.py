@@ -49,3 +49,32 @@ class ListingClaim(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.business} ({self.get_status_display()})"
+
+
+class ListingOwnership(models.Model):
+    """When the current owner of a listing took it over (an approved claim).
+
+    Orders placed before belong to the previous owner's customers: the new owner sees only
+    the orders placed since (``Order.objects.for_owner``). A listing without this row was
+    created by its owner (or attached before ownership was recorded): all its orders are
+    theirs. A row naming someone other than the current owner (changed by other means)
+    hides every past order, until a claim is approved for them.
+    """
+
+    business = models.OneToOneField(
+        "businesses.Business",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="ownership",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ownerships"
+    )
+    since = models.DateTimeField("propriétaire depuis")
+
+    class Meta:
+        verbose_name = "propriété de fiche"
+        verbose_name_plural = "propriétés de fiches"
+
+    def __str__(self):
+        return f"{self.user} depuis le {self.since:%d/%m/%Y %H:%M}"

@@ -45,17 +45,48 @@ def activation_url(request, user) -> str:
 def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        send_mail(
-            "Confirmez votre adresse e-mail — Sauvons Noël",
-            "Bonjour,\n\nPour activer votre compte commerçant Sauvons Noël, ouvrez ce lien :\n"
-            f"{activation_url(request, user)}\n\nSi vous n'êtes pas à l'origine de cette "
-            "inscription, ignorez ce message.\n\nL'équipe Sauvons Noël",
-            settings.DEFAULT_FROM_EMAIL,
-            [user.email],
-        )
-        return render(request, "accounts/signup_done.html", {"email": user.email})
+        existing = form.existing_user()
+        if existing is None:
+            user = form.save()
+            send_mail(
+                "Confirmez votre adresse e-mail — Sauvons Noël",
+                "Bonjour,\n\nPour activer votre compte commerçant Sauvons Noël, ouvrez ce "
+                f"lien :\n{activation_url(request, user)}\n\nSi vous n'êtes pas à l'origine "
+                "de cette inscription, ignorez ce message.\n\nL'équipe Sauvons Noël",
+                settings.DEFAULT_FROM_EMAIL,
+                [user.email],
+            )
+        else:
+            # Same page as a new address: whether an account exists is told only to the
+            # owner of the mailbox.
+            form.hash_password_only()
+            _account_exists_mail(request, existing)
+        email = form.cleaned_data["email"]
+        return render(request, "accounts/signup_done.html", {"email": email})
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def _account_exists_mail(request, user) -> None:
+    login_url = request.build_absolute_uri(reverse("accounts:login"))
+    reset_url = request.build_absolute_uri(reverse("accounts:password_reset"))
+    activation = ""
+    if not user.is_active:
+        activation = (
+            "Votre compte n'est pas encore activé : pour l'activer, ouvrez ce lien :\n"
+            f"{activation_url(request, user)}\n\n"
+        )
+    send_mail(
+        "Votre compte Sauvons Noël existe déjà",
+        "Bonjour,\n\nQuelqu'un (vous, sans doute) a demandé à créer un compte commerçant "
+        "Sauvons Noël avec cette adresse e-mail, mais un compte existe déjà : aucun nouveau "
+        "compte n'a été créé et votre mot de passe n'a pas changé.\n\n"
+        f"{activation}Pour vous connecter : {login_url}\n"
+        f"Mot de passe oublié : {reset_url}\n\n"
+        "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.\n\n"
+        "L'équipe Sauvons Noël",
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email],
+    )
 
 
 def confirm(request, uidb64, token):

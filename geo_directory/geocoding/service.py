@@ -31,6 +31,7 @@ from geopy.geocoders import BANFrance, Nominatim
 
 from geo_directory.territory.managers import OutsideRegion
 from geo_directory.territory.models import Commune, CommuneArea
+from geo_directory.territory.region import BadCoordinates, check_lonlat
 
 from .models import GeocodeCache, ReviewItem
 
@@ -44,6 +45,19 @@ POSTCODE_RE = re.compile(r"\b(\d{5})\b")
 
 class GeocodingFailed(Exception):
     """No provider could place the address (the message is French, for the user)."""
+
+
+def _point(lon, lat) -> Point | None:
+    """A provider's (or the cache's) position as a Point, or None when it is not a sane one.
+
+    The answer comes from outside: its numbers are checked in plain Python before GEOS
+    sees them (GEOS 3.11 aborts the process on coordinates of ~1e150 and more)."""
+    try:
+        lon, lat = check_lonlat(lon, lat)
+    except BadCoordinates as exc:
+        log.warning("geocoder answered an unusable position (%r, %r): %s", lon, lat, exc)
+        return None
+    return Point(lon, lat, srid=4326)
 
 
 @dataclass(frozen=True)
@@ -68,9 +82,12 @@ class GeocodeResult:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> GeocodeResult:
+    def from_dict(cls, data: dict) -> GeocodeResult | None:
+        point = _point(data.get("lon"), data.get("lat"))
+        if point is None:
+            return None
         return cls(
-            point=Point(data["lon"], data["lat"], srid=4326),
+            point=point,
             label=data["label"],
             precision=data["precision"],
             score=float(data["score"]),
@@ -102,10 +119,11 @@ class _BAN(BANFrance):
 def _ban_result(location) -> GeocodeResult | None:
     props = (location.raw or {}).get("properties", {})
     precision = props.get("type", "")
-    if precision not in PRECISIONS:
+    point = _point(location.longitude, location.latitude)
+    if precision not in PRECISIONS or point is None:
         return None
     return GeocodeResult(
-        point=Point(location.longitude, location.latitude, srid=4326),
+        point=point,
         label=props.get("label", location.address),
         precision=precision,
         score=float(props.get("score", 0)),
@@ -115,7 +133,10 @@ def _ban_result(location) -> GeocodeResult | None:
     )
 
 
-def _nominatim_result(location) -> GeocodeResult:
+def _nominatim_result(location) -> GeocodeResult | None:
+    point = _point(location.longitude, location.latitude)
+    if point is None:
+        return None
     raw = location.raw or {}
     address = raw.get("address", {})
     if address.get("house_number"):
@@ -127,7 +148,7 @@ def _nominatim_result(location) -> GeocodeResult:
     else:
         precision, score = "locality", 0.5
     return GeocodeResult(
-        point=Point(location.longitude, location.latitude, srid=4326),
+        point=point,
         label=location.address,
         precision=precision,
         score=score,
@@ -191,7 +212,7 @@ class GeocodingService:
         def fetch():
             try:
                 location = self.ban().search(address, postcode=postcode, citycode=citycode)
-            except GeopyError as exc:
+            except (GeopyError, ValueError) as exc:  # ValueError: geopy refused its position
                 raise _Unavailable(str(exc)) from exc
             return _ban_result(location) if location else None
 
@@ -209,7 +230,7 @@ class GeocodingService:
                 location = nominatim.geocode(
                     text, exactly_one=True, addressdetails=True, country_codes="fr"
                 )
-            except GeopyError as exc:
+            except (GeopyError, ValueError) as exc:  # ValueError: geopy refused its position
                 raise _Unavailable(str(exc)) from exc
             return _nominatim_result(location) if location else None
 
@@ -279,7 +300,7 @@ class GeocodingService:
         def fetch():
             try:
                 location = self.ban().reverse((point.y, point.x), exactly_one=True)
-            except GeopyError as exc:
+            except (GeopyError, ValueError) as exc:  # ValueError: geopy refused its position
                 raise _Unavailable(str(exc)) from exc
             return _ban_result(location) if location else None
 

@@ -1,5 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from . import services
 from .models import Campaign, Order, OrderEvent, OrderLine, Product, Slot
 
 
@@ -45,3 +46,26 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ("number", "email", "customer_name")
     raw_id_fields = ("business", "campaign", "slot", "user")
     inlines = [OrderLineInline, OrderEventInline]
+
+    # A guest's order link (``?cle=``) is a bearer token: if it leaked (a forwarded e-mail,
+    # a shared screen), the shop asks the moderators to revoke it here.
+    actions = ["reissue_link", "revoke_link"]
+
+    @admin.action(description="Révoquer le lien de suivi et en envoyer un nouveau au client")
+    def reissue_link(self, request, queryset):
+        site_url = request.build_absolute_uri("/").rstrip("/")
+        orders = list(queryset)
+        for order in orders:
+            services.reissue_access_link(order, site_url)
+        self.message_user(
+            request,
+            f"{len(orders)} lien(s) révoqué(s) ; un nouveau lien a été envoyé par e-mail.",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Révoquer le lien de suivi (sans le remplacer)")
+    def revoke_link(self, request, queryset):
+        orders = list(queryset)
+        for order in orders:
+            services.revoke_access_link(order)
+        self.message_user(request, f"{len(orders)} lien(s) révoqué(s).", messages.SUCCESS)

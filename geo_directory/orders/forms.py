@@ -3,6 +3,8 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from geo_directory.territory.region import BadCoordinates, check_lonlat
+
 from .models import ALLERGENS, Campaign, Order, Product, Slot, euros
 from .services import MAX_QUANTITY
 
@@ -78,6 +80,12 @@ class CheckoutForm(forms.Form):
             self.add_error("slot", "Choisissez un créneau de " + Slot.Kind(fulfilment).label + ".")
         if fulfilment == "delivery" and not data.get("delivery_address"):
             self.add_error("delivery_address", "Indiquez l'adresse de livraison.")
+        lon, lat = data.get("lon"), data.get("lat")
+        if lon is not None and lat is not None:
+            try:
+                data["lon"], data["lat"] = check_lonlat(lon, lat)
+            except BadCoordinates as exc:
+                self.add_error("delivery_address", f"Position de livraison invalide : {exc}")
         return data
 
 

@@ -5,15 +5,16 @@ Money is always an integer number of cents; VAT rates are Decimals. The integrit
 constraints here, conditional ``UPDATE ... RETURNING`` in ``services.place_order``.
 """
 
+import hashlib
+import hmac
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
-from django.core.signing import Signer
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
 
 from geo_directory.businesses.models import Business
 
@@ -51,6 +52,14 @@ def euros(cents: int | None) -> str:
     sign = "-" if cents < 0 else ""
     cents = abs(cents)
     return f"{sign}{cents // 100},{cents % 100:02d} €"
+
+
+ACCESS_TOKEN_BYTES = 32
+MAX_TOKEN_LENGTH = 200
+
+
+def hash_access_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 class Product(models.Model):
@@ -162,6 +171,20 @@ class Slot(models.Model):
         return max(self.capacity - self.booked_count, 0)
 
 
+class OrderQuerySet(models.QuerySet):
+    def for_owner(self, user):
+        """The orders of ``user``'s listings placed since they own them: a listing taken
+        over by a claim (accounts.ListingOwnership) does not hand its earlier orders (the
+        previous owner's customers' names, phones, addresses) to the new owner."""
+        return self.filter(business__owner=user).filter(
+            Q(business__ownership__isnull=True)
+            | Q(
+                business__ownership__user=user,
+                created_at__gte=F("business__ownership__since"),
+            )
+        )
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
         PLACED = "placed", "reçue"
@@ -219,7 +242,14 @@ class Order(models.Model):
     payment_provider = models.CharField(max_length=40, blank=True)
     payment_reference = models.CharField(max_length=200, blank=True)
 
+    # The guest's link to the order (``?cle=``) carries a random token; only its SHA-256 is
+    # kept, so neither the order number, the SECRET_KEY nor a copy of the database gives
+    # the link. Empty: no link opens the order (revoked, or placed before this scheme).
+    access_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrderQuerySet.as_manager()
 
     class Meta:
         verbose_name = "commande"
@@ -251,12 +281,21 @@ class Order(models.Model):
     def delivery_fee(self) -> str:
         return euros(self.delivery_fee_cents)
 
-    def access_token(self) -> str:
-        """The signature of the anonymous resident's link to this order."""
-        return Signer(salt="orders.order-link").signature(self.number)
+    def issue_access_token(self) -> str:
+        """A new random link token (the previous one stops working once saved).
+
+        Returns the token, also kept in memory as ``issued_access_token`` for the e-mail
+        and the redirect of this request: it cannot be recovered from the database.
+        """
+        token = secrets.token_urlsafe(ACCESS_TOKEN_BYTES)
+        self.access_token_hash = hash_access_token(token)
+        self.issued_access_token = token
+        return token
 
     def token_is_valid(self, token: str | None) -> bool:
-        return bool(token) and constant_time_compare(token, self.access_token())
+        if not token or not self.access_token_hash or len(token) > MAX_TOKEN_LENGTH:
+            return False
+        return hmac.compare_digest(hash_access_token(token), self.access_token_hash)
 
     def visible_to(self, user, token: str | None = None) -> bool:
         """Only its resident (account or signed link) and its merchant see an order."""
@@ -264,7 +303,13 @@ class Order(models.Model):
             return True
         if not user.is_authenticated:
             return False
-        return user.pk == self.user_id or user.pk == self.business.owner_id
+        return user.pk == self.user_id or self.owner_may_see(user)
+
+    def owner_may_see(self, user) -> bool:
+        """``user`` owns the shop, and owned it when the order was placed (for_owner)."""
+        if not user.is_authenticated or user.pk != self.business.owner_id:
+            return False
+        return Order.objects.for_owner(user).filter(pk=self.pk).exists()
 
     def can_be_cancelled(self, when=None) -> bool:
         return self.status in (

@@ -26,6 +26,7 @@ from django.utils.formats import date_format
 
 from geo_directory.businesses.models import Business
 from geo_directory.geocoding.service import GeocodingFailed, geocoder
+from geo_directory.territory.region import BadCoordinates, check_lonlat
 
 from . import notifications
 from .models import Campaign, Order, OrderEvent, OrderLine, Product, Slot, euros
@@ -78,6 +79,12 @@ def delivery_point_for(form_data: dict) -> Delivery:
     address = (form_data.get("delivery_address") or "").strip()
     lon, lat = form_data.get("lon"), form_data.get("lat")
     if lon is not None and lat is not None:
+        try:  # before GEOS: a coordinate of ~1e150 aborts the worker in its WKT writer
+            lon, lat = check_lonlat(lon, lat)
+        except BadCoordinates as exc:
+            raise CheckoutError(
+                f"Position de livraison invalide : {exc}", "delivery_address"
+            ) from None
         return Delivery(Point(lon, lat, srid=4326), address)
     if not address:
         raise CheckoutError(
@@ -257,7 +264,7 @@ def place_order(
         if not is_delivery and not campaign.offers_pickup:
             raise CheckoutError("Cette campagne ne propose pas le retrait.", "fulfilment")
         _take_stock(priced)
-        order = Order.objects.create(
+        order = Order(
             number=next_order_number(now),
             business=business,
             campaign=campaign,
@@ -276,6 +283,8 @@ def place_order(
             created_at=now,
             status_changed_at=now,
         )
+        token = order.issue_access_token()
+        order.save(force_insert=True)
         OrderLine.objects.bulk_create(
             OrderLine(
                 order=order,
@@ -289,8 +298,24 @@ def place_order(
             for item in priced
         )
         OrderEvent.objects.create(order=order, status=order.status, at=now, actor=order.user)
-        transaction.on_commit(lambda: notifications.order_placed(order, site_url))
+        transaction.on_commit(lambda: notifications.order_placed(order, site_url, token))
     return order
+
+
+def reissue_access_link(order: Order, site_url: str = "") -> str:
+    """Revoke the order's link (the old ``?cle=`` stops working at once) and e-mail the
+    customer a new one. The admin's « Révoquer et renvoyer le lien de suivi » action."""
+    with transaction.atomic():
+        token = order.issue_access_token()
+        order.save(update_fields=["access_token_hash"])
+        transaction.on_commit(lambda: notifications.link_reissued(order, site_url, token))
+    return token
+
+
+def revoke_access_link(order: Order) -> None:
+    """No link opens the order any more (its account, if any, and the shop still do)."""
+    order.access_token_hash = ""
+    order.save(update_fields=["access_token_hash"])
 
 
 def _release(order: Order) -> None:

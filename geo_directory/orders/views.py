@@ -13,7 +13,7 @@ import csv
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -134,7 +134,7 @@ def checkout(request, business_id: int):
             form.add_error(field, exc.message)
         else:
             cart.clear()
-            url = order_url(order)
+            url = order_url(order, token=order.issued_access_token)
             pay_url = payments.start_payment(order, _site_url(request) + url)
             messages.success(
                 request,
@@ -183,8 +183,7 @@ def order_detail(request, number: str):
             "events": order.events.all(),
             "token": token if order.token_is_valid(token) else "",
             "is_resident": _is_resident(request, order, token),
-            "is_merchant": request.user.is_authenticated
-            and request.user.pk == order.business.owner_id,
+            "is_merchant": order.owner_may_see(request.user),
             "can_cancel": order.can_be_cancelled(),
         },
     )
@@ -249,8 +248,11 @@ def _owned_business(request, business_id: int) -> Business:
 
 @login_required
 def merchant_home(request):
+    since_ownership = Q(ownership__isnull=True) | Q(
+        ownership__user=request.user, orders__created_at__gte=F("ownership__since")
+    )
     businesses = Business.objects.filter(owner=request.user).annotate(
-        to_handle=Count("orders", filter=Q(orders__status=Order.Status.PLACED))
+        to_handle=Count("orders", filter=Q(orders__status=Order.Status.PLACED) & since_ownership)
     )
     if len(businesses) == 1:
         return redirect("orders:merchant_dashboard", business_id=businesses[0].pk)
@@ -266,7 +268,8 @@ def merchant_dashboard(request, business_id: int):
         .order_by("starts_at", "id")
     )
     orders = (
-        Order.objects.filter(business=business)
+        Order.objects.for_owner(request.user)
+        .filter(business=business)
         .exclude(status=Order.Status.CANCELLED)
         .prefetch_related("lines")
         .order_by("created_at")
@@ -285,7 +288,7 @@ def merchant_dashboard(request, business_id: int):
 @login_required
 @require_POST
 def merchant_set_status(request, number: str):
-    order = get_object_or_404(Order, number=number, business__owner=request.user)
+    order = get_object_or_404(Order.objects.for_owner(request.user), number=number)
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
@@ -321,7 +324,8 @@ def _preparation(request, slot_id: int):
         campaign__business__owner=request.user,
     )
     orders = list(
-        Order.objects.filter(slot=slot, status__in=PREPARED_STATUSES)
+        Order.objects.for_owner(request.user)
+        .filter(slot=slot, status__in=PREPARED_STATUSES)
         .prefetch_related("lines")
         .order_by("number")
     )

@@ -329,7 +329,7 @@ CASES: list[Case] = [
     Case(
         "order page with its signed link",
         "GET",
-        lambda w: f"/commandes/{w.order.number}/?cle={w.order.access_token()}",
+        lambda w: f"/commandes/{w.order.number}/?cle={w.order.issued_access_token}",
         _all(200),
         shows_order=True,
     ),
@@ -351,7 +351,7 @@ CASES: list[Case] = [
         "POST",
         lambda w: f"/commandes/{w.order.number}/annuler/",
         _all(302),
-        data=lambda w, user: {"cle": w.order.access_token()},
+        data=lambda w, user: {"cle": w.order.issued_access_token},
         state=_status,
     ),
     Case(

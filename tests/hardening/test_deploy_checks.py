@@ -32,7 +32,8 @@ def test_check_deploy_is_clean_with_production_settings():
 
 
 def test_development_defaults_do_not_pass_the_deploy_check():
-    env = {**os.environ, "DEBUG": "1", "SECURE_HTTPS": "0"}
+    # No key at all (neither SECRET_KEY nor the install's key file): the development key.
+    env = {**os.environ, "DEBUG": "1", "SECURE_HTTPS": "0", "SECRET_KEY_FILE": "/nonexistent"}
     env.pop("SECRET_KEY", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -72,7 +72,7 @@ def test_order_freezes_prices_and_numbers_are_human_and_unique(
     assert len(mailoutbox) == 1
     assert order.number in mailoutbox[0].subject
     assert "158,90 €" in mailoutbox[0].body
-    assert f"cle={order.access_token()}" in mailoutbox[0].body
+    assert f"cle={order.issued_access_token}" in mailoutbox[0].body
 
     second = place_order(
         shop["business"], lines((shop["buche"], 1)), shop["slot"].pk, "pickup", customer(n=2)

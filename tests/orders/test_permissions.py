@@ -58,10 +58,14 @@ def test_order_page_visibility(client, setup, who, order, visible):
 
 def test_signed_link_opens_only_its_own_order(client, setup):
     guest, mine = setup["guest"], setup["mine"]
-    assert client.get(f"/commandes/{guest.number}/?cle={guest.access_token()}").status_code == 200
+    assert (
+        client.get(f"/commandes/{guest.number}/?cle={guest.issued_access_token}").status_code == 200
+    )
     assert client.get(f"/commandes/{guest.number}/?cle=forged").status_code == 404
     # A valid token for one order does not open another.
-    assert client.get(f"/commandes/{mine.number}/?cle={guest.access_token()}").status_code == 404
+    assert (
+        client.get(f"/commandes/{mine.number}/?cle={guest.issued_access_token}").status_code == 404
+    )
 
 
 def test_only_the_resident_cancels(client, setup):
@@ -75,7 +79,7 @@ def test_only_the_resident_cancels(client, setup):
     assert mine.status == "placed"
     guest = setup["guest"]
     client.logout()
-    client.post(f"/commandes/{guest.number}/annuler/", {"cle": guest.access_token()})
+    client.post(f"/commandes/{guest.number}/annuler/", {"cle": guest.issued_access_token})
     guest.refresh_from_db()
     assert guest.status == "cancelled"
 
