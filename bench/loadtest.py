@@ -26,10 +26,10 @@ and replayed URL for URL (``Sessions``), seeded:
 4. 1 to 4 moves (pan by up to half the view, or zoom in/out by one), each a refresh;
 5. 0 to 2 business details ``businesses/<id>/`` (a 1 % sample of published listings).
 
-The shares of each kind of request that result are printed with the run (about 10 %
-HTML, 15 % static files, 45 % listings, 15 % clusters, 5 % autocomplete, 3 % outlines,
-7 % details). The first view and the chosen communes' views are the same URLs for every
-visitor with the same map size: what a shared cache can absorb; pans and "around me"
+The shares of each kind of request that result are printed with the run (about 7 %
+HTML, 27 % static files, 29 % listings, 16 % clusters, 8 % autocomplete, 4 % outlines,
+7 % details, 3 % near me). The first view and the chosen communes' views are the same URLs
+for every visitor with the same map size: what a shared cache can absorb; pans and "around me"
 are unique. Every step replays a different stretch of the visits (the same stretches
 for every configuration), so the cache starts each step cold for the unique URLs.
 
@@ -37,7 +37,8 @@ for every configuration), so the cache starts each step cold for the unique URLs
 gunicorn (and, for the last, an nginx from ``deploy/nginx.conf.template`` in front of the
 same gunicorn setup, ``deploy/nginx.py``), a 3 s warm-up, then the steps ``LOADTEST_STEPS``
 (1,2,4,8,16 connections; wrk threads = min(2, connections)) of ``LOADTEST_SECONDS`` (8 s)
-each. Per step: requests/s, p50/p95/p99 (wrk's own latency record: from the request's
+each; ``LOADTEST_SKIP=html`` leaves kinds of request out of the visits. Per step:
+requests/s, p50/p95/p99 (wrk's own latency record: from the request's
 first byte to the response's last; the connection is opened before, once per request with
 sync workers, which close it), errors (non-2xx/3xx statuses and socket errors), the CPU
 per request of the PostgreSQL processes, of the gunicorn processes, of nginx and of wrk
@@ -100,6 +101,9 @@ DETAIL_ZOOM = 13  # maps/static/maps/js/mapview.js
 LIST_SIZE, MAX_MARKERS, NEAREST_TO_FIT = 50, 200, 8  # maps/static/maps/js/home.js
 MIN_ZOOM, MAX_ZOOM = 6, 19
 SESSIONS = int(os.environ.get("LOADTEST_SESSIONS", "4000"))
+# Kinds of request left out of the visits, e.g. LOADTEST_SKIP=html to compare servers
+# without the home page's own cost dominating.
+SKIP = {k for k in os.environ.get("LOADTEST_SKIP", "").split(",") if k}
 
 
 @dataclass
@@ -490,7 +494,7 @@ def run(n: int, log=print) -> list[dict]:
                         with connect() as conn:
                             sessions = Sessions(conn, seed=n, statics=home_statics(server.url))
                         visits = [sessions.visit() for _ in range(SESSIONS)]
-                        mix = [request for visit in visits for request in visit]
+                        mix = [r for visit in visits for r in visit if r[0] not in SKIP]
                         stretch = len(mix) // (len(STEPS) + 1)
                         write_lua([path for _, path in mix], stretch, script)
                         kinds = collections.Counter(kind for kind, _ in mix)
