@@ -44,8 +44,8 @@ sync workers, which close it), errors (non-2xx/3xx statuses and socket errors), 
 per request of the PostgreSQL processes, of the gunicorn processes, of nginx and of wrk
 itself (utime + stime from ``/proc/<pid>/stat``, reaped children's included, before and
 after the step, divided by the requests), nginx's cache hit ratio
-(``$upstream_cache_status`` of its access log) and the load average. Seven configurations
-take about six minutes.
+(``$upstream_cache_status`` of its access log) and the load average. Six configurations take
+about eight minutes on the shared cores (load average 12).
 
 The machine has 2 cores shared with other work: absolute figures follow the load average
 printed beside them; compare configurations within one run.
@@ -121,7 +121,6 @@ CONFIGS = [
     Config("sync 5, no log", {**SYNC, "accesslog": None}),
     Config("gthread 5x4, log", GTHREAD),
     Config("gthread 5x4, no log", {**GTHREAD, "accesslog": None}),
-    Config("gthread 3x4, no log", {**GTHREAD, "accesslog": None, "workers": 3}),
     Config("gthread 2x8, no log", {**GTHREAD, "accesslog": None, "workers": 2, "threads": 8}),
     Config("nginx + gthread 5x4", {**GTHREAD, "accesslog": None}, nginx=True),
 ]
@@ -402,6 +401,22 @@ def home_statics(url: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def kind_of(uri: str) -> str:
+    """The kind of request of a URI of the mix (for the hit ratio per kind)."""
+    path, _, query = uri.partition("?")
+    if path == "/":
+        return "html"
+    if path.startswith("/static/"):
+        return "static"
+    if path.startswith("/api/v1/clusters/"):
+        return "clusters"
+    if path.startswith("/api/v1/communes/"):
+        return "autocomplete" if path == "/api/v1/communes/" else "outline"
+    if path == "/api/v1/businesses/":
+        return "listing" if "in_bbox" in query else "near me"
+    return "detail" if path.startswith("/api/v1/businesses/") else "other"
+
+
 def _load() -> str:
     return "/".join(f"{v:.1f}" for v in os.getloadavg())
 
@@ -430,7 +445,7 @@ def step(target: str, script: Path, clients: int, offset: int, pids: dict, proxy
     cpu_before = {name: tree_cpu(pid) for name, pid in pids.items()}
     if proxy:
         nginx_before = sum(_cpu_ticks(p) for p in proxy.pids()) / CLK_TCK
-        cache_before = proxy.cache_statuses()
+        logged_before = len(proxy.cache_log())
     load_before = _load()
     out = wrk(target, script, clients, STEP_SECONDS, offset)
     requests = max(out["requests"], 1)
@@ -453,10 +468,14 @@ def step(target: str, script: Path, clients: int, offset: int, pids: dict, proxy
             (sum(_cpu_ticks(p) for p in proxy.pids()) / CLK_TCK - nginx_before) * 1000 / requests
         )
         time.sleep(1.2)  # the access log is flushed every second
-        statuses = proxy.cache_statuses() - cache_before
-        logged = max(sum(statuses.values()), 1)
-        result["hit"] = statuses["HIT"] / logged
+        entries = proxy.cache_log()[logged_before:]
+        statuses = collections.Counter(status for status, _ in entries)
+        result["hit"] = statuses["HIT"] / max(len(entries), 1)
         result["cache"] = dict(statuses.most_common())
+        by_kind = collections.defaultdict(collections.Counter)
+        for status, uri in entries:
+            by_kind[kind_of(uri)][status == "HIT"] += 1
+        result["kind_hits"] = {k: c[True] / (c[True] + c[False]) for k, c in by_kind.items()}
     return result
 
 
@@ -515,7 +534,14 @@ def run(n: int, log=print) -> list[dict]:
                         result = step(target, script, clients, index * stretch, pids, proxy)
                         result.update(n=n, config=config.name)
                         results.append(result)
-                        hit = f", cache hits {result['hit']:.0%}" if proxy else ""
+                        hit = ""
+                        if proxy:
+                            kinds = sorted(result["kind_hits"].items())
+                            hit = (
+                                f", cache hits {result['hit']:.0%} ("
+                                + ", ".join(f"{k} {v:.0%}" for k, v in kinds)
+                                + ")"
+                            )
                         log(
                             f"    {clients:>2} conn: {result['requests']:,} req,"
                             f" {result['rps']:.0f} req/s, p95 {result['p95']:.0f} ms,"

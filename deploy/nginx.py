@@ -122,13 +122,18 @@ class Nginx:
             return []
         return [self.proc.pid, *children(self.proc.pid)]
 
-    def cache_statuses(self) -> collections.Counter:
-        """``$upstream_cache_status`` of every request logged so far (flushed each 1 s)."""
+    def cache_log(self) -> list[tuple[str, str]]:
+        """(``$upstream_cache_status``, URI) of every request logged so far (flushed each 1 s)."""
         log = self.prefix / "access.log"
         if not log.exists():
-            return collections.Counter()
+            return []
         with open(log, encoding="utf-8", errors="replace") as lines:
-            return collections.Counter(line.split(" ", 1)[0] for line in lines if line.strip())
+            fields = (line.split(" ") for line in lines if line.strip())
+            return [(f[0], f[-1].strip().strip('"')) for f in fields]
+
+    def cache_statuses(self) -> collections.Counter:
+        """How many requests got each ``$upstream_cache_status`` (HIT, MISS...)."""
+        return collections.Counter(status for status, _ in self.cache_log())
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
