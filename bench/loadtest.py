@@ -577,6 +577,10 @@ def table(results: list[dict]) -> str:
         "(latencies in ms from wrk; CPU in ms per request: PostgreSQL processes, gunicorn"
         " arbiter + workers, nginx, wrk)"
     )
+    lines.append(
+        f"The {os.cpu_count()} cores are shared with whatever else runs (load average above):"
+        " compare configurations of the same run, not figures of different runs."
+    )
     for name in dict.fromkeys(r["config"] for r in results):
         rows = [r for r in results if r["config"] == name]
         passing = [r for r in rows if r["p95"] < P95_GOAL_MS and r["errors"] == 0]
