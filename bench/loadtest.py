@@ -70,7 +70,7 @@ import time
 import unicodedata
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from deploy.nginx import Nginx, children, free_port
@@ -111,7 +111,6 @@ class Config:
     name: str
     gunicorn: dict
     nginx: bool = False
-    results: list = field(default_factory=list)
 
 
 SYNC = {"worker_class": "sync", "accesslog": "-"}
@@ -525,7 +524,10 @@ def run(n: int, log=print) -> list[dict]:
                         )
                     target = server.url
                     if config.nginx:
-                        proxy = Nginx(f"127.0.0.1:{server.port}").start()
+                        from geo_directory.caching import private_cookies
+
+                        upstream = f"127.0.0.1:{server.port}"
+                        proxy = Nginx(upstream, private_cookies=private_cookies()).start()
                         target = proxy.url
                     pids = {"pg": pg, "gunicorn": server.proc.pid}
                     log(f"  [{config.name}] {config.gunicorn}, load {_load()}")

@@ -48,14 +48,16 @@ def children(parent: int) -> list[int]:
     return found
 
 
-def render(prefix: Path, upstream: str, listen: str, workers: int, session_cookie: str) -> str:
+def render(
+    prefix: Path, upstream: str, listen: str, workers: int, private_cookies: tuple[str, ...]
+) -> str:
     text = TEMPLATE.read_text()
     for name, value in {
         "PREFIX": str(prefix),
         "UPSTREAM": upstream,
         "LISTEN": listen,
         "WORKERS": str(workers),
-        "SESSION_COOKIE": session_cookie,
+        "PRIVATE_COOKIES": " ".join(f"$cookie_{name}" for name in private_cookies),
     }.items():
         text = text.replace(f"@@{name}@@", value)
     if re.search(r"@@[A-Z_]+@@", text):
@@ -66,8 +68,14 @@ def render(prefix: Path, upstream: str, listen: str, workers: int, session_cooki
 class Nginx:
     """``with Nginx("127.0.0.1:8000") as proxy: proxy.url`` ..."""
 
-    def __init__(self, upstream: str, workers: int = 1, session_cookie: str = "sessionid"):
-        self.upstream, self.workers, self.session_cookie = upstream, workers, session_cookie
+    def __init__(
+        self,
+        upstream: str,
+        workers: int = 1,
+        private_cookies: tuple[str, ...] = ("sessionid", "sn_primaire"),
+    ):
+        """``private_cookies``: geo_directory.caching.private_cookies() of the site."""
+        self.upstream, self.workers, self.private_cookies = upstream, workers, private_cookies
         self.prefix: Path | None = None
         self.proc: subprocess.Popen | None = None
         self.port = 0
@@ -88,7 +96,7 @@ class Nginx:
                 self.upstream,
                 f"127.0.0.1:{self.port}",
                 self.workers,
-                self.session_cookie,
+                self.private_cookies,
             )
         )
         kwargs = {}

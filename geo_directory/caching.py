@@ -4,12 +4,14 @@
 never do: WhiteNoise answers them before, with its own ``Cache-Control``):
 
 - **private**: the request carries a session cookie (a merchant, an admin, anyone logged
-  in), the response sets a cookie, or the page used the CSRF token (any form): the page
-  belongs to one visitor. ``Cache-Control: private, no-store`` and ``Vary: Cookie``, even
-  if the view said otherwise: a shared cache that kept one would hand a visitor's page, or
-  their CSRF token, to the next one. The merchants' space, checkout, orders, accounts and
-  the admin are private by path too, whatever the request carries (their anonymous
-  answer is a redirect to the login form, which no cache needs either).
+  in) or the replicas' read-your-writes pin, the response sets a cookie, or the page used
+  the CSRF token (any form): the page belongs to one visitor. ``Cache-Control: private,
+  no-store`` and ``Vary: Cookie``, even if the view said otherwise: a shared cache that
+  kept one would hand a visitor's page, or their CSRF token, to the next one, and the
+  writer pinned to the primary would read a copy older than their write. The merchants'
+  space, checkout, orders, accounts and the admin are private by path too, whatever the
+  request carries (their anonymous answer is a redirect to the login form, which no
+  cache needs either).
 - **public**: a successful GET/HEAD of the anonymous read-only pages (the JSON API, the
   home page, a commune's page), that is not private by the rules above:
   ``Cache-Control: public, max-age=60, stale-while-revalidate=30, stale-if-error=600``.
@@ -48,6 +50,14 @@ PUBLIC_PAGES = re.compile(r"^/(?:communes/[^/]+/)?$")
 # Pages of one person, whatever the request carries (accounts, orders, admin).
 PRIVATE_PREFIXES = ("/admin/", "/compte/", "/espace/", "/commercant/", "/mes-commandes/")
 PRIVATE_PAGES = re.compile(r"^/commerces/[^/]+/commander/")
+# Besides the session: the read-your-writes pin of the read replicas' router
+# (geo_directory/postgis/router.py PIN_COOKIE): its holder just wrote and must read fresh.
+PIN_COOKIE = "sn_primaire"
+
+
+def private_cookies() -> tuple[str, ...]:
+    """Cookies whose presence makes a request private (a shared cache passes it on)."""
+    return (settings.SESSION_COOKIE_NAME, PIN_COOKIE)
 
 
 def is_public_path(path: str) -> bool:
@@ -59,7 +69,7 @@ def is_private(request, response) -> bool:
     return (
         path.startswith(PRIVATE_PREFIXES)
         or bool(PRIVATE_PAGES.match(path))
-        or settings.SESSION_COOKIE_NAME in request.COOKIES
+        or any(name in request.COOKIES for name in private_cookies())
         or bool(response.cookies)
         # Set by django.middleware.csrf.get_token: the page holds a CSRF token.
         or bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE"))

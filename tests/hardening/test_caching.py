@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from deploy.nginx import NGINX, Nginx
+from geo_directory.caching import PIN_COOKIE, private_cookies
 
 PUBLIC_API = [
     "/api/v1/categories/",
@@ -102,6 +103,16 @@ def test_a_logged_in_visitor_gets_private_answers(client, path):
     _assert_private(response)
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/api/v1/categories/"])
+def test_a_visitor_pinned_to_the_primary_gets_private_answers(client, path):
+    # Just wrote (read replicas' read-your-writes pin): must not get a shared copy.
+    client.cookies[PIN_COOKIE] = "1"
+    response = client.get(path)
+    assert response.status_code == 200
+    _assert_private(response)
+
+
 # --- a real nginx in front of a live server --------------------------------------------------
 
 
@@ -125,7 +136,7 @@ def live_url(committed_db, django_db_blocker):
 def proxy(live_url):
     if not os.path.exists(NGINX):
         pytest.fail("nginx is not installed: scripts/system-deps.sh installs it")
-    with Nginx(live_url) as nginx:
+    with Nginx(live_url, private_cookies=private_cookies()) as nginx:
         yield nginx
 
 
