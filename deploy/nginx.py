@@ -87,18 +87,17 @@ class Nginx:
     def start(self) -> Nginx:
         if not Path(NGINX).exists():
             raise RuntimeError("nginx is not installed (scripts/system-deps.sh installs it)")
-        self.prefix = Path(tempfile.mkdtemp(prefix="sn-nginx-"))
         self.port = free_port()
-        conf = self.prefix / "nginx.conf"
-        conf.write_text(
-            render(
-                self.prefix,
-                self.upstream,
-                f"127.0.0.1:{self.port}",
-                self.workers,
-                self.private_cookies,
-            )
+        text = render(
+            Path("@PREFIX@"),
+            self.upstream,
+            f"127.0.0.1:{self.port}",
+            self.workers,
+            self.private_cookies,
         )
+        self.prefix = Path(tempfile.mkdtemp(prefix="sn-nginx-"))
+        conf = self.prefix / "nginx.conf"
+        conf.write_text(text.replace("@PREFIX@", str(self.prefix)))
         kwargs = {}
         if os.geteuid() == 0:
             uid, gid = pwd.getpwnam(UNPRIVILEGED[0]).pw_uid, grp.getgrnam(UNPRIVILEGED[1]).gr_gid
