@@ -112,6 +112,7 @@ MIDDLEWARE = [
     # Before anything reads the URL: a NUL byte or an unknown HTTP method is a French 400/405.
     "geo_directory.middleware.RequestSanityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "geo_directory.caching.SharedCacheMiddleware",  # Cache-Control/ETag: public or private
     # Sessions, language, user and messages: for the pages, skipped for the JSON API.
     "geo_directory.middleware.SessionMiddleware",
     "geo_directory.middleware.LocaleMiddleware",

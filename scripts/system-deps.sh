@@ -23,6 +23,8 @@ need libgeos-dev
 need libproj-dev
 need chromium
 need osmium-tool
+need wrk
+need nginx
 command -v npm >/dev/null 2>&1 || need npm
 
 if [ "${#missing[@]}" -eq 0 ]; then

@@ -1,0 +1,163 @@
+"""An unprivileged nginx in front of a local server, from ``deploy/nginx.conf.template``.
+
+Used by the load test (``bench/loadtest.py``) and by ``tests/hardening/test_caching.py``:
+the template is rendered into a temporary directory (config, cache, logs, pid), nginx
+listens on a free port of 127.0.0.1 and runs in the foreground as a child process. When
+this process runs as root, nginx runs as ``nobody`` (master included: the port is above
+1024, nginx needs no privilege).
+"""
+
+from __future__ import annotations
+
+import collections
+import grp
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+TEMPLATE = Path(__file__).with_name("nginx.conf.template")
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+UNPRIVILEGED = ("nobody", "nogroup")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def children(parent: int) -> list[int]:
+    """The live child processes of ``parent`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2 :].split()[1]) == parent:
+            found.append(int(entry.name))
+    return found
+
+
+def render(
+    prefix: Path, upstream: str, listen: str, workers: int, private_cookies: tuple[str, ...]
+) -> str:
+    text = TEMPLATE.read_text()
+    for name, value in {
+        "PREFIX": str(prefix),
+        "UPSTREAM": upstream,
+        "LISTEN": listen,
+        "WORKERS": str(workers),
+        "PRIVATE_COOKIES": " ".join(f"$cookie_{name}" for name in private_cookies),
+    }.items():
+        text = text.replace(f"@@{name}@@", value)
+    if re.search(r"@@[A-Z_]+@@", text):
+        raise ValueError("nginx.conf.template has a placeholder render() does not know")
+    return text
+
+
+class Nginx:
+    """``with Nginx("127.0.0.1:8000") as proxy: proxy.url`` ..."""
+
+    def __init__(
+        self,
+        upstream: str,
+        workers: int = 1,
+        private_cookies: tuple[str, ...] = ("sessionid", "sn_primaire"),
+    ):
+        """``private_cookies``: geo_directory.caching.private_cookies() of the site."""
+        self.upstream, self.workers, self.private_cookies = upstream, workers, private_cookies
+        self.prefix: Path | None = None
+        self.proc: subprocess.Popen | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Nginx:
+        if not Path(NGINX).exists():
+            raise RuntimeError("nginx is not installed (scripts/system-deps.sh installs it)")
+        self.port = free_port()
+        text = render(
+            Path("@PREFIX@"),
+            self.upstream,
+            f"127.0.0.1:{self.port}",
+            self.workers,
+            self.private_cookies,
+        )
+        self.prefix = Path(tempfile.mkdtemp(prefix="sn-nginx-"))
+        conf = self.prefix / "nginx.conf"
+        conf.write_text(text.replace("@PREFIX@", str(self.prefix)))
+        kwargs = {}
+        if os.geteuid() == 0:
+            uid, gid = pwd.getpwnam(UNPRIVILEGED[0]).pw_uid, grp.getgrnam(UNPRIVILEGED[1]).gr_gid
+            os.chown(self.prefix, uid, gid)
+            kwargs = {"user": uid, "group": gid, "extra_groups": []}
+        self.proc = subprocess.Popen(
+            [NGINX, "-p", str(self.prefix), "-c", str(conf), "-e", str(self.prefix / "error.log")]
+            + ["-g", "daemon off;"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            **kwargs,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"nginx did not start: {self.proc.stderr.read().decode()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("nginx did not listen within 10 s")
+
+    def pids(self) -> list[int]:
+        """The master and its workers (for their CPU time)."""
+        if self.proc is None:
+            return []
+        return [self.proc.pid, *children(self.proc.pid)]
+
+    def cache_log(self) -> list[tuple[str, str]]:
+        """(``$upstream_cache_status``, URI) of every request logged so far (flushed each 1 s)."""
+        log = self.prefix / "access.log"
+        if not log.exists():
+            return []
+        with open(log, encoding="utf-8", errors="replace") as lines:
+            fields = (line.split(" ") for line in lines if line.strip())
+            return [(f[0], f[-1].strip().strip('"')) for f in fields]
+
+    def cache_statuses(self) -> collections.Counter:
+        """How many requests got each ``$upstream_cache_status`` (HIT, MISS...)."""
+        return collections.Counter(status for status, _ in self.cache_log())
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)  # graceful: finishes the requests in flight
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        if self.proc is not None and self.proc.stderr:
+            self.proc.stderr.close()
+        if self.prefix is not None:
+            shutil.rmtree(self.prefix, ignore_errors=True)
+            self.prefix = None
+
+    def __enter__(self) -> Nginx:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
