@@ -1,6 +1,6 @@
 """Open-data downloads at scale: rows/s and the server's peak memory, against ``COPY``.
 
-gunicorn serves the bench database as ``make run`` does (``gunicorn.conf.py``, sync
+gunicorn serves the bench database as ``make run`` does (``gunicorn.conf.py``, threaded
 worker; one worker here so that its memory is the export's; its 30 s timeout lifted, and
 each export's duration shown against it). Each
 export (``/api/telechargement/commerces.csv`` and ``.geojson``, the whole directory and

@@ -113,15 +113,14 @@ class Config:
     nginx: bool = False
 
 
-SYNC = {"worker_class": "sync", "accesslog": "-"}
-GTHREAD = {"worker_class": "gthread", "threads": 4, "keepalive": 5, "accesslog": "-"}
+SYNC = {"worker_class": "sync", "workers": 5, "accesslog": "-"}
+GTHREAD = {"worker_class": "gthread", "workers": 5, "threads": 4, "keepalive": 5}
 CONFIGS = [
-    Config("sync 5, access log", SYNC),
+    Config("sync 5, access log (before)", SYNC),
     Config("sync 5, no log", {**SYNC, "accesslog": None}),
-    Config("gthread 5x4, log", GTHREAD),
     Config("gthread 5x4, no log", {**GTHREAD, "accesslog": None}),
-    Config("gthread 2x8, no log", {**GTHREAD, "accesslog": None, "workers": 2, "threads": 8}),
-    Config("nginx + gthread 5x4", {**GTHREAD, "accesslog": None}, nginx=True),
+    Config("gunicorn.conf.py as served (gthread 2x8)", {}),
+    Config("nginx + gunicorn.conf.py", {}, nginx=True),
 ]
 
 

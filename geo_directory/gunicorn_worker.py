@@ -1,4 +1,4 @@
-"""gunicorn's sync worker, with its own error pages in French JSON.
+"""gunicorn's workers, with their own error pages in French JSON.
 
 gunicorn answers some requests itself, before Django sees them: a request line over
 ``limit_request_line`` (414), too many or too long headers (431), a malformed request line
@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 
 from gunicorn import util
+from gunicorn.workers.gthread import ThreadWorker
 from gunicorn.workers.sync import SyncWorker
 
 MESSAGES = {
@@ -67,7 +68,9 @@ def french_error(status_line: bytes) -> bytes | None:
     return head.encode("latin-1") + body
 
 
-class FrenchJSONErrorsWorker(SyncWorker):
+class FrenchJSONErrors:
+    """Mixin for a gunicorn worker class: its error answers in French JSON."""
+
     def handle_error(self, req, client, addr, exc):
         captured = _Captured(client)
         super().handle_error(req, captured, addr, exc)
@@ -78,3 +81,11 @@ class FrenchJSONErrorsWorker(SyncWorker):
             util.write_nonblock(client, response)
         except Exception:  # the client is gone: as gunicorn does, nothing more to tell
             self.log.debug("Failed to send error message.")
+
+
+class FrenchJSONErrorsWorker(FrenchJSONErrors, SyncWorker):
+    """The sync worker (one request at a time per process)."""
+
+
+class FrenchJSONErrorsThreadWorker(FrenchJSONErrors, ThreadWorker):
+    """The threaded worker with keep-alive, the one gunicorn.conf.py serves with."""
