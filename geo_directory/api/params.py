@@ -82,7 +82,7 @@ def parse_numbers(raw: str, count: int) -> list[float] | None:
     return [float(part) for part in parts]
 
 
-def _domain() -> str:
+def domain_text() -> str:
     return f"longitude de {DOMAIN[0]:g} à {DOMAIN[2]:g}, latitude de {DOMAIN[1]:g} à {DOMAIN[3]:g}"
 
 
@@ -100,7 +100,7 @@ def parse_lonlat(raw: str, name: str = "point", box=DOMAIN) -> tuple[float, floa
     except BadCoordinates:
         raise ParamError(
             name,
-            f"attendu « longitude,latitude » en France ou alentours ({_domain()}) ;"
+            f"attendu « longitude,latitude » en France ou alentours ({domain_text()}) ;"
             f" reçu « {raw[:60]} »",
         ) from None
 
@@ -211,7 +211,7 @@ class NearPoint(Family, DistanceToPointFilter):
                 self.point_param,
                 {"type": "string", "format": LONLAT_FORMAT, "example": "5.3698,43.2965"},
                 "Position « longitude,latitude » en degrés décimaux (WGS84, "
-                f"{_domain()}) : résultats du plus proche au plus loin, chacun avec "
+                f"{domain_text()}) : résultats du plus proche au plus loin, chacun avec "
                 "`distance_m` (mètres).",
             ),
             query_param(
@@ -251,7 +251,7 @@ class Viewport(Family, InBBoxFilter):
             raise ParamError(
                 name,
                 "attendu « lon_min,lat_min,lon_max,lat_max » en France ou alentours "
-                f"({_domain()}) ; reçu « {raw[:80]} »",
+                f"({domain_text()}) ; reçu « {raw[:80]} »",
             ) from None
         min_lon, min_lat, max_lon, max_lat = numbers
         if min_lon >= max_lon or min_lat >= max_lat:
@@ -279,7 +279,7 @@ class Viewport(Family, InBBoxFilter):
                 self.bbox_param,
                 {"type": "string", "format": BBOX_FORMAT, "example": "5.36,43.29,5.39,43.31"},
                 "Rectangle de la carte « lon_min,lat_min,lon_max,lat_max » en degrés décimaux "
-                f"(WGS84, {_domain()}), lon_min < lon_max, lat_min < lat_max, au plus "
+                f"(WGS84, {domain_text()}), lon_min < lon_max, lat_min < lat_max, au plus "
                 f"{self.MAX_SPAN_DEG:g}° de côté.",
             )
         ]
@@ -535,6 +535,26 @@ class Service(Family):
                 {"type": "string", "enum": list(self.COLUMNS)},
                 "pickup (retrait sur place) ou delivery (livraison).",
             )
+        ]
+
+
+class CommuneInPath(Family):
+    """The ``{insee}`` of /communes/{insee}/...: documented with the region's codes (a code
+    that is not one answers 404)."""
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "insee",
+                "in": "path",
+                "required": True,
+                "description": "Code INSEE d'une commune de la Région Sud.",
+                "schema": {
+                    "type": "string",
+                    "enum": sorted(reference.get().commune_names),
+                    "example": "13055",
+                },
+            }
         ]
 
 

@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.db.models import Count, F, FloatField, Func
 from django.http import Http404, HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
@@ -228,9 +228,13 @@ class BusinessDetailView(PublicView):
 
 
 class CommuneBusinessesView(BusinessListView):
+    filter_backends = [params.CommuneInPath, *BusinessListView.filter_backends]
+
     @extend_schema(
         operation_id="communes_businesses_list",
         summary="Les commerces d'une commune (mêmes filtres que /businesses/)",
+        # The commune is the path's: a ``commune`` query parameter is ignored.
+        parameters=[OpenApiParameter("commune", exclude=True)],
         responses={
             200: schema.FEATURE_COLLECTION,
             400: schema.ERRORS,
@@ -257,7 +261,9 @@ class CommuneSearchView(FilteredView):
         return json_response({"results": Commune.objects.autocomplete(text, limit)})
 
 
-class CommuneDetailView(PublicView):
+class CommuneDetailView(FilteredView):
+    filter_backends = [params.CommuneInPath]
+
     @extend_schema(
         operation_id="communes_retrieve",
         summary="Une commune : contour simplifié pour l'affichage (Feature GeoJSON)",
