@@ -269,3 +269,19 @@ def test_a_search_finding_nothing_is_an_empty_answer_everywhere(client):
         assert body["features"] == [] and body["count"] == 0
     clustered = client.get("/api/v1/clusters/", {"q": "zygomatique", "zoom": 8})
     assert clustered.status_code == 200 and clustered.json()["features"] == []
+
+
+def test_every_connection_starts_with_the_session_settings(django_db_blocker):
+    """Set by the backend at connection start (postgis/base.py), not by a query of the
+    application: a connection that has run nothing else has them."""
+    from django.db import connections
+
+    connection = connections.create_connection("default")
+    try:
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("SHOW pg_trgm.word_similarity_threshold")
+            assert cursor.fetchone()[0] == "0.5"
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            assert cursor.fetchone()[0] == "0"
+    finally:
+        connection.close()
