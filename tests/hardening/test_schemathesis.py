@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
-LIVE_SEED, LIVE_MAX_EXAMPLES = 20261224, 30
+LIVE_SEED, LIVE_MAX_EXAMPLES = 20261224, 20
 
 
 def _free_port() -> int:
