@@ -38,9 +38,9 @@ from . import queries, reference
 
 NUL = "caractère nul (\\x00) interdit"
 REPEATED = "paramètre répété : une seule valeur attendue"
-# Plain decimal numbers: what a client writes and what the schema generates (no "1e3",
-# "0x10", "1_000", "nan", "inf" or surrounding spaces, which float() would take).
-DECIMAL = re.compile(r"-?\d{1,12}(\.\d{1,15})?")
+# Decimal numbers as clients write them, exponent included (Python's repr of 1e-05, JSON
+# numbers); not "0x10", "1_000", "nan", "inf" or surrounding spaces, which float() takes.
+DECIMAL = re.compile(r"[-+]?\d{1,20}(\.\d{1,20})?([eE][-+]?\d{1,3})?")
 INTEGER = re.compile(r"-?\d{1,9}")
 # For the schema: a string without NUL, a non-blank one.
 NO_NUL = "^[^\\u0000]*$"
