@@ -270,7 +270,7 @@ class Viewport(Family, InBBoxFilter):
         # Centre first: the box's Lambert-93 envelope bounds a KNN scan from its centre, so a
         # box with few listings never walks the whole index, one with many stops early.
         centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
-        here, params = queries._here(*centre)
+        here, params = queries.point_sql(*centre)
         return query.offer_order("screen centre", f"(b.location_l93 <-> {here})", params)
 
     def get_schema_operation_parameters(self, view):

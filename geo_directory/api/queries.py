@@ -58,7 +58,7 @@ def open_condition(when: dt.datetime, params: list) -> str:
     )
 
 
-def _here(lon: float, lat: float) -> tuple[str, list]:
+def point_sql(lon: float, lat: float) -> tuple[str, list]:
     x, y = to_l93(lon, lat)
     return f"ST_SetSRID(ST_MakePoint(%s, %s), {L93})", [x, y]
 
@@ -81,7 +81,7 @@ class Query:
         return self
 
     def within_metres(self, lon: float, lat: float, metres: float) -> Query:
-        here, params = _here(lon, lat)
+        here, params = point_sql(lon, lat)
         return self.filter(f"ST_DWithin(b.location_l93, {here}, %s)", [*params, metres])
 
     def in_box(self, min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> Query:
@@ -104,7 +104,7 @@ class Query:
 
     def nearest_first(self, lon: float, lat: float) -> Query:
         """Nearest first (KNN on ``location_l93``), each row with ``distance_m`` (spheroid)."""
-        here, params = _here(lon, lat)
+        here, params = point_sql(lon, lat)
         self._distance_from = (lon, lat)
         return self.offer_order("distance", f"(b.location_l93 <-> {here})", params)
 

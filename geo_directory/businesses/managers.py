@@ -15,7 +15,8 @@ from typing import NamedTuple
 from django.contrib.gis.db import models
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point, Polygon
-from django.db.models import BooleanField, F, FloatField, Func, Q, Value
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db.models import BooleanField, F, Func, Q, Value
 
 from geo_directory.postgis.l93 import L93, envelope, to_l93
 
@@ -41,15 +42,10 @@ class UnaccentLower(Func):
     output_field = models.TextField()
 
 
-class WordSimilarity(Func):
-    function = "word_similarity"
-    output_field = FloatField()
-
-
-def relevance_to(text: str) -> WordSimilarity:
+def relevance_to(text: str) -> TrigramWordSimilarity:
     """How well a name matches ``text``: word similarity, accents and case ignored."""
     whole = UnaccentLower(Value(text, output_field=models.TextField()))
-    return WordSimilarity(whole, UnaccentLower(F("name")))
+    return TrigramWordSimilarity(whole, UnaccentLower(F("name")))
 
 
 class CategoryManager(models.Manager):
