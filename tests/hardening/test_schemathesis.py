@@ -128,7 +128,7 @@ def test_live_server_every_check_no_disagreement(live_api, tmp_path):
             "--report-ndjson-path",
             str(report),
         ],
-        cwd=ROOT,
+        cwd=tmp_path,  # its cache (.schemathesis/) stays out of the repository
         env={**env, "SCHEMATHESIS_HOOKS": "tests.hardening.schemathesis_hooks"},
         capture_output=True,
         text=True,
