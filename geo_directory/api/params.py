@@ -18,6 +18,9 @@ a family (``dist`` needs ``point``; ``open_now=true`` excludes ``open_at``), whi
 3.0 parameters cannot express, is published as the operation's ``x-parameter-rules``.
 
 The view collects every family's errors at once (``clean``), then filters (``filter``).
+
+Longer than 500 lines on purpose: each family keeps its parser, its SQL and its OpenAPI
+text side by side, which is the point of this module (they were three files apart).
 """
 
 from __future__ import annotations
