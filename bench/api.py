@@ -26,15 +26,36 @@ from dataclasses import dataclass, field
 
 import psycopg
 
+# Modules of the application that need no Django set-up: the reference SQL shares their
+# constants and helpers with the endpoints.
 from geo_directory.businesses.hours import minute_of_week
+from geo_directory.businesses.search import ALTERNATIVES
+from geo_directory.postgis.l93 import envelope
+from geo_directory.territory.region import EXTENT
 
 from .db import ROOT, connect, django_env, manage
 
+REGION_BBOX = ",".join(f"{v:g}" for v in EXTENT)
+
+
+def _application():
+    """Django set up on the bench database (as profile_api does), for the constants of the
+    one implementation the endpoints run (geo_directory/api/queries.py, views.py) and the
+    backend's session settings."""
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        os.environ.update(django_env())
+        django.setup()
+    from geo_directory.api import queries, views
+    from geo_directory.postgis.base import SESSION_SETTINGS
+
+    return views.COUNT_CAP, queries.RANKED_AT_MOST, SESSION_SETTINGS
+
+
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 WARMUP = 20
-COUNT_CAP = 1000  # geo_directory.api.views.COUNT_CAP
-RANKED_AT_MOST = 1001  # geo_directory.api.filters.RANKED_AT_MOST
-ALTERNATIVES = 5  # geo_directory.businesses.search.ALTERNATIVES
 
 # City centres (lon, lat) of the region: "near me" and radius queries start around them.
 CENTRES = [
@@ -56,7 +77,6 @@ SEARCHES = [
     "cordonerie blanc",
     "epicerie fine roux",
 ]
-REGION_BBOX = "4.2,42.9,7.8,45.2"
 
 FEATURE_COLUMNS = """b.id, b.name, b.category_id, b.street, b.postcode, b.commune_id, b.phone,
     b.email, b.website, b.opening_hours, b.offers_pickup, b.offers_delivery,
@@ -71,6 +91,7 @@ HERE_4326 = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
 
 
 def _capped(where: str) -> str:
+    COUNT_CAP = _application()[0]
     return (
         f"SELECT count(*) FROM (SELECT b.id FROM businesses_business b WHERE {where}"
         f" LIMIT {COUNT_CAP + 1}) AS capped"
@@ -97,14 +118,16 @@ def _listing_sql(where: str, order: str, limit: int, params: dict, extra_cols: s
     )
     # As the endpoint: a count only when the page is not the whole answer, capped, and
     # the planner's estimate only past the cap.
+    cap = _application()[0]
     return [
         (page, params, lambda rows: len(rows) > limit),
-        (_capped(where), params, lambda rows: rows[0][0] > COUNT_CAP),
+        (_capped(where), params, lambda rows: rows[0][0] > cap),
         (_explain(where), params, None),
     ]
 
 
 def build_cases(conn, n: int) -> list[Case]:
+    RANKED_AT_MOST = _application()[1]
     rng = random.Random(n)
     now = time.time()
     import datetime as dt
@@ -116,9 +139,7 @@ def build_cases(conn, n: int) -> list[Case]:
     boulangerie = conn.execute(
         "SELECT id FROM businesses_category WHERE slug = 'boulangerie'"
     ).fetchone()[0]
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo_directory.settings")
     from geo_directory.api import clusters as cl
-    from geo_directory.businesses.managers import l93_envelope
 
     near, radius, bbox, commune, text, clusters = (
         Case("near me: 20 nearest, category"),
@@ -161,7 +182,7 @@ def build_cases(conn, n: int) -> list[Case]:
         cx, cy = 5.3750 + rng.uniform(-0.01, 0.01), 43.2960 + rng.uniform(-0.005, 0.005)
         box = tuple(round(v, 5) for v in (cx - 0.00926, cy - 0.0045, cx + 0.00926, cy + 0.0045))
         bbox.urls.append("/api/v1/businesses/?in_bbox=" + ",".join(f"{v:.5f}" for v in box))
-        # As the endpoint (BusinessQuerySet.centre_first_in_bbox): centre first, one KNN
+        # As the endpoint (params.Viewport, queries.Query.in_box): centre first, one KNN
         # scan bounded by the box's Lambert-93 envelope.
         bbox.sql.append(
             _listing_sql(
@@ -174,7 +195,7 @@ def build_cases(conn, n: int) -> list[Case]:
                 {
                     **base,
                     **dict(zip(("x0", "y0", "x1", "y1"), box, strict=True)),
-                    **dict(zip(("ex0", "ey0", "ex1", "ey1"), l93_envelope(*box), strict=True)),
+                    **dict(zip(("ex0", "ey0", "ex1", "ey1"), envelope(*box), strict=True)),
                     "cx": (box[0] + box[2]) / 2,
                     "cy": (box[1] + box[3]) / 2,
                 },
@@ -192,7 +213,7 @@ def build_cases(conn, n: int) -> list[Case]:
         )
         q = SEARCHES[i % len(SEARCHES)]
         text.urls.append("/api/v1/businesses/?" + urllib.parse.urlencode({"q": q}))
-        # As the endpoint (api/listing.py, BusinessQuerySet.matching and by_relevance):
+        # As the endpoint (api/queries.py: Query.ranked, then the page by id):
         # the words corrected through the dictionary of the names' words (one query), the
         # ids and relevance of at most RANKED_AT_MOST listings having them (the full-text
         # index), ranked, then the page's rows by primary key; the count is the number
@@ -246,9 +267,9 @@ def build_cases(conn, n: int) -> list[Case]:
                AND cy BETWEEN %(y0)s AND %(y1)s
              GROUP BY cx / %(k)s, cy / %(k)s) AS cells"""
 
-    bbox_region = tuple(float(v) for v in REGION_BBOX.split(","))
+    bbox_region = EXTENT
     level, k = cl.precomputed_grid(cl.cell_size(8, bbox_region))
-    x0, y0, x1, y1 = cl.l93_extent(bbox_region)
+    x0, y0, x1, y1 = envelope(*bbox_region)
     cp = {
         "level": level,
         "k": k,
@@ -368,9 +389,9 @@ def run(n: int, log=print) -> list[dict]:
     )
     # Client-side binding, as Django does: no server-side prepared-plan advantage.
     with connect(autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
-        # The word-similarity threshold the application sets on its connections.
-        conn.execute("SET pg_trgm.word_similarity_threshold = 0.5")
-        conn.execute("SET max_parallel_workers_per_gather = 0")  # as the API's sessions
+        # The session settings the application's backend sends on its connections.
+        for name, value in _application()[2].items():
+            conn.execute("SELECT set_config(%s, %s, false)", [name, value])
         cases = build_cases(conn, n)
         server = Server()
         try:

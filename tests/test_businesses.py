@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 
 from geo_directory.businesses import hours as hours_module
-from geo_directory.businesses.managers import l93_envelope
 from geo_directory.businesses.models import Business, Category
 from geo_directory.businesses.validators import siret_error
+from geo_directory.postgis.l93 import envelope as l93_envelope
 from geo_directory.territory.managers import OutsideRegion
 
 pytestmark = pytest.mark.django_db

@@ -25,31 +25,20 @@ from __future__ import annotations
 import math
 import time
 
-from django.db import connection
+from django.db import connection, transaction
 
-from geo_directory.businesses.managers import l93_transformer
+from geo_directory.postgis.l93 import envelope
 
 LEVELS = (500, 2000, 8000, 32000)  # the grids of api_cluster_cell, in metres
 MAX_CELLS = 300  # at most ~this many cells over the viewport (plus its edges)
 PIXELS_PER_CELL = 60
 PRECOMPUTED_MIN_ROWS = 50_000
-REGION_BBOX = (4.2, 42.9, 7.8, 45.2)  # Région Sud and its surroundings
 _METRES_PER_PIXEL_Z0 = 156_543.03 * math.cos(math.radians(43.7))  # at the region's latitude
-
-
-def l93_extent(bbox) -> tuple[float, float, float, float]:
-    """The Lambert-93 extent of a lon/lat box (corners and edge midpoints)."""
-    min_lon, min_lat, max_lon, max_lat = bbox
-    mid_lon, mid_lat = (min_lon + max_lon) / 2, (min_lat + max_lat) / 2
-    lons = [min_lon, mid_lon, max_lon, min_lon, max_lon, min_lon, mid_lon, max_lon]
-    lats = [min_lat, min_lat, min_lat, mid_lat, mid_lat, max_lat, max_lat, max_lat]
-    xs, ys = l93_transformer().transform(lons, lats)
-    return min(xs), min(ys), max(xs), max(ys)
 
 
 def cell_size(zoom: int, bbox) -> float:
     """Metres per cell: ~60 px at ``zoom``, at least the viewport over MAX_CELLS."""
-    min_x, min_y, max_x, max_y = l93_extent(bbox)
+    min_x, min_y, max_x, max_y = envelope(*bbox)
     by_zoom = PIXELS_PER_CELL * _METRES_PER_PIXEL_Z0 / 2**zoom
     by_viewport = math.sqrt(max(max_x - min_x, 1) * max(max_y - min_y, 1) / MAX_CELLS)
     return max(by_zoom, by_viewport, 10.0)
@@ -101,7 +90,7 @@ SELECT n, ST_X(c), ST_Y(c), min_id FROM (
 
 
 def precomputed_clusters(level: int, k: int, bbox, category_ids: list[int] | None):
-    min_x, min_y, max_x, max_y = l93_extent(bbox)
+    min_x, min_y, max_x, max_y = envelope(*bbox)
     params = {
         "level": level,
         "k": k,
@@ -118,7 +107,10 @@ def precomputed_clusters(level: int, k: int, bbox, category_ids: list[int] | Non
 
 def refresh() -> float:
     started = time.perf_counter()
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A whole-table aggregate: the one statement that wants parallel workers, which
+        # the connection's session settings turn off (postgis/base.py SESSION_SETTINGS).
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 2")
         cursor.execute("REFRESH MATERIALIZED VIEW api_cluster_cell")
         cursor.execute("ANALYZE api_cluster_cell")
     return time.perf_counter() - started

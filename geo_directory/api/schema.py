@@ -1,104 +1,25 @@
-"""OpenAPI documentation of the parameters and responses (drf-spectacular)."""
+"""OpenAPI documentation: the responses here; the query parameters from their families.
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+``ParamsSchema`` asks each family of a view's ``filter_backends`` (params.py) for its
+parameters, as drf-spectacular does for a list view's filter backends: a parameter's
+description, bounds and rules come from the constants its parser checks.
+"""
 
-
-def _query(name, description, type_=OpenApiTypes.STR, many=False, example=None, **kwargs):
-    return OpenApiParameter(
-        name,
-        type_,
-        OpenApiParameter.QUERY,
-        description=description,
-        many=many,
-        examples=[OpenApiExample(name, value=example)] if example is not None else None,
-        **kwargs,
-    )
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
 
 
-BUSINESS_FILTERS = [
-    _query(
-        "point",
-        "Position « longitude,latitude » (WGS84) : résultats du plus proche au plus "
-        "loin, chacun avec `distance_m` (mètres).",
-        example="5.3698,43.2965",
-    ),
-    _query(
-        "dist",
-        "Avec `point` : rayon en mètres (0 à 50 000), seuls les commerces à cette "
-        "distance ou moins.",
-        OpenApiTypes.FLOAT,
-        example=1000,
-    ),
-    _query(
-        "in_bbox",
-        "Rectangle de la carte « lon_min,lat_min,lon_max,lat_max » (WGS84, au plus 10° de côté).",
-        example="5.36,43.29,5.39,43.31",
-    ),
-    _query("commune", "Code INSEE de la commune (voir /api/v1/communes/?q=).", example="13055"),
-    _query("departement", "Code du département (04, 05, 06, 13, 83, 84).", example="13"),
-    _query(
-        "category",
-        "Catégorie(s) par slug, séparées par des virgules ou répétées ; une "
-        "catégorie parente inclut ses sous-catégories.",
-        many=True,
-        example="boulangerie",
-    ),
-    _query(
-        "q",
-        "Recherche dans le nom, tolérante aux accents, à la casse et aux petites fautes ; "
-        "triée par pertinence (sauf avec `point`). Une recherche très large (un mot courant "
-        "seul) classe les 1 001 premiers résultats trouvés : précisez un lieu pour tout voir.",
-        example="boulangerie patissiere",
-    ),
-    _query(
-        "open_now",
-        "true : ouverts maintenant (heure de Paris) ; false : fermés.",
-        OpenApiTypes.BOOL,
-    ),
-    _query(
-        "open_at",
-        "Ouverts à cette date et heure ISO 8601 (sans fuseau : heure de Paris).",
-        OpenApiTypes.DATETIME,
-        example="2026-12-24T10:30",
-    ),
-    _query(
-        "service",
-        "pickup (retrait sur place) ou delivery (livraison).",
-        enum=["pickup", "delivery"],
-    ),
-]
+class ParamsSchema(AutoSchema):
+    def get_filter_backends(self):
+        # Every GET of these views reads its families (not only "list" views).
+        return getattr(self.view, "filter_backends", [])
 
-PAGINATION = [
-    _query(
-        "page",
-        "Numéro de page (1 par défaut) ; les liens `next`/`previous` de la réponse "
-        "y mènent. Au plus 10 000 résultats parcourables.",
-        OpenApiTypes.INT,
-    ),
-    _query("page_size", "Résultats par page (50 par défaut, au plus 200).", OpenApiTypes.INT),
-]
+    def get_extensions(self):
+        # What OpenAPI 3.0 parameters cannot say: rules between two of them.
+        rules = [rule for family in self.get_filter_backends() for rule in family.rules]
+        extensions = super().get_extensions()
+        return {**extensions, "x-parameter-rules": rules} if rules else extensions
 
-CLUSTER_PARAMS = [
-    _query(
-        "zoom",
-        "Niveau de zoom de la carte (0 à 22), obligatoire.",
-        OpenApiTypes.INT,
-        required=True,
-        example=8,
-    ),
-]
-
-COMMUNE_SEARCH = [
-    _query(
-        "q",
-        "Début du nom (sans accents ni tirets, « st »/« ste » acceptés) ou code postal "
-        "/ code INSEE.",
-        required=True,
-        example="st-rémy",
-    ),
-    _query("limit", "Nombre de résultats (10 par défaut, au plus 20).", OpenApiTypes.INT),
-]
 
 _POINT = {
     "type": "object",

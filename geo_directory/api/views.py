@@ -1,37 +1,34 @@
 """The public read-only API under /api/v1/.
 
-Hot paths build GeoJSON from ``.values()`` rows with orjson (no GEOS object per row, no
-serializer per field); querysets and filters do the SQL. Bad parameters answer
+Each query parameter family is a filter backend of ``params.py`` (parses, filters and
+documents itself); the listing views clean every family's parameters (all errors at
+once), let each filter a ``queries.Query`` and run its statements (``queries.py``, the one
+implementation of the listing SQL). GeoJSON is built from rows with orjson (no GEOS object
+per row, no serializer per field). Bad parameters answer
 ``400 {"errors": {"<param>": "<reason>"}}``.
 """
 
 from __future__ import annotations
 
-import weakref
 from functools import lru_cache
 
 import orjson
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import Count, Exists, F, FloatField, Func, OuterRef
+from django.db.models import Count, F, FloatField, Func
 from django.http import Http404, HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from geo_directory.businesses.hours_text import describe_fr
 from geo_directory.businesses.models import Business
-from geo_directory.orders.models import Campaign
 from geo_directory.territory.models import Commune
+from geo_directory.territory.region import EXTENT
 
-from . import clusters, listing, reference, schema
-from .filters import BusinessFilterSet, parse_int
+from . import clusters, params, queries, reference, schema
 
-DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
-# Offsets beyond this are refused: a client that needs more narrows its query.
-MAX_OFFSET = 10_000
 # The count is exact up to this many rows; above, it is PostgreSQL's estimate and the
 # response says so (``count_exact: false``): counting a million rows for every page
 # would cost more than the page itself.
@@ -99,8 +96,7 @@ def feature(row: dict, ref: reference.Reference, detail: bool = False) -> dict:
         "offers_delivery": row["offers_delivery"],
     }
     if "distance_m" in row:
-        distance = row["distance_m"]  # metres: a Distance from the ORM, a float from SQL
-        properties["distance_m"] = round(getattr(distance, "m", distance), 1)
+        properties["distance_m"] = round(row["distance_m"], 1)
     if detail:
         radius = row["delivery_radius_km"]
         properties.update(
@@ -119,55 +115,6 @@ def feature(row: dict, ref: reference.Reference, detail: bool = False) -> dict:
 
 # Hours strings repeat a lot (chains, defaults): describe each one once per process.
 hours_text = lru_cache(maxsize=4096)(describe_fr)
-
-
-def feature_rows(queryset, fields, now, with_distance: bool):
-    names = [*fields, "open_now", "takes_orders", "lon", "lat"]
-    if with_distance:
-        names.append("distance_m")
-    # "Commander" on the map: the listing has an ordering campaign open now (one index
-    # probe per returned row, on orders_campaign's business foreign key).
-    taking_orders = Exists(Campaign.objects.open_at(now).filter(business=OuterRef("pk")))
-    return (
-        queryset.with_open_flag(now)
-        .annotate(lon=Lon(F("location")), lat=Lat(F("location")), takes_orders=taking_orders)
-        .values(*names)
-    )
-
-
-_tuned = weakref.WeakSet()
-
-
-def tune_session() -> None:
-    """Once per database connection: no parallel workers for the API's small queries.
-
-    Launching workers costs tens of milliseconds on a busy machine, far more than the
-    few hundred rows a capped count reads (a 1 km radius count: 5 ms of work, 38 ms with
-    a parallel worker). Other connections (imports) keep PostgreSQL's default.
-    """
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw not in _tuned:
-        with connection.cursor() as cursor:
-            cursor.execute("SET max_parallel_workers_per_gather = 0")
-        _tuned.add(raw)
-
-
-def counted(queryset) -> tuple[int, bool]:
-    """(count, exact): exact up to COUNT_CAP rows, else the planner's estimate."""
-    ids = queryset.order_by().values("id")
-    sql, params = ids[: COUNT_CAP + 1].query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM ({sql}) AS capped", params)
-        count = cursor.fetchone()[0]
-        if count <= COUNT_CAP:
-            return count, True
-        sql, params = ids.query.sql_with_params()
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str | bytes):
-        plan = orjson.loads(plan)
-    return max(int(plan[0]["Plan"]["Plan Rows"]), COUNT_CAP + 1), False
 
 
 class PublicView(APIView):
@@ -194,59 +141,55 @@ class PublicView(APIView):
         request.version, request.versioning_scheme = None, None
 
 
-class BusinessListView(PublicView):
+class FilteredView(PublicView):
+    """A view whose query parameters are the families of ``filter_backends`` (params.py):
+    cleaned all at once, then each filters the view's ``queries.Query``."""
+
+    filter_backends: list = []
+    schema = schema.ParamsSchema()
+
+    def clean(self, query) -> dict[str, str]:
+        self.cleaned, errors = params.clean(query, self.filter_backends)
+        return errors
+
+    def filter_queryset(self, query: queries.Query) -> queries.Query:
+        for backend in self.filter_backends:
+            query = backend().filter_queryset(self.request, query, self)
+        return query
+
+
+class BusinessListView(FilteredView):
+    filter_backends = [*params.LISTING_FILTERS, params.Pagination]
+
     @extend_schema(
         operation_id="businesses_list",
         summary="Commerces publiés (GeoJSON), filtrables et paginés",
-        parameters=[*schema.BUSINESS_FILTERS, *schema.PAGINATION],
         responses={200: schema.FEATURE_COLLECTION, 400: schema.ERRORS},
     )
     def get(self, request, commune: str | None = None):
         return self.listing(request, commune)
 
     def listing(self, request, commune=None):
-        """The published listings, filtered and paged (the SQL of api/listing.py, or the
-        querysets of BusinessFilterSet for a filter listing.py does not know)."""
-        tune_session()
-        now = timezone.now()
+        """The published listings, filtered, ordered and paged (queries.py)."""
         data = request.GET
         if commune is not None:
             if commune not in reference.get().commune_names:
                 raise Http404("Commune inconnue")
             data = data.copy()  # a deep copy: only when there is something to add
-            data["commune"] = commune
-        # The published() queryset is built only on the ORM path: 0.4 ms the SQL path saves.
-        filterset = BusinessFilterSet(data, Business.objects.none(), request=request, now=now)
-        errors = {} if filterset.is_valid() else filterset.error_dict()
-        page_size = parse_int(request.GET, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE, errors)
-        page = parse_int(request.GET, "page", 1, 1, MAX_OFFSET, errors)
-        if "page" not in errors and (page - 1) * page_size >= MAX_OFFSET:
-            errors["page"] = (
-                f"page trop lointaine : au plus {MAX_OFFSET} résultats parcourables, "
-                "affinez la recherche"
-            )
+            data.setlist("commune", [commune])
+        errors = self.clean(data)
         if errors:
             return errors_response(errors)
+        page, page_size = self.cleaned["page"], self.cleaned["page_size"]
         offset = (page - 1) * page_size
-        fast = listing.build(filterset.form.cleaned_data, now)
-        if fast is not None:  # the same statements, written as SQL (api/listing.py)
-            rows = fast.page(now, offset, page_size + 1, LIST_FIELDS)
-        else:
-            filtered = filterset.ranked(filterset.filter_queryset(Business.objects.published()))
-            with_distance = filterset.form.cleaned_data.get("point") is not None
-            rows = list(
-                feature_rows(filtered, LIST_FIELDS, now, with_distance)[
-                    offset : offset + page_size + 1
-                ]
-            )
+        query = self.filter_queryset(queries.Query(timezone.now()))
+        rows = query.page(offset, page_size + 1, LIST_FIELDS)
         has_next = len(rows) > page_size
         rows = rows[:page_size]
         if page == 1 and not has_next:
             count, exact = len(rows), True
-        elif fast is not None:
-            count, exact = fast.count(COUNT_CAP)
         else:
-            count, exact = counted(filtered)
+            count, exact = query.count(COUNT_CAP)
         ref = reference.get()
         # The links are built only when there are some (a URL costs ~0.1 ms to build).
         url = request.build_absolute_uri() if has_next or page > 1 else ""
@@ -262,7 +205,9 @@ class BusinessListView(PublicView):
                 "type": "FeatureCollection",
                 "count": count,
                 "count_exact": exact,
-                "next": replace_query_param(url, "page", page + 1) if has_next else None,
+                "next": replace_query_param(url, "page", page + 1)
+                if has_next and page < params.Pagination.MAX_PAGE
+                else None,
                 "previous": previous,
                 "features": [feature(row, ref) for row in rows],
             }
@@ -276,17 +221,20 @@ class BusinessDetailView(PublicView):
         responses={200: schema.FEATURE, 404: OpenApiResponse(description="inconnu")},
     )
     def get(self, request, pk: int):
-        rows = listing.published_by_id(pk).page(timezone.now(), 0, 1, DETAIL_FIELDS)
+        rows = queries.published_by_id(pk, timezone.now()).page(0, 1, DETAIL_FIELDS)
         if not rows:
             raise Http404("Commerce introuvable")
         return json_response(feature(rows[0], reference.get(), detail=True))
 
 
 class CommuneBusinessesView(BusinessListView):
+    filter_backends = [params.CommuneInPath, *BusinessListView.filter_backends]
+
     @extend_schema(
         operation_id="communes_businesses_list",
         summary="Les commerces d'une commune (mêmes filtres que /businesses/)",
-        parameters=[*schema.BUSINESS_FILTERS, *schema.PAGINATION],
+        # The commune is the path's: a ``commune`` query parameter is ignored.
+        parameters=[OpenApiParameter("commune", exclude=True)],
         responses={
             200: schema.FEATURE_COLLECTION,
             400: schema.ERRORS,
@@ -297,29 +245,25 @@ class CommuneBusinessesView(BusinessListView):
         return self.listing(request, insee.upper())
 
 
-class CommuneSearchView(PublicView):
+class CommuneSearchView(FilteredView):
+    filter_backends = [params.CommuneSearch]
+
     @extend_schema(
         operation_id="communes_search",
         summary="Autocomplétion des communes par nom ou code postal",
-        parameters=schema.COMMUNE_SEARCH,
         responses={200: schema.COMMUNE_RESULTS, 400: schema.ERRORS},
     )
     def get(self, request):
-        errors = {}
-        text = " ".join((request.GET.get("q") or "").split())
-        if not text:
-            errors["q"] = "paramètre obligatoire : un nom de commune ou un code postal"
-        elif len(text) > 100:
-            errors["q"] = "au plus 100 caractères"
-        elif "\x00" in text:  # PostgreSQL refuses NUL in text: a 400, not a 500
-            errors["q"] = "caractère nul (\\x00) interdit"
-        limit = parse_int(request.GET, "limit", 10, 1, 20, errors)
+        errors = self.clean(request.GET)
         if errors:
             return errors_response(errors)
+        text, limit = self.cleaned["q"], self.cleaned["limit"]
         return json_response({"results": Commune.objects.autocomplete(text, limit)})
 
 
-class CommuneDetailView(PublicView):
+class CommuneDetailView(FilteredView):
+    filter_backends = [params.CommuneInPath]
+
     @extend_schema(
         operation_id="communes_retrieve",
         summary="Une commune : contour simplifié pour l'affichage (Feature GeoJSON)",
@@ -417,29 +361,22 @@ class CategoryTreeView(PublicView):
         return json_response([node(root) for root in ref.children.get(None, [])])
 
 
-class ClusterView(PublicView):
+class ClusterView(FilteredView):
+    filter_backends = [params.Zoom, *params.LISTING_FILTERS]
+
     @extend_schema(
         operation_id="clusters_list",
         summary="Regroupements de commerces pour une carte dézoomée (GeoJSON)",
-        parameters=[*schema.CLUSTER_PARAMS, *schema.BUSINESS_FILTERS],
         responses={200: schema.CLUSTERS, 400: schema.ERRORS},
     )
     def get(self, request):
-        now = timezone.now()
-        filterset = BusinessFilterSet(
-            request.GET, Business.objects.none(), request=request, now=now
-        )
-        errors = {} if filterset.is_valid() else filterset.error_dict()
-        raw_zoom = (request.GET.get("zoom") or "").strip()
-        zoom = parse_int(request.GET, "zoom", 0, 0, 22, errors)
-        if not raw_zoom:
-            errors["zoom"] = "paramètre obligatoire : le niveau de zoom de la carte (0 à 22)"
+        errors = self.clean(request.GET)
         if errors:
             return errors_response(errors)
-        data = filterset.form.cleaned_data
-        bbox = data.get("in_bbox") or clusters.REGION_BBOX
-        cell_m = clusters.cell_size(zoom, bbox)
-        used = {name for name, value in data.items() if value not in (None, "", [])}
+        data = self.cleaned
+        bbox = data["in_bbox"] or EXTENT
+        cell_m = clusters.cell_size(data["zoom"], bbox)
+        used = {name for name, value in data.items() if value not in (None, "", [])} - {"zoom"}
         grid = clusters.precomputed_grid(cell_m)
         if (
             grid is not None
@@ -453,9 +390,8 @@ class ClusterView(PublicView):
             rows = clusters.precomputed_clusters(level, k, bbox, category_ids)
             mode, cell_m = "precomputed", level * k
         else:
-            if "in_bbox" not in used:
-                filterset.form.cleaned_data["in_bbox"] = bbox
-            rows = filterset.filter_queryset(Business.objects.published()).grid_clusters(cell_m)
+            data["in_bbox"] = bbox
+            rows = self.filter_queryset(queries.Query(timezone.now())).grid_clusters(cell_m)
             mode = "live"
         singles = {row[3] for row in rows if row[0] == 1}
         details = {}

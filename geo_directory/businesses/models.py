@@ -5,6 +5,7 @@ from django.contrib.postgres.indexes import GistIndex
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from geo_directory.postgis.l93 import L93
 from geo_directory.territory.managers import OutsideRegion
 from geo_directory.territory.models import Commune
 
@@ -12,8 +13,6 @@ from . import hours
 from .fields import DateTimeMultiRangeField, IntegerMultiRangeField
 from .managers import BusinessQuerySet, CategoryManager
 from .validators import validate_siret
-
-L93 = 2154  # Lambert-93: metric, near-conformal over France; distances in metres.
 
 
 class Category(models.Model):

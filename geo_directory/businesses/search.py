@@ -42,7 +42,7 @@ def query_words(text: str) -> list[str]:
 def name_tsquery(text: str) -> str | None:
     """The full-text query of ``text`` (tsquery text), None if a word has no close word.
 
-    Uses ``pg_trgm.word_similarity_threshold``, set on every connection (managers.py).
+    Uses ``pg_trgm.word_similarity_threshold``, set on every connection (postgis/base.py).
     """
     with connection.cursor() as cursor:
         cursor.execute(

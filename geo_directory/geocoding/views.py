@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
 from geo_directory.ratelimits import ratelimit
+from geo_directory.territory.region import BadCoordinates, check_lonlat
 
 from .service import GeocodingFailed, geocoder
 
@@ -39,13 +40,11 @@ def search(request):
 @require_GET
 @rate_limited
 def reverse(request):
+    # The region's coordinate guard, before GEOS sees a number (1e300 would abort it).
     try:
-        lon = float(request.GET["lon"])
-        lat = float(request.GET["lat"])
-    except (KeyError, ValueError):
-        return _error("Paramètres lon et lat numériques requis.")
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        return _error("Coordonnées hors limites.")
+        lon, lat = check_lonlat(request.GET.get("lon"), request.GET.get("lat"))
+    except BadCoordinates as exc:
+        return _error(f"Paramètres lon et lat : {exc}")
     from geo_directory.territory.managers import OutsideRegion
     from geo_directory.territory.models import Commune
 

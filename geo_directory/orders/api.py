@@ -2,11 +2,11 @@
 
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .zones import BadPoint, as_feature, businesses_delivering_to, parse_point
+from .zones import POINT_PARAMETER, BadPoint, as_feature, businesses_delivering_to, parse_point
 
 
 class DeliversToView(APIView):
@@ -16,14 +16,7 @@ class DeliversToView(APIView):
     """
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "point",
-                OpenApiTypes.STR,
-                required=True,
-                description="longitude,latitude en WGS84, ex. 5.3785,43.2975",
-            )
-        ],
+        parameters=[POINT_PARAMETER],
         responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
         summary="Qui livre chez moi ?",
     )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import math
-
 from django.contrib.gis.geos import Point
+from drf_spectacular.utils import OpenApiParameter
 
 from geo_directory.businesses.models import Business
 
@@ -13,21 +12,36 @@ class BadPoint(ValueError):
     pass
 
 
+def _point_parameter() -> OpenApiParameter:
+    from geo_directory.api.params import LONLAT_FORMAT, domain_text
+
+    return OpenApiParameter(
+        "point",
+        {"type": "string", "format": LONLAT_FORMAT},
+        OpenApiParameter.QUERY,
+        required=True,
+        description=(
+            "Position « longitude,latitude » en degrés décimaux (WGS84, "
+            f"{domain_text()}), par exemple 5.3785,43.2975."
+        ),
+    )
+
+
 def parse_point(raw: str | None) -> Point:
-    """``"lon,lat"`` (WGS84) → Point, or BadPoint with a French message."""
-    if not raw or not raw.strip():
+    """``"lon,lat"`` (WGS84) → Point, or BadPoint with a French message.
+
+    The API's own parser (``api.params.parse_lonlat``: decimal degrees, the region's
+    coordinate guard before GEOS sees a number); spaces a person typed are ignored.
+    """
+    from geo_directory.api.params import ParamError, parse_lonlat
+
+    text = "".join((raw or "").split())
+    if not text:
         raise BadPoint("Paramètre obligatoire : point=longitude,latitude (ex. 5.3785,43.2975).")
-    parts = raw.split(",")
-    if len(parts) != 2:
-        raise BadPoint("Format attendu : point=longitude,latitude (ex. 5.3785,43.2975).")
     try:
-        lon, lat = (float(part.strip()) for part in parts)
-    except ValueError as exc:
-        raise BadPoint("Longitude et latitude doivent être des nombres.") from exc
-    if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise BadPoint("Longitude et latitude doivent être des nombres finis.")
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise BadPoint("Coordonnées hors limites (longitude −180..180, latitude −90..90).")
+        lon, lat = parse_lonlat(text)
+    except ParamError as exc:
+        raise BadPoint(str(exc)) from None
     return Point(lon, lat, srid=4326)
 
 
@@ -71,3 +85,7 @@ def as_feature(business: Business) -> dict:
             "delivery_min_order_cents": business.delivery_min_order_cents,
         },
     }
+
+
+# The OpenAPI declaration of ``point`` (api/params.py's format and limits).
+POINT_PARAMETER = _point_parameter()

@@ -44,6 +44,15 @@ pytestmark = pytest.mark.django_db
         ("/api/v1/clusters/?zoom=huit", "zoom", "entier"),
         ("/api/v1/clusters/?zoom=8&in_bbox=7,45,4,43", "in_bbox", "inversé"),
         ("/api/v1/clusters/?zoom=8&category=nope", "category", "nope"),
+        # One value per parameter, numbers in decimal notation: what the schema says.
+        ("/api/v1/businesses/?point=5.37,43.29&point=5.38,43.30", "point", "répété"),
+        ("/api/v1/businesses/?service=pickup&service=delivery", "service", "répété"),
+        ("/api/v1/businesses/?point=5.37_0,43.29", "point", "longitude,latitude"),
+        ("/api/v1/businesses/?point=1e300,1e300", "point", "longitude,latitude"),
+        ("/api/v1/businesses/?point=5.37,43.29&dist=1e300", "dist", "entre 0 et"),
+        ("/api/v1/businesses/?page_size=1_0", "page_size", "entier"),
+        ("/api/v1/businesses/?page_size=10&page_size=500", "page_size", "entre 1 et 200"),
+        ("/api/v1/clusters/?zoom=8&zoom=9", "zoom", "répété"),
     ],
 )
 def test_bad_parameter_is_a_400_naming_it(client, url, param, reason):
@@ -67,3 +76,62 @@ def test_unknown_resources_are_404(client):
     assert client.get("/api/v1/communes/99999/").status_code == 404
     assert client.get("/api/v1/communes/99999/businesses/").status_code == 404
     assert client.get("/api/v1/businesses/0/").status_code == 404
+
+
+HOSTILE = ["\x00", "5.37\x00,43.29", "1e300", "1e300,1e300", "-1e300,1e300,1e300,1e300", "nan"]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_nul_bytes_and_huge_coordinates_are_400s_in_every_parameter(client, value):
+    """Every parameter of every API operation, whatever its type: a clear 400 (or 404 for a
+    path), never a 500, never a dead worker (GEOS aborts the process on 1e300)."""
+    from geo_directory.api import params
+
+    names = {n for family in params.LISTING_FILTERS for n in family.names} | {"page", "page_size"}
+    for name in sorted(names):
+        for url, extra in [
+            ("/api/v1/businesses/", {}),
+            ("/api/v1/clusters/", {"zoom": "8"}),
+            ("/api/v1/communes/13055/businesses/", {}),
+        ]:
+            if name == "commune" and "/communes/" in url:
+                continue  # the path's commune: the query's is ignored (not in the schema)
+            if name in ("page", "page_size") and "clusters" in url:
+                continue  # no pages there
+            response = client.get(url, {**extra, name: value})
+            if name == "q" and "\x00" not in value:  # a text to search for: may find nothing
+                assert response.status_code == 200, (url, name, response.content[:200])
+                continue
+            assert response.status_code == 400, (url, name, response.content[:200])
+            assert name in response.json()["errors"]
+    for name, url, extra in [
+        ("q", "/api/v1/communes/", {}),
+        ("limit", "/api/v1/communes/", {"q": "aix"}),
+        ("zoom", "/api/v1/clusters/", {}),
+        ("point", "/api/v1/delivers-to/", {}),
+    ]:
+        response = client.get(url, {**extra, name: value})
+        expected = 200 if name == "q" and "\x00" not in value else 400
+        assert response.status_code == expected, (url, name, response.content[:200])
+    assert client.get(f"/api/v1/communes/{value}/").status_code == 404
+
+
+def test_schema_says_the_bounds_the_server_enforces(client):
+    from geo_directory.api import params
+
+    schema = client.get("/api/v1/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/businesses/"]["get"]
+    declared = {p["name"]: p for p in operation["parameters"]}
+    assert declared["page_size"]["schema"]["items"]["maximum"] == 200
+    assert declared["page"]["schema"]["items"]["maximum"] == params.Pagination.MAX_PAGE
+    assert declared["dist"]["schema"]["maximum"] == params.NearPoint.MAX_DIST_M
+    assert all(declared[name]["allowEmptyValue"] for name in ("point", "q", "open_at"))
+    assert {"requires": ["dist", "point"]} in operation["x-parameter-rules"]
+    communes = schema["paths"]["/api/v1/communes/"]["get"]["parameters"]
+    limit = next(p for p in communes if p["name"] == "limit")["schema"]
+    assert (limit["minimum"], limit["maximum"]) == (1, 20)
+    clusters = schema["paths"]["/api/v1/clusters/"]["get"]["parameters"]
+    zoom = next(p for p in clusters if p["name"] == "zoom")
+    assert zoom["required"] and zoom["schema"]["maximum"] == 22
+    # The limit is the parser's, not a copy of it.
+    assert "50 000" in declared["dist"]["description"]

@@ -7,8 +7,10 @@ few of our own; the dictionary must follow every way a listing is created or ren
 import pytest
 from django.contrib.gis.geos import Polygon
 from django.db import connection
+from django.utils.timezone import now
 
-from geo_directory.api.filters import RANKED_AT_MOST
+from geo_directory.api import queries
+from geo_directory.api.queries import RANKED_AT_MOST
 from geo_directory.api.views import COUNT_CAP
 from geo_directory.businesses.models import Business, Category
 from geo_directory.businesses.search import name_tsquery, query_words
@@ -158,11 +160,18 @@ def test_a_common_word_ranks_at_most_so_many_matches(make_business):
     everyone = Business.objects.published().matching("boulangerie")
     total = everyone.count()
     assert total > 20
+
+    def by_relevance(at_most):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(queries, "RANKED_AT_MOST", at_most)
+            query = queries.name_matches(queries.Query(now()), name_tsquery("boulangerie"))
+            return [(relevance, pk) for pk, relevance in query.by_relevance("boulangerie").ranked()]
+
     # Fewer matches than the bound: the order is exact.
-    ranked = list(everyone.by_relevance("boulangerie", total).values_list("relevance", "id"))
+    ranked = by_relevance(total)
     assert ranked == sorted(everyone.values_list("relevance", "id"), key=lambda r: (-r[0], r[1]))
     # More: that many are ranked, the best of them first.
-    few = list(everyone.by_relevance("boulangerie", 20).values_list("relevance", "id"))
+    few = by_relevance(20)
     assert len(few) == 20 and few == sorted(few, key=lambda r: (-r[0], r[1]))
     assert {i for _, i in few} <= {i for _, i in ranked}
 
@@ -218,10 +227,8 @@ def test_search_uses_the_dictionary_and_full_text_indexes():
 
 
 def test_the_ranking_bound_pages_the_listings_but_clusters_count_every_match(client, monkeypatch):
-    from geo_directory.api import filters
-
     everyone = published_ids(name="Boulangerie Marie Blachère")
-    monkeypatch.setattr(filters, "RANKED_AT_MOST", 7)
+    monkeypatch.setattr(queries, "RANKED_AT_MOST", 7)
     body = client.get(URL, {"q": "blachere", "page_size": 5}).json()
     assert len(body["features"]) == 5 and body["next"]
     second = client.get(URL, {"q": "blachere", "page_size": 5, "page": 2}).json()
@@ -262,3 +269,19 @@ def test_a_search_finding_nothing_is_an_empty_answer_everywhere(client):
         assert body["features"] == [] and body["count"] == 0
     clustered = client.get("/api/v1/clusters/", {"q": "zygomatique", "zoom": 8})
     assert clustered.status_code == 200 and clustered.json()["features"] == []
+
+
+def test_every_connection_starts_with_the_session_settings(django_db_blocker):
+    """Set by the backend at connection start (postgis/base.py), not by a query of the
+    application: a connection that has run nothing else has them."""
+    from django.db import connections
+
+    connection = connections.create_connection("default")
+    try:
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("SHOW pg_trgm.word_similarity_threshold")
+            assert cursor.fetchone()[0] == "0.5"
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            assert cursor.fetchone()[0] == "0"
+    finally:
+        connection.close()

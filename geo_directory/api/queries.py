@@ -1,0 +1,220 @@
+"""The listing endpoints' SQL: the one implementation of /businesses/, /businesses/{id}/,
+/communes/{insee}/businesses/ and the live /clusters/, also run by ``make bench``.
+
+A :class:`Query` is what DRF filter backends filter: each parameter family of ``params.py``
+adds its condition (and may offer an order) in its ``filter_queryset``; this module writes
+the statements: the page, the capped count, the clusters' grid. The statements are written
+as SQL rather than built as Django querysets because building and compiling those cost 2 to
+5 ms of Python per request on the shared cores, as much as the queries themselves.
+``tests/api/test_listing_sql.py`` holds an independent oracle (plain Django ORM) and checks
+these statements against it row for row, for every filter alone and combined.
+
+Every geographic condition is served by a GiST index on ``location_l93`` (Lambert-93,
+metres): ``ST_DWithin`` for a radius, ``&&`` with the viewport's Lambert-93 envelope, and the
+KNN operator ``<->`` for nearest first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+from django.db import connection
+
+from geo_directory.businesses.hours import minute_of_week
+from geo_directory.businesses.models import Business
+from geo_directory.businesses.search import TSVECTOR_SQL
+from geo_directory.postgis.l93 import L93, envelope, to_l93
+
+PUBLISHED = "b.merged_into_id IS NULL AND b.status = 'published'"
+RELEVANCE = "word_similarity(immutable_unaccent(lower(%s)), immutable_unaccent(lower(b.name)))"
+# A name search without a point ranks at most this many matches (the first the index
+# finds; exact when fewer match): a common word alone matches tens of thousands, and
+# ranking all of them cost 350 ms at 1M listings. More than the views' COUNT_CAP, so that
+# the capped count still tells "more than COUNT_CAP".
+RANKED_AT_MOST = 1_001
+
+# The answer's order, decided here once: the first of these that a filter offered, else
+# by id. Nearest first with a point; by relevance with a name search; by (commune, id)
+# with a commune or a département (the partial index business_published_commune_id);
+# from the viewport's centre with in_bbox.
+ORDERS = ("distance", "relevance", "commune", "screen centre")
+
+
+@lru_cache(maxsize=1)
+def _spheroid() -> str:
+    """The spheroid of the listings' SRID, as GeoDjango's Distance(spheroid=True) sends it."""
+    return Business._meta.get_field("location").spheroid(connection)
+
+
+def open_condition(when: dt.datetime, params: list) -> str:
+    """Open at ``when``: exact windows where stored and still valid, else the week
+    (``BusinessQuerySet.open_condition``). Unknown (NULL) for a listing without hours."""
+    params += [when, when, when, minute_of_week(when)]
+    return (
+        "((b.hours_windows @> (%s)::timestamptz AND b.hours_windows_until > %s)"
+        " OR ((b.hours_windows_until IS NULL OR b.hours_windows_until <= %s)"
+        " AND b.hours_week @> (%s)::int4))"
+    )
+
+
+def point_sql(lon: float, lat: float) -> tuple[str, list]:
+    x, y = to_l93(lon, lat)
+    return f"ST_SetSRID(ST_MakePoint(%s, %s), {L93})", [x, y]
+
+
+class Query:
+    """The published listings, as the filter backends narrow them and offer orders."""
+
+    def __init__(self, now: dt.datetime):
+        self.now = now
+        self.where = [PUBLISHED]
+        self.params: list = []
+        self._orders: dict[str, tuple[str, list]] = {}
+        self._distance_from: tuple[float, float] | None = None
+        self._relevance_to: str | None = None
+
+    # What the filter backends call.
+    def filter(self, sql: str, params: list | tuple = ()) -> Query:
+        self.where.append(sql)
+        self.params += params
+        return self
+
+    def within_metres(self, lon: float, lat: float, metres: float) -> Query:
+        here, params = point_sql(lon, lat)
+        return self.filter(f"ST_DWithin(b.location_l93, {here}, %s)", [*params, metres])
+
+    def in_box(self, min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> Query:
+        """In the lon/lat box, on the GiST index of ``location_l93`` (``location`` has none).
+
+        The box's Lambert-93 envelope (a superset) is the indexed condition; the exact test
+        goes through lonlat_in_box() (api migration 0003), not ``location && box``: the
+        planner would take the two boxes for independent and expect a single row.
+        """
+        box = [min_lon, min_lat, max_lon, max_lat]
+        self.filter("lonlat_in_box(b.location, %s, %s, %s, %s)", box)
+        return self.filter(
+            f"b.location_l93 && ST_MakeEnvelope(%s, %s, %s, %s, {L93})", envelope(*box)
+        )
+
+    def offer_order(self, kind: str, sql: str = "", params: list | tuple = ()) -> Query:
+        assert kind in ORDERS, kind
+        self._orders.setdefault(kind, (sql, list(params)))
+        return self
+
+    def nearest_first(self, lon: float, lat: float) -> Query:
+        """Nearest first (KNN on ``location_l93``), each row with ``distance_m`` (spheroid)."""
+        here, params = point_sql(lon, lat)
+        self._distance_from = (lon, lat)
+        return self.offer_order("distance", f"(b.location_l93 <-> {here})", params)
+
+    def by_relevance(self, text: str) -> Query:
+        self._relevance_to = text
+        return self.offer_order("relevance")
+
+    # The statements.
+    @property
+    def sort(self) -> str:
+        return next((kind for kind in ORDERS if kind in self._orders), "id")
+
+    def _where(self) -> str:
+        return " AND ".join(self.where)
+
+    def ranked(self) -> list[tuple[int, float]]:
+        """(id, relevance) of the first RANKED_AT_MOST matches, best first, then by id.
+        Their relevance is read in the same pass as their ids (one heap visit each)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT b.id, {RELEVANCE} FROM businesses_business b WHERE {self._where()}"
+                " LIMIT %s",
+                [self._relevance_to, *self.params, RANKED_AT_MOST],
+            )
+            scored = cursor.fetchall()
+        scored.sort(key=lambda row: (-row[1], row[0]))
+        return scored
+
+    def page(self, offset: int, limit: int, columns: tuple[str, ...]) -> list[dict]:
+        """Rows of ``columns`` (views.LIST_FIELDS or DETAIL_FIELDS) and the computed
+        open_now, takes_orders, lon, lat (and distance_m with a point)."""
+        sort = self.sort
+        if sort == "relevance":
+            if not hasattr(self, "_ranked_ids"):
+                self._ranked_ids = [pk for pk, _ in self.ranked()]
+            ids = self._ranked_ids[offset : offset + limit]
+            where, where_params = "b.id = ANY(%s::bigint[])", [ids]
+            order, order_params = "array_position(%s::bigint[], b.id)", [ids]
+            offset = 0
+        else:
+            where, where_params = self._where(), self.params
+            order, order_params = self._orders.get(sort, ("b.id", []))
+        params: list = []
+        select = (
+            ", ".join(f"b.{name}" for name in columns)
+            + f", {open_condition(self.now, params)} AS open_now,"
+            " EXISTS(SELECT 1 FROM orders_campaign c WHERE c.business_id = b.id"
+            " AND c.active AND c.cutoff_at > %s) AS takes_orders,"
+            " ST_X(b.location) AS lon, ST_Y(b.location) AS lat"
+        )
+        params.append(self.now)
+        names = [*columns, "open_now", "takes_orders", "lon", "lat"]
+        if sort == "distance":
+            select += (
+                ", ST_DistanceSpheroid(b.location, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s)"
+                " AS distance_m"
+            )
+            params += [*self._distance_from, _spheroid()]
+            names.append("distance_m")
+        sql = (
+            f"SELECT {select} FROM businesses_business b WHERE {where}"
+            f" ORDER BY {order} LIMIT %s OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, *where_params, *order_params, limit, offset])
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def count(self, cap: int) -> tuple[int, bool]:
+        """(count, exact): exact up to ``cap`` rows, else the planner's estimate; both in
+        one round trip (``api_capped_count``, migration api/0004). A name search counts its
+        ranked matches."""
+        if self.sort == "relevance":
+            if not hasattr(self, "_ranked_ids"):
+                self._ranked_ids = [pk for pk, _ in self.ranked()]
+            return len(self._ranked_ids), len(self._ranked_ids) <= cap
+        ids = f"SELECT b.id FROM businesses_business b WHERE {self._where()}"
+        query = connection.ops.compose_sql(ids, self.params)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT n, exact FROM api_capped_count(%s, %s)", [query, cap])
+            count, exact = cursor.fetchone()
+        return count, exact
+
+    def grid_clusters(self, cell_m: float) -> list[tuple[int, float, float, int]]:
+        """Every match (no ranking bound) grouped on a square grid of ``cell_m`` metres
+        (Lambert-93): ``(count, lon, lat, smallest id)`` per non-empty cell, the centre being
+        the mean position of the cell's listings. One pass over the rows the filters'
+        indexes select."""
+        sql = f"""
+            SELECT n, ST_X(c), ST_Y(c), min_id FROM (
+                SELECT count(*) AS n, min(b.id) AS min_id,
+                       ST_Transform(ST_SetSRID(ST_MakePoint(avg(ST_X(b.location_l93)),
+                                                            avg(ST_Y(b.location_l93))), {L93}),
+                                    4326) AS c
+                  FROM businesses_business b
+                 WHERE {self._where()} AND b.location_l93 IS NOT NULL
+                 GROUP BY floor(ST_X(b.location_l93) / %s), floor(ST_Y(b.location_l93) / %s)
+            ) AS cells"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*self.params, float(cell_m), float(cell_m)])
+            return cursor.fetchall()
+
+
+def name_matches(query: Query, tsquery: str | None) -> Query:
+    """Listings having, for every query word, one of its corrections (search.py): the GIN
+    full-text index ``business_name_tsv``. No correction for a word: nothing matches."""
+    if tsquery is None:
+        return query.filter("false")
+    return query.filter(f"{TSVECTOR_SQL.format('b.name')} @@ %s::tsquery", [tsquery])
+
+
+def published_by_id(pk: int, now: dt.datetime) -> Query:
+    """One published listing (the detail endpoint)."""
+    return Query(now).filter("b.id = %s", [pk])
