@@ -12,10 +12,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from geo_directory.businesses.models import Business
-from geo_directory.imports.models import ImportRun
-from importers import columnar, pipeline, sirene_columns
+from geo_directory.import_runs.models import ImportRun
+from importers import pipeline, sirene_columns
 from importers.csv_mapped import import_csv, load_mapping
 from importers.errors import SourceError
+from importers.pipeline import columnar, staging
 from importers.sirene import import_sirene
 
 from . import sirene_rows as sr
@@ -153,14 +154,14 @@ def test_an_exception_late_in_the_file_leaves_the_database_as_it_was(tmp_path, m
     ]
     path = sr.write(tmp_path / "late.csv", rows, encoding="latin-1")
     before = Business.objects.count()
-    check = pipeline._check
+    check = staging.check_record
 
     def failing(record, *args):
         if record.line == 4800:  # after thousands of good rows already COPied
             raise RuntimeError("injected failure at line 4800")
         return check(record, *args)
 
-    monkeypatch.setattr(pipeline, "_check", failing)
+    monkeypatch.setattr(staging, "check_record", failing)
     with pytest.raises(RuntimeError, match="line 4800"):
         import_sirene(path)
     assert Business.objects.count() == before
