@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from django.contrib.gis.gdal import GDALException
@@ -26,7 +26,8 @@ from geo_directory.territory.region import (
     check_lonlat,
 )
 
-from .errors import ImportReport, Rejection, feature_collection
+from .errors import ImportReport, Rejection
+from .json_stream import features_of
 from .osm_tags import (
     CategoryMatcher,
     clean_postcode,
@@ -128,7 +129,7 @@ def tags_record(
 
 
 def geojson_records(
-    path: Path, features: list, matcher: CategoryMatcher
+    path: Path, features: Iterable, matcher: CategoryMatcher
 ) -> Iterator[Record | Rejection]:
     """The features as pipeline items (no database access: it runs during the COPY)."""
     for number, feature in enumerate(features, start=1):
@@ -159,13 +160,14 @@ def geojson_records(
 def import_geojson(path: Path, source: str = Business.Source.GEOJSON, **options) -> ImportReport:
     """Import a FeatureCollection; options as ``pipeline.run_import`` (dry_run, errors_path...)."""
     path = Path(path)
-    features = feature_collection(path)  # SourceError before anything is written
+    # SourceError before anything is written; a big file is streamed (json_stream).
+    features, total = features_of(path)
     matcher = CategoryMatcher()
     return run_import(
         path,
         source,
-        lambda: geojson_records(path, features, matcher),
+        lambda: geojson_records(path, features(), matcher),
         names=GEOJSON_FIELDS,
-        total=len(features),
+        total=total,
         **options,
     )

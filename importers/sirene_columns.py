@@ -1,7 +1,7 @@
 """SIRENE read with pyarrow, column by column: ``SireneReader.records``' rules, vectorised.
 
 pyarrow's C++ reader parses the file in blocks on every core; each rule of the row
-reader becomes one operation on a batch of about 50,000 rows (see ``importers.columnar``
+reader becomes one operation on a batch of about 50,000 rows (see ``importers.pipeline.columnar``
 for why, and for what the pipeline does with the batches). The rare rows that need a
 message (an invalid SIRET, an unknown commune, non-numeric coordinates) get it from the
 row reader's own code. Files the ``csv`` module would read differently go to the row
