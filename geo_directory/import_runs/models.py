@@ -40,7 +40,8 @@ class ImportRun(models.Model):
     message = models.TextField(blank=True)
     # Where the run's process is (or was): a run whose process died is found by its
     # advisory lock (journal.mark_stale_runs); host and pid tell the operator which one.
-    host = models.CharField("machine", max_length=255, blank=True)
+    # db_default: code that does not know the column (a deploy under way) still inserts.
+    host = models.CharField("machine", max_length=255, blank=True, default="", db_default="")
     pid = models.PositiveIntegerField("processus", null=True, blank=True)
 
     class Meta:

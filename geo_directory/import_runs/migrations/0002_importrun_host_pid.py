@@ -8,7 +8,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="importrun",
             name="host",
-            field=models.CharField(blank=True, max_length=255, verbose_name="machine"),
+            field=models.CharField(
+                blank=True, db_default="", default="", max_length=255, verbose_name="machine"
+            ),
         ),
         migrations.AddField(
             model_name="importrun",
