@@ -6,38 +6,20 @@ admin) or the next import finds that no process holds the run any more (its Post
 advisory lock went with its session) and marks it failed.
 """
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import psycopg
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from geo_directory.import_runs.journal import STALE_MESSAGE, mark_stale_runs
 from geo_directory.import_runs.models import ImportRun
 from tests.importers import sirene_rows as sr
+from tests.importers.import_child import dsn, start_import, wait_until_copying
 
-ROOT = Path(__file__).resolve().parents[2]
 REPUBLIQUE = (5.3676, 43.3003)
-
-
-def _dsn() -> dict:
-    settings = connection.settings_dict
-    return {
-        key: value
-        for key, value in {
-            "host": settings["HOST"],
-            "port": settings["PORT"],
-            "user": settings["USER"],
-            "dbname": settings["NAME"],
-        }.items()
-        if value
-    }
 
 
 def _status(path: Path) -> str | None:
@@ -51,27 +33,10 @@ def test_a_killed_import_is_shown_failed_when_the_runs_are_listed(
     mark_stale_runs()  # runs other tests' killed processes left
     rows = [sr.row(300_000 + i, name=f"FOURNIL {i}", lonlat=REPUBLIQUE) for i in range(60_000)]
     path = sr.write(tmp_path / "killed.csv", rows)
-    env = dict(os.environ, PGDATABASE=connection.settings_dict["NAME"])
-    env.pop("DATABASE_URL", None)
-    child = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "import_sirene", "--no-progress", str(path)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    child = start_import(path)
     try:
-        with psycopg.connect(**_dsn(), autocommit=True) as probe:
-            deadline = time.monotonic() + 120
-            copying = 0
-            while time.monotonic() < deadline and child.poll() is None:
-                copying = probe.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND query LIKE 'COPY import_staging%%' AND state = 'active'"
-                ).fetchone()[0]
-                if copying:
-                    break
-                time.sleep(0.05)
+        with psycopg.connect(**dsn(), autocommit=True) as probe:
+            copying = wait_until_copying(child, probe)
         assert copying, "the import finished or failed before it could be killed mid-way"
         # Alive: its run is left alone.
         mark_stale_runs()
@@ -119,7 +84,7 @@ def test_an_exception_marks_the_run_failed_and_frees_it(tmp_path, monkeypatch):
     run = ImportRun.objects.get(file_name=str(path))
     assert run.status == "failed" and "panne simulée" in run.message
     # Its lock was given back: another session could take it right away.
-    with psycopg.connect(**_dsn(), autocommit=True) as other:
+    with psycopg.connect(**dsn(), autocommit=True) as other:
         from geo_directory.import_runs.journal import LOCK_CLASS
 
         free = other.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_CLASS, run.pk])
