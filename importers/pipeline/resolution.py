@@ -82,11 +82,19 @@ class Resolution:
             f"SELECT 1 FROM ({commune_of_point_sql(swapped_point)})"
             f" AS w WHERE w.code IS NOT NULL AND w.distance_m <= {COAST_TOLERANCE_M}"
         )
+        # Only a swapped point within the communes' extent (plus 0.01°, more than the
+        # coast tolerance) can be one: the others are not looked up one by one (the
+        # geography distance to the five nearest boundaries of each point far from the
+        # region cost minutes for a file of points elsewhere in France, issue #18).
+        near_region = (
+            f"{swapped_point} && (SELECT ST_Expand(ST_SetSRID(ST_Extent(boundary)::geometry,"
+            " 4326), 0.01) FROM territory_commune)"
+        )
         self.execute(
             cursor,
             f"UPDATE import_staging AS s SET reject_field = %(field)s, hard = true,"
             f" reject_reason = 'latitude and longitude swapped'"
-            f" WHERE s.lon IS NOT NULL AND {far} AND EXISTS ({swapped})",
+            f" WHERE s.lon IS NOT NULL AND {far} AND {near_region} AND EXISTS ({swapped})",
             {"field": names.location},
         )
         self.execute(
