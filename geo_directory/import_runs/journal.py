@@ -94,6 +94,7 @@ def journal_of_run(sender, *, source, path, sha256, size, user, launched_by, opt
 def mark_stale_runs() -> int:
     """Mark failed the runs ``running`` whose process is gone; how many."""
     marked = 0
+    table, failed = ImportRun._meta.db_table, ImportRun.Status.FAILED
     running = ImportRun.objects.filter(status=ImportRun.Status.RUNNING).exclude(pk__in=_held)
     with connection.cursor() as cursor:
         for pk in running.values_list("pk", flat=True):
@@ -101,11 +102,15 @@ def mark_stale_runs() -> int:
             if not cursor.fetchone()[0]:
                 continue  # its process is alive and holds it
             try:
-                marked += ImportRun.objects.filter(pk=pk, status=ImportRun.Status.RUNNING).update(
-                    status=ImportRun.Status.FAILED,
-                    finished_at=timezone.now(),
-                    message=STALE_MESSAGE,
+                # SKIP LOCKED: a run some other transaction is already marking is left to
+                # it; starting an import never waits on a listing of the runs.
+                cursor.execute(
+                    f"UPDATE {table} SET status = %s, finished_at = %s, message = %s"
+                    f" WHERE id IN (SELECT id FROM {table} WHERE id = %s AND status = %s"
+                    " FOR UPDATE SKIP LOCKED)",
+                    [failed, timezone.now(), STALE_MESSAGE, pk, ImportRun.Status.RUNNING],
                 )
+                marked += cursor.rowcount
             finally:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_CLASS, pk])
     return marked

@@ -32,15 +32,21 @@ def dsn() -> dict:
 
 
 def start_import(path: Path) -> subprocess.Popen:
+    """The child; what it writes on stderr goes to ``<path>.stderr`` (see ``errors_of``)."""
     env = dict(os.environ, PGDATABASE=connection.settings_dict["NAME"])
     env.pop("DATABASE_URL", None)
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "import_sirene", "--no-progress", str(path)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with Path(f"{path}.stderr").open("wb") as stderr:
+        return subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "import_sirene", "--no-progress", str(path)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+
+
+def errors_of(path: Path) -> str:
+    return Path(f"{path}.stderr").read_text(errors="replace")[-3000:]
 
 
 def wait_until_copying(child: subprocess.Popen, probe: psycopg.Connection) -> int:

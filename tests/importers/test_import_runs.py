@@ -17,7 +17,7 @@ from django.core.management import call_command
 from geo_directory.import_runs.journal import STALE_MESSAGE, mark_stale_runs
 from geo_directory.import_runs.models import ImportRun
 from tests.importers import sirene_rows as sr
-from tests.importers.import_child import dsn, start_import, wait_until_copying
+from tests.importers.import_child import dsn, errors_of, start_import, wait_until_copying
 
 REPUBLIQUE = (5.3676, 43.3003)
 
@@ -37,7 +37,7 @@ def test_a_killed_import_is_shown_failed_when_the_runs_are_listed(
     try:
         with psycopg.connect(**dsn(), autocommit=True) as probe:
             copying = wait_until_copying(child, probe)
-        assert copying, "the import finished or failed before it could be killed mid-way"
+        assert copying, f"the import ended before it could be killed: {errors_of(path)}"
         # Alive: its run is left alone.
         mark_stale_runs()
         assert _status(path) == "running"
