@@ -495,12 +495,86 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# --- a big GeoJSON of points outside the region (issue #18: time and peak memory) -------
+
+_GEOJSON_CHILD = (
+    _PEAK
+    + """
+import json, sys, time
+import django
+django.setup()
+from importers.geojson import import_geojson
+started = time.perf_counter()
+report = import_geojson(sys.argv[1], dry_run=True, progress=False)
+print(json.dumps({
+    "seconds": time.perf_counter() - started, "read": report.read,
+    "outside": report.outside_region, "rejected": report.rejected_count,
+    "peak_rss_mb": peak_rss_mb(),
+}))
+"""
+)
+
+
+def geojson_file(n: int, log) -> Path:
+    """N shops of a FeatureCollection, all in the west of France (outside the region),
+    written feature by feature; reused when present."""
+    BENCH_DATA.mkdir(exist_ok=True)
+    path = BENCH_DATA / f"outside-{n}.geojson"
+    if path.exists():
+        log(f"reusing {path}")
+        return path
+    rng = random.Random(18)
+    point = lambda: [round(rng.uniform(-4.5, 1.5), 6), round(rng.uniform(46, 49), 6)]  # noqa: E731
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write('{"type": "FeatureCollection", "features": [\n')
+        for i in range(n):
+            feature = {
+                "type": "Feature",
+                "id": f"node/{i + 1}",
+                "geometry": {"type": "Point", "coordinates": point()},
+                "properties": {"shop": "bakery", "name": f"Boulangerie {i}", "addr:city": "Rennes"},
+            }
+            handle.write(("," if i else "") + json.dumps(feature, ensure_ascii=False) + "\n")
+        handle.write("]}\n")
+    log(f"generated {n:,} features into {path} ({path.stat().st_size / 1e6:,.0f} MB)")
+    return path
+
+
+def measure_geojson(n: int, log=log_default) -> dict:
+    """``import_geojson --dry-run`` of N points outside the region, in a child process."""
+    ensure_database(log)
+    path = geojson_file(n, log)
+    result = _child(_GEOJSON_CHILD, str(path))
+    result.update(n=n, mb=path.stat().st_size / 1e6)
+    log(f"geojson: {json.dumps(result)}")
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench import", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--rows", type=int, default=1_000_000, help="synthetic rows (1,000,000)")
+    parser.add_argument(
+        "--geojson",
+        type=int,
+        metavar="N",
+        help="instead: import_geojson --dry-run of N points outside the region (peak memory)",
+    )
     args = parser.parse_args(argv)
+    if args.geojson:
+        r = measure_geojson(args.geojson)
+        print(
+            f"\n== import geojson ==\n{r['n']:,} features ({r['mb']:.0f} MB), dry run:"
+            f" {r['seconds']:.1f} s, {r['read'] / r['seconds']:,.0f} features/s,"
+            f" peak RSS {r['peak_rss_mb']:.0f} MB, {r['outside']:,} outside the region\n",
+            flush=True,
+        )
+        return 0
     results = run(args.rows)
     print(f"\n== import ==\n{table(results)}\n", flush=True)
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

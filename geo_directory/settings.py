@@ -97,7 +97,7 @@ INSTALLED_APPS = [
     "geo_directory.accounts",
     "geo_directory.geocoding",
     "geo_directory.orders",
-    "geo_directory.imports",
+    "geo_directory.import_runs",
     # Before drf_spectacular: its Swagger page template is overridden (no inline code).
     "geo_directory.api",
     "geo_directory.opendata",

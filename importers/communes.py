@@ -13,14 +13,18 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon
 from django.db import connection, transaction
 
 from geo_directory.territory.models import Commune, CommuneArea, Departement, Region
+from geo_directory.territory.region import DOMAIN, BadCoordinates, check_geojson
 
 from .errors import SourceError, feature_collection, read_json
 
 REGION_CODE = "93"
+# A commune's official boundary at full resolution has tens of thousands of vertices.
+BOUNDARY_VERTICES = 1_000_000
 
 
 @dataclass
@@ -46,9 +50,15 @@ class CommuneImportReport:
 
 
 def _multipolygon(geometry: dict, where: str) -> MultiPolygon:
+    try:  # every position checked in Python before GEOS/GDAL sees it
+        check_geojson(
+            geometry, DOMAIN, types=("Polygon", "MultiPolygon"), max_vertices=BOUNDARY_VERTICES
+        )
+    except BadCoordinates as exc:
+        raise SourceError(f"{where}: {exc}") from exc
     try:
         geom = GEOSGeometry(json.dumps(geometry), srid=4326)
-    except (GEOSException, ValueError, TypeError) as exc:
+    except (GEOSException, GDALException, ValueError, TypeError) as exc:
         raise SourceError(f"{where}: unreadable geometry ({exc})") from exc
     if geom.geom_type == "Polygon":
         geom = MultiPolygon(geom, srid=4326)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,7 @@ class Rejection:
 
 @dataclass
 class ImportReport:
-    source: str
+    file_name: str  # the file imported (the kind of source is Pipeline.source)
     read: int = 0
     created: int = 0
     updated: int = 0
@@ -61,7 +62,7 @@ class ImportReport:
         prefix = "DRY RUN (nothing written): " if self.dry_run else ""
         rate = f", {self.read / self.seconds:,.0f} rows/s" if self.seconds else ""
         lines = [
-            f"{prefix}{self.source}: {self.read} read, {self.created} created, "
+            f"{prefix}{self.file_name}: {self.read} read, {self.created} created, "
             f"{self.updated} updated, {self.unchanged} unchanged, {self.closed} closed, "
             f"{self.vanished} closed as vanished, {self.merged} linked to an existing listing, "
             f"{self.outside_region} outside the region (not loaded), "
@@ -91,6 +92,13 @@ def read_json(path: Path):
     except json.JSONDecodeError as exc:
         raise SourceError(
             f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from exc
+    except RecursionError as exc:
+        # json's C parser recurses per nesting level: a hostile file would take the
+        # process down, or stop it half-way. No listing source nests more than a few levels.
+        raise SourceError(
+            f"{path} : JSON imbriqué trop profondément (plus de {sys.getrecursionlimit()}"
+            " niveaux) : fichier refusé, rien n'est importé"
         ) from exc
     except UnicodeDecodeError as exc:
         raise SourceError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc

@@ -11,16 +11,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
+from django.contrib.gis.gdal import GDALException
+from django.contrib.gis.geos import GEOSException, GEOSGeometry
 
 from geo_directory.businesses.models import Business
+from geo_directory.territory.region import (
+    DEPARTEMENTS,
+    WORLD,
+    BadCoordinates,
+    check_geojson,
+    check_lonlat,
+)
 
-from .errors import ImportReport, Rejection, feature_collection
+from .errors import ImportReport, Rejection
+from .json_stream import features_of
 from .osm_tags import (
-    PACA_DEPARTEMENTS,
     CategoryMatcher,
     clean_postcode,
     describe_kind,
@@ -32,29 +40,38 @@ from .pipeline import FieldNames, Record, run_import
 GEOJSON_FIELDS = FieldNames(id="id", location="geometry", postcode="addr:postcode")
 
 
-def _point(geometry) -> Point:
-    """A WGS84 point from a GeoJSON geometry; areas are reduced to a point inside them."""
+def _point(geometry) -> tuple[float, float]:
+    """(lon, lat) of a GeoJSON geometry; areas are reduced to a point inside them.
+
+    Every position passes ``territory.region`` first (finite, within WGS84's range, a
+    known type, bounded vertices): nothing unsound reaches GEOS/GDAL. Points need neither.
+    """
     if not isinstance(geometry, dict):
         raise ValueError("no geometry")
-    if geometry.get("type") == "Point":
-        coords = geometry.get("coordinates")
-        if not isinstance(coords, list | tuple) or len(coords) < 2:
-            raise ValueError(f"malformed coordinates {coords!r}")
-        try:
-            lon, lat = float(coords[0]), float(coords[1])  # some sources store strings
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"non-numeric coordinates {coords[:2]!r}") from exc
-        return Point(lon, lat, srid=4326)
+    try:
+        if geometry.get("type") == "Point":
+            coords = geometry.get("coordinates")
+            if not isinstance(coords, list | tuple) or len(coords) < 2:
+                raise ValueError(f"malformed coordinates {coords!r}")
+            try:
+                float(coords[0]), float(coords[1])  # some sources store strings
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"non-numeric coordinates {coords[:2]!r}") from exc
+            return check_lonlat(coords[0], coords[1], WORLD)
+        check_geojson(geometry, WORLD)
+    except BadCoordinates as exc:
+        raise ValueError(str(exc)) from exc
     try:
         geom = GEOSGeometry(json.dumps(geometry), srid=4326)
-    except (GEOSException, ValueError, TypeError) as exc:
+    except (GEOSException, GDALException, ValueError, TypeError) as exc:
         raise ValueError(f"unreadable geometry ({exc})") from exc
     if geom.empty:
         raise ValueError(f"empty {geom.geom_type}")
-    return geom.point_on_surface
+    point = geom.point_on_surface
+    return point.x, point.y
 
 
-def _external_id(feature: dict, tags: dict, stem: str, point: Point) -> str:
+def _external_id(feature: dict, tags: dict, stem: str, point: tuple[float, float]) -> str:
     osm_id = feature.get("id") or tags.get("@id")
     if osm_id:
         return str(osm_id)
@@ -63,9 +80,21 @@ def _external_id(feature: dict, tags: dict, stem: str, point: Point) -> str:
         return f"{stem}:{tags[refs[0]]}"
     # No identifier at all (e.g. the B&M scrape): a stable key from what identifies the shop.
     basis = "|".join(
-        [stem, str(tags.get("alt_name") or tags.get("name") or ""), f"{point.x:.5f},{point.y:.5f}"]
+        [
+            stem,
+            str(tags.get("alt_name") or tags.get("name") or ""),
+            f"{point[0]:.5f},{point[1]:.5f}",
+        ]
     )
     return f"{stem}:{hashlib.sha1(basis.encode()).hexdigest()[:16]}"
+
+
+def raw_json(value) -> str:
+    """The source's text of a feature or element, for the error report (never fatal)."""
+    try:
+        return json.dumps(value, ensure_ascii=False)[:2000]
+    except (RecursionError, TypeError, ValueError):
+        return repr(value)[:2000]
 
 
 def tags_record(
@@ -95,16 +124,16 @@ def tags_record(
         email=str(tags.get("email") or tags.get("contact:email") or "").strip(),
         website=str(tags.get("website") or tags.get("contact:website") or "").strip(),
         opening_hours=str(tags.get("opening_hours") or "").strip(),
-        address_in_region=postcode_departement(postcode) in PACA_DEPARTEMENTS and country == "FR",
+        address_in_region=postcode_departement(postcode) in DEPARTEMENTS and country == "FR",
     )
 
 
 def geojson_records(
-    path: Path, features: list, matcher: CategoryMatcher
+    path: Path, features: Iterable, matcher: CategoryMatcher
 ) -> Iterator[Record | Rejection]:
     """The features as pipeline items (no database access: it runs during the COPY)."""
     for number, feature in enumerate(features, start=1):
-        raw = json.dumps(feature, ensure_ascii=False)[:2000]
+        raw = raw_json(feature)
         if not isinstance(feature, dict):
             yield Rejection(number, "feature", "not a GeoJSON Feature object", raw)
             continue
@@ -121,8 +150,8 @@ def geojson_records(
             number,
             _external_id(feature, tags, path.stem, point),
             tags,
-            point.x,
-            point.y,
+            point[0],
+            point[1],
             matcher,
             raw,
         )
@@ -131,13 +160,14 @@ def geojson_records(
 def import_geojson(path: Path, source: str = Business.Source.GEOJSON, **options) -> ImportReport:
     """Import a FeatureCollection; options as ``pipeline.run_import`` (dry_run, errors_path...)."""
     path = Path(path)
-    features = feature_collection(path)  # SourceError before anything is written
+    # SourceError before anything is written; a big file is streamed (json_stream).
+    features, total = features_of(path)
     matcher = CategoryMatcher()
     return run_import(
         path,
         source,
-        lambda: geojson_records(path, features, matcher),
+        lambda: geojson_records(path, features(), matcher),
         names=GEOJSON_FIELDS,
-        total=len(features),
+        total=total,
         **options,
     )

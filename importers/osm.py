@@ -23,9 +23,10 @@ from pathlib import Path
 import shapely
 
 from geo_directory.businesses.models import Business
+from geo_directory.territory.region import WORLD, BadCoordinates, check_lonlat
 
 from .errors import ImportReport, Rejection, SourceError, read_json
-from .geojson import geojson_records, tags_record
+from .geojson import geojson_records, raw_json, tags_record
 from .osm_tags import CATEGORY_KEYS, CategoryMatcher, describe_kind
 from .pipeline import FieldNames, Record, Skip, run_import
 
@@ -48,11 +49,13 @@ def _osm_item(
 
 
 def _way_point(element: dict, nodes: dict[int, tuple[float, float]]):
+    """A point inside a way (or an area's ring); every position is checked by
+    ``territory.region`` before shapely (GEOS) sees it (BadCoordinates otherwise)."""
     center = element.get("center")
     if isinstance(center, dict) and "lon" in center and "lat" in center:
-        return float(center["lon"]), float(center["lat"])
+        return check_lonlat(center["lon"], center["lat"], WORLD)
     coords = [
-        (float(p["lon"]), float(p["lat"]))
+        check_lonlat(p["lon"], p.get("lat"), WORLD)
         for p in element.get("geometry") or []
         if isinstance(p, dict) and "lon" in p
     ]
@@ -70,12 +73,25 @@ def _way_point(element: dict, nodes: dict[int, tuple[float, float]]):
     return point.x, point.y
 
 
+def _node_positions(elements: list) -> Iterator[tuple[int, tuple[float, float]]]:
+    """The nodes' positions, for the ways that list node ids: a node whose position is
+    not one is left out (the way it belongs to is then placed without it, or rejected)."""
+    for e in elements:
+        if (
+            isinstance(e, dict)
+            and e.get("type") == "node"
+            and isinstance(e.get("id"), int | str)
+            and "lon" in e
+            and "lat" in e
+        ):
+            try:
+                yield e.get("id"), check_lonlat(e["lon"], e["lat"], WORLD)
+            except BadCoordinates:
+                continue
+
+
 def overpass_records(elements: list, matcher: CategoryMatcher) -> Iterator:
-    nodes = {
-        e["id"]: (float(e["lon"]), float(e["lat"]))
-        for e in elements
-        if isinstance(e, dict) and e.get("type") == "node" and "lon" in e and "lat" in e
-    }
+    nodes = dict(_node_positions(elements))
     for number, element in enumerate(elements, start=1):
         if not isinstance(element, dict):
             yield Rejection(number, "element", "not an OSM element object", str(element)[:500])
@@ -84,10 +100,10 @@ def overpass_records(elements: list, matcher: CategoryMatcher) -> Iterator:
         if not _relevant(tags):
             continue  # untagged nodes of ways, benches...: not listings, not counted
         key = f"{element.get('type')}/{element.get('id')}"
-        raw = json.dumps(element, ensure_ascii=False)[:2000]
+        raw = raw_json(element)
         try:
             if element.get("type") == "node":
-                point = (float(element["lon"]), float(element["lat"]))
+                point = check_lonlat(element["lon"], element["lat"], WORLD)
             else:
                 point = _way_point(element, nodes)
         except (KeyError, TypeError, ValueError) as exc:

@@ -8,7 +8,6 @@ from geo_directory.businesses.models import Category
 
 # Checked in this order: a bakery that is also tagged amenity=cafe is a bakery.
 CATEGORY_KEYS = ("shop", "craft", "amenity", "tourism")
-PACA_DEPARTEMENTS = {"04", "05", "06", "13", "83", "84"}
 # "Rue Ambroise Croizat57": a house number glued to the end of the street.
 _GLUED_NUMBER = re.compile(r"^(?P<street>.*\D)(?P<number>\d{1,4}(?:\s?(?:bis|ter))?)$", re.I)
 

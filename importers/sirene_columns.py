@@ -1,7 +1,7 @@
 """SIRENE read with pyarrow, column by column: ``SireneReader.records``' rules, vectorised.
 
 pyarrow's C++ reader parses the file in blocks on every core; each rule of the row
-reader becomes one operation on a batch of about 50,000 rows (see ``importers.columnar``
+reader becomes one operation on a batch of about 50,000 rows (see ``importers.pipeline.columnar``
 for why, and for what the pipeline does with the batches). The rare rows that need a
 message (an invalid SIRET, an unknown commune, non-numeric coordinates) get it from the
 row reader's own code. Files the ``csv`` module would read differently go to the row
@@ -23,9 +23,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from geo_directory.businesses.validators import LA_POSTE_SIREN, siret_error
+from geo_directory.territory.region import DEPARTEMENTS
 
-from .columnar import ColumnBatch, NotColumnar, line_chunks, line_count
-from .osm_tags import PACA_DEPARTEMENTS
+from .pipeline.columnar import ColumnBatch, NotColumnar, line_chunks, line_count
 from .sirene import GEO_TYPES, NOT_OURS, SIRENE_FIELDS, STREET_TYPES, SireneReader
 
 # The file is read in chunks of about CHUNK_BYTES cut after a line break (~40,000 SIRENE
@@ -75,7 +75,7 @@ class SireneColumns:
         self.communes = pa.array(sorted(reader.communes), pa.string())
         self.street_keys, self.street_words = _keys(STREET_TYPES)
         self.geo_types = pa.array(sorted(GEO_TYPES))
-        self.departements = pa.array(sorted(PACA_DEPARTEMENTS))
+        self.departements = pa.array(sorted(DEPARTEMENTS))
         self.location_field = SIRENE_FIELDS.location
         self.not_ours = NOT_OURS
 

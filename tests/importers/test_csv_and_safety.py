@@ -1,7 +1,4 @@
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -9,16 +6,17 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from geo_directory.businesses.models import Business
-from geo_directory.imports.models import ImportRun
-from importers import columnar, pipeline, sirene_columns
+from geo_directory.import_runs.models import ImportRun
+from importers import pipeline, sirene_columns
 from importers.csv_mapped import import_csv, load_mapping
 from importers.errors import SourceError
+from importers.pipeline import columnar, staging
 from importers.sirene import import_sirene
 
 from . import sirene_rows as sr
+from .import_child import dsn, start_import, wait_until_copying
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(settings.BASE_DIR)
@@ -153,14 +151,14 @@ def test_an_exception_late_in_the_file_leaves_the_database_as_it_was(tmp_path, m
     ]
     path = sr.write(tmp_path / "late.csv", rows, encoding="latin-1")
     before = Business.objects.count()
-    check = pipeline._check
+    check = staging.check_record
 
     def failing(record, *args):
         if record.line == 4800:  # after thousands of good rows already COPied
             raise RuntimeError("injected failure at line 4800")
         return check(record, *args)
 
-    monkeypatch.setattr(pipeline, "_check", failing)
+    monkeypatch.setattr(staging, "check_record", failing)
     with pytest.raises(RuntimeError, match="line 4800"):
         import_sirene(path)
     assert Business.objects.count() == before
@@ -211,35 +209,9 @@ def test_a_failure_after_the_upsert_rolls_everything_back(tmp_path, monkeypatch)
 def test_a_process_killed_mid_import_changes_nothing(tmp_path):
     """SIGKILL during the import: nothing of it is in the database (no half import)."""
     path = sr.write(tmp_path / "big.csv", _many_rows(60_000, start=200_000))
-    env = dict(os.environ, PGDATABASE=connection.settings_dict["NAME"])
-    env.pop("DATABASE_URL", None)
-    dsn = {
-        k: v
-        for k, v in {
-            "host": connection.settings_dict["HOST"],
-            "port": connection.settings_dict["PORT"],
-            "user": connection.settings_dict["USER"],
-            "dbname": connection.settings_dict["NAME"],
-        }.items()
-        if v
-    }
-    child = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "import_sirene", "--no-progress", str(path)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    with psycopg.connect(**dsn, autocommit=True) as probe:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:  # wait until its COPY is streaming rows
-            copying = probe.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND query LIKE 'COPY import_staging%%' AND state = 'active'"
-            ).fetchone()[0]
-            if copying or child.poll() is not None:
-                break
-            time.sleep(0.05)
+    child = start_import(path)
+    with psycopg.connect(**dsn(), autocommit=True) as probe:
+        copying = wait_until_copying(child, probe)
         time.sleep(0.5)
         child.send_signal(signal.SIGKILL)
         assert child.wait(30) == -signal.SIGKILL

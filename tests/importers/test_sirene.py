@@ -5,7 +5,7 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from geo_directory.businesses.models import Business, Category
-from geo_directory.imports.models import ImportRun
+from geo_directory.import_runs.models import ImportRun
 from importers.errors import SourceError
 from importers.pipeline import GEOCODE_NOTE
 from importers.sirene import import_sirene

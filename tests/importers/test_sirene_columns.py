@@ -13,9 +13,8 @@ from django.db import connection, transaction
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from importers import columnar
 from importers.errors import ImportReport
-from importers.pipeline import LOCATE_IN_MEMORY_FROM, STAGING_COLUMNS, Pipeline
+from importers.pipeline import LOCATE_IN_MEMORY_FROM, STAGING_COLUMNS, Pipeline, columnar
 from importers.sirene import SIRENE_FIELDS, SireneReader, import_sirene
 from importers.sirene_columns import SireneColumns
 
@@ -72,7 +71,7 @@ def edge_rows():
 
 def staged(path, lane: str, size: int):
     """(staging rows by line, tallies) of one lane, in a transaction rolled back."""
-    report = ImportReport(source=path.name)
+    report = ImportReport(file_name=path.name)
     pipeline = Pipeline("sirene", SIRENE_FIELDS, report, path)
     reader = SireneReader(path)
     columns = SireneColumns(reader).batches if lane == "columns" else None

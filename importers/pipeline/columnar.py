@@ -5,7 +5,7 @@ Record, check it, hand it to COPY): 25 s a million rows, five times a plain COPY
 whole file. A format that can read its file with pyarrow instead (``importers.sirene_columns``)
 gives the pipeline ``ColumnBatch`` objects: tens of thousands of rows whose every rule
 was applied as one vectorised operation. ``finish_batch`` applies the format-independent
-checks of ``pipeline._check`` the same way, and the batch goes to the staging table as
+checks of ``record.check_record`` the same way, and the batch goes to the staging table as
 CSV written by pyarrow's C++ writer.
 
 The row path stays the reference: a format that cannot read a file exactly as the
@@ -26,6 +26,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+
+from geo_directory.territory.region import WORLD
+
+from .record import NON_FINITE, NULL_ISLAND
 
 # The staging columns a batch fills, in COPY order (see ColumnBatch); the others (no
 # source of this lane has phones or hours, the raw rows are read back) take these
@@ -67,7 +71,7 @@ class ColumnBatch:
     ``street``, ``postcode``, ``commune_id``, ``lon``, ``lat``, ``closed``,
     ``hide_address``, ``address_in_region``, ``geocode_precision``, ``geocode_score``,
     ``reject_field``, ``reject_reason`` and ``hard``: rejections are rows with ``hard``
-    set and the other fields empty, as ``pipeline._rejection_tuple`` stages them.
+    set and the other fields empty, as ``record.rejection_row`` stages them.
     """
 
     table: pa.Table
@@ -77,10 +81,10 @@ class ColumnBatch:
 
 
 def finish_batch(batch: ColumnBatch, location_field: str, max_lengths: dict) -> ColumnBatch:
-    """``pipeline._check`` on a whole batch: coordinates that are no position (hard
+    """``record.check_record`` on a whole batch: coordinates that are no position (hard
     rejections: the point is not staged), a missing name (deferred: the row is rejected
     only if in the region), names and streets cut to ``max_lengths``
-    (``pipeline.MAX_LENGTHS``)."""
+    (``record.MAX_LENGTHS``)."""
     t = batch.table.combine_chunks()
     record = ~_numpy(t["hard"])
     lon, lat = _numpy(t["lon"]), _numpy(t["lat"])  # null: NaN
@@ -95,8 +99,8 @@ def finish_batch(batch: ColumnBatch, location_field: str, max_lengths: dict) -> 
     field_ = _numpy(t["reject_field"]).astype(object)
     reason = _numpy(t["reject_reason"]).astype(object)
     field_[hard] = location_field
-    reason[nonfinite] = "non-finite coordinates"
-    reason[zero] = "coordinates (0, 0): no real position"
+    reason[nonfinite] = NON_FINITE
+    reason[zero] = NULL_ISLAND
     field_[unnamed], reason[unnamed] = "name", "missing name"
     columns = {
         "name": pc.utf8_slice_codeunits(t["name"], 0, max_lengths["name"]),
@@ -125,7 +129,12 @@ def locate(table: pa.Table, index) -> tuple[pa.Table, int]:
     lat = _numpy(table["lat"])
     codes = pa.array(index.codes, pa.string())
     hinted = pc.fill_null(pc.index_in(table["commune_id"], value_set=codes), -1)
-    positions = index.positions_at(lon, lat, _numpy(hinted))
+    # Only positions check_lonlat would take reach shapely; the others are rejected by SQL.
+    with np.errstate(invalid="ignore"):
+        sound = (lon >= WORLD[0]) & (lon <= WORLD[2]) & (lat >= WORLD[1]) & (lat <= WORLD[3])
+    positions = index.positions_at(
+        np.where(sound, lon, np.nan), np.where(sound, lat, np.nan), _numpy(hinted)
+    )
     located = positions >= 0
     found = pc.take(codes, pa.array(positions, mask=~located))
     commune = pc.if_else(pa.array(located), found, table["commune_id"])

@@ -38,6 +38,11 @@ class ImportRun(models.Model):
     outside_region = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
+    # Where the run's process is (or was): a run whose process died is found by its
+    # advisory lock (journal.mark_stale_runs); host and pid tell the operator which one.
+    # db_default: code that does not know the column (a deploy under way) still inserts.
+    host = models.CharField("machine", max_length=255, blank=True, default="", db_default="")
+    pid = models.PositiveIntegerField("processus", null=True, blank=True)
 
     class Meta:
         verbose_name = "import"

@@ -1,10 +1,16 @@
-"""The options every import command shares; the work is done in ``importers``."""
+"""The options every import command shares; the work is done in ``importers``.
+
+Each run is recorded as an ``ImportRun`` by this app's journal (``journal.py``, listening
+to ``importers.pipeline.import_started``), whoever starts it: these commands, ``seed_demo``
+or a direct call.
+"""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import InterfaceError, OperationalError
 
+from geo_directory.businesses.signals import announce_bulk_change
 from importers.errors import SourceError
 
 # The database went away (crash, restart, network): a clear message and exit status 1
@@ -93,10 +99,10 @@ class ImportCommand(BaseCommand):
             if errors is not None:
                 self.stdout.write(f"  {report.rejected_count} rejected row(s) written to {errors}")
         if not options["dry_run"] and len(failed) < len(paths):
-            # The zoomed-out map of a big directory reads pre-aggregated cluster cells.
-            from geo_directory.api import clusters
-
-            self.stdout.write(f"map clusters refreshed in {clusters.refresh():.1f} s")
+            # What is derived from the whole table (the map's clusters) is refreshed by
+            # its own layer, listening to the listings' signal.
+            for line in announce_bulk_change(sender=type(self)):
+                self.stdout.write(line)
         if failed:
             raise CommandError(f"{len(failed)} file(s) could not be read")
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from .journal import mark_stale_runs
 from .models import ImportRun
 
 
@@ -26,6 +27,11 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
+
+    def changelist_view(self, request, extra_context=None):
+        # A run whose process was killed is shown as failed, not « en cours » for ever.
+        mark_stale_runs()
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False

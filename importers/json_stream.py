@@ -1,0 +1,79 @@
+"""The features of a big GeoJSON file, read one by one (ijson), in flat memory.
+
+``json.load`` of a 200 MB FeatureCollection holds about 1.5 GB of Python objects before
+the first feature is checked (issue #18). From ``STREAM_FROM`` bytes the features are
+parsed by ijson's C backend while the pipeline stages them: memory stays that of one
+batch. Smaller files keep ``errors.feature_collection`` (the whole file parsed first,
+with its precise messages: line and column of a syntax error).
+
+A streamed file's top-level ``type`` is read first (usually the first key: an
+instant), so a file that is no FeatureCollection is refused before anything is written;
+a syntax error further on raises SourceError during the import, whose single
+transaction then leaves the listings as they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import ijson
+
+from .errors import SourceError, feature_collection
+
+STREAM_FROM = 16 << 20  # bytes
+
+
+def features_of(path: Path) -> tuple[Callable[[], Iterator], int | None]:
+    """(a function giving the features, their number if known), or SourceError."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot be read ({exc.strerror})") from exc
+    if size < STREAM_FROM:
+        features = feature_collection(path)
+        return (lambda: iter(features)), len(features)
+    kind = _top_level_type(path)
+    if kind == "Feature":  # one feature, however big: read whole
+        features = feature_collection(path)
+        return (lambda: iter(features)), len(features)
+    if kind != "FeatureCollection":
+        raise SourceError(f"{path}: not a GeoJSON FeatureCollection")
+    return (lambda: _features(path)), None
+
+
+def _top_level_type(path: Path):
+    with path.open("rb") as handle:
+        try:
+            return next(ijson.items(handle, "type", use_float=True), None)
+        except ijson.JSONError as exc:
+            raise SourceError(f"{path}: invalid JSON ({_first_line(exc)})") from exc
+
+
+def _features(path: Path) -> Iterator:
+    found = False
+    with path.open("rb") as handle:
+        try:
+            for feature in ijson.items(handle, "features.item", use_float=True):
+                found = True
+                yield feature
+        except ijson.JSONError as exc:
+            raise SourceError(f"{path}: invalid JSON ({_first_line(exc)})") from exc
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+    if not found:
+        _check_features_list(path)
+
+
+def _check_features_list(path: Path) -> None:
+    """No feature read: an empty list is fine, no list at all is not a FeatureCollection."""
+    with path.open("rb") as handle:
+        for prefix, event, _ in ijson.parse(handle):
+            if prefix == "features" and event == "start_array":
+                return
+    raise SourceError(f"{path}: FeatureCollection without a 'features' list")
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
