@@ -162,7 +162,7 @@ if os.environ.get("DATABASE_URL"):
 else:
     DATABASES = {"default": local_cluster_database()}
 # Each gunicorn worker keeps its connection: opening one (with the session settings of
-# businesses/managers.py and api/views.tune_session) costs 8-30 ms on the shared cores,
+# geo_directory/postgis/base.py) costs 8-30 ms on the shared cores,
 # so with 60 s every worker paid it once a minute. The health check replaces a connection
 # the server dropped (restart, crash) before a request uses it; it looks at the socket
 # instead of sending SELECT 1 (geo_directory/postgis/base.py).
