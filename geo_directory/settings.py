@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "geo_directory.geocoding",
     "geo_directory.orders",
     "geo_directory.imports",
+    "geo_directory.photos",
     # Before drf_spectacular: its Swagger page template is overridden (no inline code).
     "geo_directory.api",
     "drf_spectacular",
@@ -185,6 +186,9 @@ STATICFILES_DIRS = [
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
     ("vendor/ol", NODE_MODULES / "ol" / "dist"),
 ]
+# Uploaded photos (geo_directory/photos: an S3-compatible store is a settings override).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
