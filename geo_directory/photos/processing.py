@@ -34,6 +34,9 @@ MAX_PIXELS_JPEG = 64_000_000
 # PNG and WebP are decoded at full size: 24 MP in RGBA is ~96 MB, the most we allow.
 MAX_PIXELS_FULL_DECODE = 24_000_000
 FORMATS = ("JPEG", "PNG", "WEBP")
+# Pillow names a JPEG with a second picture (depth map, HDR gain map: most recent phones)
+# "MPO"; it is a JPEG all the same, and its first picture is the photo.
+JPEG_FORMATS = ("JPEG", "MPO")
 WIDTHS = (320, 800, 1600)
 # The largest rendition kept: the photo at its size, at most this on its long side.
 LARGEST = 2048
@@ -105,13 +108,14 @@ def open_checked(stream) -> Image.Image:
         raise PhotoRejected(
             f"Dimensions refusées ({width} × {height} px) : {MAX_SIDE} px au maximum par côté."
         )
-    limit = MAX_PIXELS_JPEG if image.format == "JPEG" else MAX_PIXELS_FULL_DECODE
+    is_jpeg = image.format in JPEG_FORMATS
+    limit = MAX_PIXELS_JPEG if is_jpeg else MAX_PIXELS_FULL_DECODE
     if pixels > limit:
         image.close()
         raise PhotoRejected(
             f"Image trop grande ({_megapixels(pixels)} mégapixels) : "
             f"{_megapixels(limit)} mégapixels au maximum"
-            + (" pour un PNG ou un WebP ; envoyez-la en JPEG." if image.format != "JPEG" else ".")
+            + ("." if is_jpeg else " pour un PNG ou un WebP ; envoyez-la en JPEG.")
         )
     return image
 
@@ -119,7 +123,7 @@ def open_checked(stream) -> Image.Image:
 def _decode(image: Image.Image) -> Image.Image:
     """The pixels, decoded no larger than needed for LARGEST, oriented, in RGB(A)."""
     width, height = image.size
-    if image.format == "JPEG" and max(width, height) > LARGEST:
+    if image.format in JPEG_FORMATS and max(width, height) > LARGEST:
         # libjpeg decodes at 1/2, 1/4 or 1/8 directly (the DCT is scaled): the smallest
         # scale still at least LARGEST on the long side. Requested in the file's own
         # orientation, which is what draft() sees.

@@ -53,6 +53,21 @@ def test_png_with_transparency_is_accepted():
     assert has_metadata(results[-1].data) == []
 
 
+def test_phone_jpeg_with_a_second_picture_is_a_jpeg():
+    """Recent phones add a depth or gain map as a second picture (Pillow: "MPO"); such
+    a 48 MP photo must be accepted, decoded reduced like any JPEG, first picture only."""
+    photo = Image.new("RGB", (8000, 6000), RED)
+    photo.paste(BLUE, (4000, 0, 8000, 6000))
+    out = io.BytesIO()
+    photo.save(out, "MPO", save_all=True, append_images=[Image.new("L", (800, 600))])
+    del photo
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    results = renditions(io.BytesIO(out.getvalue()))
+    assert [(r.width, r.height) for r in results][-1] == (2048, 1536)
+    image = Image.open(io.BytesIO(results[-1].data)).convert("RGB")
+    assert close(image.getpixel((5, 5)), RED) and close(image.getpixel((2040, 5)), BLUE)
+
+
 def test_small_image_is_not_enlarged():
     results = renditions(io.BytesIO(small_jpeg(size=(300, 200))))
     assert [(r.width, r.height) for r in results] == [(300, 200)]
