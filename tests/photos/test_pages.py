@@ -208,3 +208,18 @@ def test_template_tags_render_the_gallery(owner_client):
 def test_dashboard_links_to_the_photos_page(owner_client):
     response = owner_client.get(reverse("accounts:dashboard"))
     assert reverse("photos:manage", args=[owner_client.business.pk]) in response.content.decode()
+
+
+def test_size_limit_handler_stops_reading_the_file(rf):
+    """The handler, first in the chain, drops a file past 10 MB while it is received: it
+    never reaches a temporary file or the form (the form's own size check is the second
+    wall)."""
+    from geo_directory.photos.uploads import SizeLimitHandler
+
+    big = SimpleUploadedFile("big.jpg", small_jpeg() + b"\x00" * (10 * 1024 * 1024))
+    small = SimpleUploadedFile("small.jpg", small_jpeg())
+    for upload_file, stopped in ((big, True), (small, False)):
+        request = rf.post("/", {"image": upload_file, "alt_text": "Vitrine"})
+        request.upload_handlers.insert(0, SizeLimitHandler(request))
+        assert ("image" not in request.FILES) is stopped
+        assert getattr(request, "photo_too_large", False) is stopped
