@@ -22,12 +22,10 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def _managed(request, business_id: int) -> Business:
-    """The listing if this user may manage its photos (its owner, or staff); else 404,
-    so that another merchant cannot even tell which listings exist."""
-    listings = Business.objects.filter(merged_into__isnull=True)
-    if not request.user.is_staff:
-        listings = listings.filter(owner=request.user)
-    return get_object_or_404(listings, pk=business_id)
+    """The listing if this user owns it; else 404, which does not even confirm that it
+    exists. As for every owner-only merchant page, staff get the 404 too: they act on
+    photos in the Django admin (tests/hardening/test_authorization_matrix.py)."""
+    return get_object_or_404(Business, pk=business_id, owner=request.user, merged_into__isnull=True)
 
 
 def _page(request, business, form, status=200):

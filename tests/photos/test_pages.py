@@ -155,10 +155,15 @@ def test_another_merchant_cannot_see_or_touch_the_photos(owner_client, client_fa
     # Not logged in: to the login page.
     anonymous = client_factory()
     assert anonymous.get(manage).status_code == 302
-    # Staff may manage any listing's photos.
+    # Staff too, as on every owner-only merchant page: they act in the Django admin.
     staff = client_factory()
     staff.force_login(get_user_model().objects.create_user("modo", "modo@x.fr", is_staff=True))
-    assert staff.get(manage).status_code == 200
+    assert staff.get(manage).status_code == 404
+    admin = client_factory()
+    admin.force_login(get_user_model().objects.create_superuser("root", "root@x.fr", "x"))
+    change = reverse("admin:photos_photo_change", args=[photo.pk])
+    assert admin.get(change).status_code == 200
+    assert admin.get(reverse("admin:photos_photo_add")).status_code == 403
 
 
 def test_product_must_be_of_this_listing(owner_client):
