@@ -13,7 +13,10 @@ ALT_LABEL = "Description de la photo (pour les personnes qui ne la voient pas)"
 
 
 class Photo(models.Model):
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="photos")
+    # Indexed by photo_business_position (business first), not by an index of its own.
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="photos", db_index=False
+    )
     # A photo of the shop, or of one product of its catalogue.
     product = models.ForeignKey(
         "orders.Product",
