@@ -12,6 +12,11 @@ urlpatterns = [
         name="move",
     ),
     path(
+        "espace/commerces/<int:business_id>/photos/<int:photo_id>/description/",
+        views.describe,
+        name="describe",
+    ),
+    path(
         "espace/commerces/<int:business_id>/photos/<int:photo_id>/supprimer/",
         views.delete,
         name="delete",

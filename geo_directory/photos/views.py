@@ -96,6 +96,20 @@ def move(request, business_id: int, photo_id: int):
 
 @login_required
 @require_POST
+def describe(request, business_id: int, photo_id: int):
+    photo = _photo(request, business_id, photo_id)
+    text = " ".join(request.POST.get("alt_text", "").split())
+    if not text or len(text) > 250:
+        messages.error(request, "Description refusée : entre 1 et 250 caractères.")
+    else:
+        photo.alt_text = text
+        photo.save(update_fields=["alt_text"])
+        messages.success(request, "Description enregistrée.")
+    return redirect("photos:manage", business_id=business_id)
+
+
+@login_required
+@require_POST
 def delete(request, business_id: int, photo_id: int):
     delete_photo(_photo(request, business_id, photo_id))
     messages.success(request, "Photo supprimée.")

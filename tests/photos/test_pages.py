@@ -111,6 +111,20 @@ def test_count_limit_and_duplicates(owner_client):
     assert business.photos.count() == MAX_PHOTOS_PER_LISTING
 
 
+def test_alt_text_can_be_corrected(owner_client):
+    business = owner_client.business
+    upload(owner_client, business, small_jpeg(), alt="Vitirne")
+    photo = Photo.objects.get(business=business)
+    url = reverse("photos:describe", args=[business.pk, photo.pk])
+    assert owner_client.post(url, {"alt_text": "  Vitrine   de Noël "}).status_code == 302
+    photo.refresh_from_db()
+    assert photo.alt_text == "Vitrine de Noël"
+    response = owner_client.post(url, {"alt_text": "   "}, follow=True)
+    assert "Description refusée" in response.content.decode()
+    photo.refresh_from_db()
+    assert photo.alt_text == "Vitrine de Noël"
+
+
 def test_reorder_and_delete(owner_client, media_root):
     business = owner_client.business
     for color in ((200, 0, 0), (0, 200, 0), (0, 0, 200)):
@@ -148,6 +162,9 @@ def test_another_merchant_cannot_see_or_touch_the_photos(owner_client, client_fa
     assert other.post(move, {"sens": "apres"}).status_code == 404
     delete = reverse("photos:delete", args=[business.pk, photo.pk])
     assert other.post(delete).status_code == 404
+    describe = reverse("photos:describe", args=[business.pk, photo.pk])
+    assert other.post(describe, {"alt_text": "Piraté"}).status_code == 404
+    assert Photo.objects.get(pk=photo.pk).alt_text == "Vitrine décorée pour Noël"
     assert Photo.objects.filter(pk=photo.pk).exists()
     # Their own listing's URL with this photo's id: still not found.
     own = listing(get_user_model().objects.get(email="nougat@example.fr"), "Nougats")
