@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "geo_directory.geocoding",
     "geo_directory.orders",
     "geo_directory.import_runs",
+    "geo_directory.photos",
     # Before drf_spectacular: its Swagger page template is overridden (no inline code).
     "geo_directory.api",
     "geo_directory.opendata",
@@ -223,6 +224,9 @@ STATICFILES_DIRS = [
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
     ("vendor/ol", NODE_MODULES / "ol" / "dist"),
 ]
+# Uploaded photos (geo_directory/photos: an S3-compatible store is a settings override).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

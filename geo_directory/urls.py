@@ -13,5 +13,6 @@ urlpatterns = [
     path("geocodage/", include("geo_directory.geocoding.urls")),
     path("", include("geo_directory.accounts.urls")),
     path("", include("geo_directory.orders.urls")),
+    path("", include("geo_directory.photos.urls")),
     path("", include("maps.urls")),
 ]
