@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 
 TABLE = "businesses_category_count"
 INSERT_TRIGGER = "business_category_counts_insert"
@@ -21,8 +21,14 @@ COMPACT_ABOVE = 2000
 
 
 def published_per_category() -> dict[int, int]:
-    """Published listings (``Business.objects.published()``) per category id, non-zero only."""
-    with connection.cursor() as cursor:
+    """Published listings (``Business.objects.published()``) per category id, non-zero only.
+
+    Read where the router sends public reads (a replica when there is one); folding the
+    log is a write, so it goes to the primary.
+    """
+    from .models import Category
+
+    with connections[router.db_for_read(Category)].cursor() as cursor:
         cursor.execute(
             f"SELECT category_id, sum(published)::bigint, count(*) FROM {TABLE}"
             " GROUP BY category_id"

@@ -161,5 +161,11 @@ def test_too_many_headers_and_a_bad_request_line_are_french_json(server):
 def test_make_run_serves_with_the_french_errors_worker():
     from django.conf import settings
 
-    config = (settings.BASE_DIR / "gunicorn.conf.py").read_text()
-    assert 'worker_class = "geo_directory.gunicorn_worker.FrenchJSONErrorsWorker"' in config
+    from django.utils.module_loading import import_string
+
+    from geo_directory.gunicorn_worker import FrenchJSONErrors
+
+    config: dict = {}
+    path = settings.BASE_DIR / "gunicorn.conf.py"
+    exec(compile(path.read_text(), str(path), "exec"), config)
+    assert issubclass(import_string(config["worker_class"]), FrenchJSONErrors)

@@ -75,7 +75,6 @@ def test_commune_and_departement_downloads(client):
     "query, status, words",
     [
         ({"commune": "99999"}, 404, "Commune inconnue"),
-        ({"commune": "13055\x00"}, 404, "Commune inconnue"),
         ({"departement": "75"}, 404, "Département inconnu"),
         ({"commune": "13055", "departement": "13"}, 400, "pas les deux"),
         ({"format": "xlsx"}, 400, "Paramètre inconnu"),
@@ -86,6 +85,14 @@ def test_bad_scope_gets_a_french_error(client, query, status, words):
         response = client.get(url, query)
         assert response.status_code == status
         assert words in response.json()["description"]
+
+
+def test_a_nul_byte_in_the_scope_is_refused_before_any_query(client):
+    # geo_directory/middleware.py refuses a NUL byte anywhere in the query, for every route.
+    for url in (GEOJSON, CSV):
+        response = client.get(url, {"commune": "13055\x00"})
+        assert response.status_code == 400
+        assert "commune" in response.json()["errors"]
 
 
 def test_csv_cells_cannot_run_as_formulas_but_phones_stay_readable(client, make_business):
