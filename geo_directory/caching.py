@@ -60,6 +60,10 @@ def private_cookies() -> tuple[str, ...]:
     return (settings.SESSION_COOKIE_NAME, PIN_COOKIE)
 
 
+def asset_prefixes() -> tuple[str, ...]:
+    return (settings.STATIC_URL, settings.MEDIA_URL)
+
+
 def is_public_path(path: str) -> bool:
     return is_json_api(path) or bool(PUBLIC_PAGES.match(path))
 
@@ -92,6 +96,10 @@ class SharedCacheMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        if request.path_info.startswith(asset_prefixes()):
+            # Content-addressed files (static, photos): the same bytes for everyone, whatever
+            # cookie the visitor carries; their view already says public and immutable.
+            return response
         if is_private(request, response):
             # Replaces whatever the view said: private wins over public.
             if "Cache-Control" in response:

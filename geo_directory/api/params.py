@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.filters import BaseFilterBackend
@@ -50,6 +51,16 @@ NO_NUL = "^[^\\u0000]*$"
 NOT_BLANK = "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$"
 # Custom string formats of the schema (generators for them: tests/hardening/schemathesis_hooks.py).
 LONLAT_FORMAT, BBOX_FORMAT, DATETIME_FORMAT = "lonlat", "lonlat-box", "datetime-paris"
+
+
+def _enum(pick) -> dict:
+    """``{"enum": [...]}`` from the reference data (communes, départements, categories), or
+    nothing on a database that has none yet: ``manage.py check`` generates the schema, and
+    runs before any migration on a new install."""
+    try:
+        return {"enum": sorted(pick(reference.get()))}
+    except DatabaseError:
+        return {}
 
 
 class ParamError(ValueError):
@@ -333,16 +344,15 @@ class Place(Family):
         return query
 
     def get_schema_operation_parameters(self, view):
-        ref = reference.get()
         return [
             query_param(
                 "commune",
-                {"type": "string", "enum": sorted(ref.commune_names), "example": "13055"},
+                {"type": "string", **_enum(lambda ref: ref.commune_names), "example": "13055"},
                 "Code INSEE de la commune (voir /api/v1/communes/?q=).",
             ),
             query_param(
                 "departement",
-                {"type": "string", "enum": sorted(ref.departements), "example": "13"},
+                {"type": "string", **_enum(lambda ref: ref.departements), "example": "13"},
                 "Code du département.",
             ),
         ]
@@ -379,7 +389,7 @@ class Categories(Family):
                 "category",
                 {
                     "type": "array",
-                    "items": {"type": "string", "enum": sorted(reference.get().by_slug)},
+                    "items": {"type": "string", **_enum(lambda ref: ref.by_slug)},
                     "example": ["boulangerie"],
                 },
                 "Catégorie(s) par slug, répétées ou séparées par des virgules ; une "
@@ -554,7 +564,7 @@ class CommuneInPath(Family):
                 "description": "Code INSEE d'une commune de la Région Sud.",
                 "schema": {
                     "type": "string",
-                    "enum": sorted(reference.get().commune_names),
+                    **_enum(lambda ref: ref.commune_names),
                     "example": "13055",
                 },
             }

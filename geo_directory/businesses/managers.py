@@ -108,6 +108,13 @@ class BusinessQuerySet(models.QuerySet):
     def within_commune(self, code: str):
         return self.filter(commune_id=code)
 
+    def in_departement(self, code: str):
+        return self.filter(commune__departement_id=code)
+
+    def by_commune(self):
+        """Ordered by (commune, id): the partial index business_published_commune_id."""
+        return self.order_by("commune_id", "id")
+
     def in_categories(self, slugs: list[str]):
         """Listings in these categories or any of their sub-categories."""
         from .models import Category

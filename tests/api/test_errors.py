@@ -113,7 +113,9 @@ def test_nul_bytes_and_huge_coordinates_are_400s_in_every_parameter(client, valu
         response = client.get(url, {**extra, name: value})
         expected = 200 if name == "q" and "\x00" not in value else 400
         assert response.status_code == expected, (url, name, response.content[:200])
-    assert client.get(f"/api/v1/communes/{value}/").status_code == 404
+    # A NUL byte anywhere in a URL is refused by geo_directory/middleware.py before routing.
+    expected = 400 if "\x00" in value else 404
+    assert client.get(f"/api/v1/communes/{value}/").status_code == expected
 
 
 def test_schema_says_the_bounds_the_server_enforces(client):

@@ -160,7 +160,6 @@ def test_too_many_headers_and_a_bad_request_line_are_french_json(server):
 @pytest.mark.django_db
 def test_make_run_serves_with_the_french_errors_worker():
     from django.conf import settings
-
     from django.utils.module_loading import import_string
 
     from geo_directory.gunicorn_worker import FrenchJSONErrors
