@@ -19,16 +19,17 @@ from django.contrib.gis.geos import Point
 from geo_directory.businesses.models import Business, Category
 from geo_directory.geocoding.service import GeocodeResult, geocoder
 from geo_directory.orders.services import CheckoutError, delivery_point_for
+from tests.factories import make_merchant
 from tests.fake_ban import closed_port
 
-from .helpers import form_data, merchant
+from .helpers import form_data
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def owned(client):
-    user = merchant("garde@example.fr")
+    user = make_merchant("garde@example.fr")
     business = Business.objects.create(
         name="Boulangerie du Vieux-Port",
         category=Category.objects.order_by("id").first(),

@@ -19,11 +19,11 @@ import urllib.parse
 from http.cookies import SimpleCookie
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point
 
 from geo_directory.businesses.models import Business, Category
-from tests.merchants.helpers import form_data
+from tests.accounts.helpers import form_data
+from tests.factories import make_merchant
 
 from .gunicorn_server import Gunicorn
 
@@ -62,12 +62,7 @@ class Visitor:
 
 @pytest.fixture
 def merchant_listing(django_db_setup, committed_db):
-    user = get_user_model().objects.create_user(
-        username="zone-hostile@example.fr",
-        email="zone-hostile@example.fr",
-        password=PASSWORD,
-        is_active=True,
-    )
+    user = make_merchant("zone-hostile@example.fr", PASSWORD)
     business = Business.objects.create(
         name="Boulangerie du Vieux-Port",
         category=Category.objects.order_by("id").first(),
