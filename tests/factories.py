@@ -26,6 +26,7 @@ PARIS = ZoneInfo("Europe/Paris")
 PAUL_NARVIK = (5.381044, 43.302321)
 CANEBIERE = (5.3800, 43.2973)  # La Canebière, ~560 m away
 AIX_MIRABEAU = (5.4474, 43.5265)  # cours Mirabeau, Aix-en-Provence, ~25 km away
+CANEBIERE_DOOR = (5.3776, 43.2966)  # the door of 2 La Canebière (tests/fake_ban.py answers it)
 
 _seq = itertools.count(1)
 
@@ -79,6 +80,20 @@ def make_listing(
     )
     business.save()
     return business
+
+
+def make_own_listing(owner, **fields):
+    """The merchant's bakery at 2 La Canebière, in the category the edit form's data
+    (tests/accounts/helpers.py ``form_data``) chooses, pending unless ``status`` is given."""
+    return Business.objects.create(
+        name="Boulangerie du Vieux-Port",
+        category=Category.objects.order_by("id").first(),
+        location=Point(*CANEBIERE_DOOR, srid=4326),
+        street="2 La Canebière",
+        postcode="13001",
+        owner=owner,
+        **fields,
+    )
 
 
 def make_business(
