@@ -1,10 +1,8 @@
 """Fixtures of the API tests: the real territory and listings of tests/conftest.py."""
 
 import pytest
-from django.contrib.gis.geos import Point
 
 from geo_directory.api import clusters, reference
-from geo_directory.businesses.models import Business, Category
 
 
 @pytest.fixture(autouse=True)
@@ -14,22 +12,6 @@ def fresh_reference():
     yield
     reference.clear()
     clusters.reset_estimate()
-
-
-@pytest.fixture
-def make_business(db):
-    def make(name, lon, lat, category="boulangerie", **extra):
-        extra.setdefault("status", Business.Status.PUBLISHED)
-        business = Business(
-            name=name,
-            category=Category.objects.get(slug=category),
-            location=Point(lon, lat, srid=4326),
-            **extra,
-        )
-        business.save()
-        return business
-
-    return make
 
 
 def features(response):

@@ -7,6 +7,7 @@ from django.db import connection
 
 from geo_directory.businesses import hours
 from geo_directory.businesses.models import Business
+from tests.factories import make_listing
 
 from .conftest import features, ids
 
@@ -68,8 +69,8 @@ def test_feature_collection_follows_the_contract(client):
     assert feature["properties"]["commune_name"] == business.commune.name
 
 
-def test_only_published_listings_are_listed(client, make_business):
-    hidden = make_business("Boulangerie en attente", *VIEUX_PORT, status="pending")
+def test_only_published_listings_are_listed(client):
+    hidden = make_listing("Boulangerie en attente", *VIEUX_PORT, status="pending")
     assert hidden.id not in all_ids(client, "commune=13055")
     assert client.get(f"{URL}{hidden.id}/").status_code == 404
 
@@ -149,8 +150,8 @@ def test_a_parent_category_includes_its_children_and_several_are_allowed(client)
     assert len(bakeries | bazaars) == expected
 
 
-def test_name_search_forgives_accents_case_and_typos_ranked(client, make_business):
-    exact = make_business("Boulangerie-pâtisserie des Accoules", 5.3712, 43.2980)
+def test_name_search_forgives_accents_case_and_typos_ranked(client):
+    exact = make_listing("Boulangerie-pâtisserie des Accoules", 5.3712, 43.2980)
     accented = ids(client.get(URL, {"q": "boulangerie pâtissière"}))
     plain = ids(client.get(URL, {"q": "BOULANGERIE patissiere"}))
     assert accented == plain and accented[0] == exact.id
@@ -176,9 +177,9 @@ def test_open_at_agrees_with_the_opening_hours_engine(client, when):
     assert found == expected
 
 
-def test_open_now_flag_and_filter(client, make_business):
-    always = make_business("Boulangerie de garde", *VIEUX_PORT, opening_hours="24/7")
-    never = make_business("Boulangerie fermée", *VIEUX_PORT, opening_hours="off")
+def test_open_now_flag_and_filter(client):
+    always = make_listing("Boulangerie de garde", *VIEUX_PORT, opening_hours="24/7")
+    never = make_listing("Boulangerie fermée", *VIEUX_PORT, opening_hours="off")
     found = features(client.get(URL, {"open_now": "true", "commune": "13055", "page_size": 200}))
     assert always.id in {f["id"] for f in found} and never.id not in {f["id"] for f in found}
     assert all(f["properties"]["open_now"] for f in found)
@@ -186,9 +187,9 @@ def test_open_now_flag_and_filter(client, make_business):
     assert never.id in closed and always.id not in closed
 
 
-def test_service_filter(client, make_business):
-    pickup = make_business("Boulangerie à emporter", *VIEUX_PORT, offers_pickup=True)
-    delivery = make_business("Boulangerie qui livre", *VIEUX_PORT, offers_delivery=True)
+def test_service_filter(client):
+    pickup = make_listing("Boulangerie à emporter", *VIEUX_PORT, offers_pickup=True)
+    delivery = make_listing("Boulangerie qui livre", *VIEUX_PORT, offers_delivery=True)
     assert (
         set(all_ids(client, "service=pickup"))
         == set(Business.objects.published().filter(offers_pickup=True).values_list("id", flat=True))
@@ -198,9 +199,9 @@ def test_service_filter(client, make_business):
     assert delivery.id not in all_ids(client, "service=pickup")
 
 
-def test_filters_combine(client, make_business):
+def test_filters_combine(client):
     lon, lat = VIEUX_PORT
-    mine = make_business(
+    mine = make_listing(
         "Boulangerie du Panier", 5.3680, 43.2990, opening_hours="24/7", offers_delivery=True
     )
     query = {
@@ -240,8 +241,8 @@ def test_distance_pages_continue_in_order(client):
     assert not {f["id"] for f in first} & {f["id"] for f in second}
 
 
-def test_detail_has_every_public_field(client, make_business):
-    business = make_business(
+def test_detail_has_every_public_field(client):
+    business = make_listing(
         "Boulangerie Saint-Victor",
         5.3660,
         43.2905,

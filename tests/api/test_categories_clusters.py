@@ -5,6 +5,7 @@ from django.core.cache import cache
 
 from geo_directory.api import clusters
 from geo_directory.businesses.models import Business
+from tests.factories import make_listing
 
 pytestmark = pytest.mark.django_db
 
@@ -15,9 +16,9 @@ def total_count(client, query: str) -> int:
     return body["count"]
 
 
-def test_category_tree_counts_include_descendants(client, make_business):
-    make_business("Fromagerie du Cours", 5.3800, 43.2950, category="fromagerie")
-    make_business("Fromagerie cachée", 5.3800, 43.2950, category="fromagerie", status="pending")
+def test_category_tree_counts_include_descendants(client):
+    make_listing("Fromagerie du Cours", 5.3800, 43.2950, category="fromagerie")
+    make_listing("Fromagerie cachée", 5.3800, 43.2950, category="fromagerie", status="pending")
     tree = client.get("/api/v1/categories/").json()
     by_slug = {node["slug"]: node for node in tree}
     food = by_slug["alimentation"]
@@ -34,7 +35,7 @@ def test_category_tree_counts_include_descendants(client, make_business):
     assert all(set(n) == {"slug", "label", "count", "children"} for n in tree)
 
 
-def test_a_big_directory_counts_categories_once_a_minute(client, make_business, monkeypatch):
+def test_a_big_directory_counts_categories_once_a_minute(client, monkeypatch):
     monkeypatch.setattr(clusters, "PRECOMPUTED_MIN_ROWS", 0)  # "big" whatever its size
     cache.delete("api:published-per-category")
 
@@ -43,9 +44,9 @@ def test_a_big_directory_counts_categories_once_a_minute(client, make_business, 
         food = next(node for node in tree if node["slug"] == "alimentation")
         return next(c["count"] for c in food["children"] if c["slug"] == "fromagerie")
 
-    make_business("Fromagerie du Cours", 5.3800, 43.2950, category="fromagerie")
+    make_listing("Fromagerie du Cours", 5.3800, 43.2950, category="fromagerie")
     assert fromageries() == 1
-    make_business("Fromagerie du Port", 5.3700, 43.2960, category="fromagerie")
+    make_listing("Fromagerie du Port", 5.3700, 43.2960, category="fromagerie")
     assert fromageries() == 1  # the counts of the last minute
     cache.delete("api:published-per-category")  # a minute later
     assert fromageries() == 2
@@ -86,10 +87,10 @@ def test_clusters_stay_few_even_zoomed_in_on_a_big_viewport(client):
     assert body["cell_m"] > 1000
 
 
-def test_precomputed_clusters_add_up_for_the_whole_region(client, make_business, monkeypatch):
+def test_precomputed_clusters_add_up_for_the_whole_region(client, monkeypatch):
     # A SIRENE record of a shop already listed from OSM: hidden, so not counted.
     primary = Business.objects.published().first()
-    make_business("Doublon SIRENE", primary.location.x, primary.location.y, merged_into=primary)
+    make_listing("Doublon SIRENE", primary.location.x, primary.location.y, merged_into=primary)
     clusters.refresh()
     monkeypatch.setattr(clusters, "PRECOMPUTED_MIN_ROWS", 0)
     published = total_count(client, "page_size=1")

@@ -19,6 +19,7 @@ from geo_directory.api import params, queries, views
 from geo_directory.businesses.models import Business, Category
 from geo_directory.orders.models import Campaign
 from geo_directory.postgis.l93 import L93, to_l93
+from tests.factories import make_listing
 
 VIEUX_PORT = (5.3698, 43.2965)
 MARSEILLE_BOX = "5.30,43.24,5.45,43.36"
@@ -59,12 +60,12 @@ QUERIES = [
 
 
 @pytest.fixture
-def variety(make_business):
+def variety(db):
     """Listings the real data lacks: hours (always, never, none), services, campaigns,
     a merged duplicate and an unpublished one."""
-    always = make_business("Boulangerie de garde", *VIEUX_PORT, opening_hours="24/7")
-    make_business("Boulangerie fermée", 5.3700, 43.2970, opening_hours="off", offers_pickup=True)
-    make_business(
+    always = make_listing("Boulangerie de garde", *VIEUX_PORT, opening_hours="24/7")
+    make_listing("Boulangerie fermée", 5.3700, 43.2970, opening_hours="off", offers_pickup=True)
+    make_listing(
         "Épicerie qui livre",
         5.3680,
         43.2990,
@@ -72,8 +73,8 @@ def variety(make_business):
         offers_delivery=True,
         opening_hours="24/7",
     )
-    make_business("Brouillon", 5.3690, 43.2960, status=Business.Status.PENDING)
-    make_business("Doublon", 5.3699, 43.2966, merged_into=always)
+    make_listing("Brouillon", 5.3690, 43.2960, status=Business.Status.PENDING)
+    make_listing("Doublon", 5.3699, 43.2966, merged_into=always)
     Campaign.objects.create(
         business=always, name="Réveillon", cutoff_at=timezone.now() + dt.timedelta(days=3)
     )
@@ -176,9 +177,9 @@ def test_sql_path_gives_the_orm_rows_order_and_counts(query, variety):
 
 
 @pytest.mark.django_db
-def test_detail_sql_gives_the_orm_row(variety, make_business):
+def test_detail_sql_gives_the_orm_row(variety):
     now = timezone.now()
-    shop = make_business(
+    shop = make_listing(
         "Boulangerie qui livre loin",
         5.3710,
         43.2950,

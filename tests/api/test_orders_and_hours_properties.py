@@ -6,15 +6,16 @@ import pytest
 from django.utils import timezone
 
 from geo_directory.orders.models import Campaign
+from tests.factories import make_listing
 
 from .conftest import features
 
 pytestmark = pytest.mark.django_db
 
 
-def test_takes_orders_follows_an_open_ordering_campaign(client, make_business):
-    traiteur = make_business("Traiteur du Réveillon", 5.3815, 43.2985, category="traiteur")
-    closed = make_business("Traiteur fermé", 5.3816, 43.2986, category="traiteur")
+def test_takes_orders_follows_an_open_ordering_campaign(client):
+    traiteur = make_listing("Traiteur du Réveillon", 5.3815, 43.2985, category="traiteur")
+    closed = make_listing("Traiteur fermé", 5.3816, 43.2986, category="traiteur")
     Campaign.objects.create(
         business=traiteur, name="Réveillon 2026", cutoff_at=timezone.now() + dt.timedelta(days=20)
     )
@@ -31,8 +32,8 @@ def test_takes_orders_follows_an_open_ordering_campaign(client, make_business):
     assert detail["properties"]["takes_orders"] is True
 
 
-def test_hours_are_given_in_french_words(client, make_business):
-    shop = make_business(
+def test_hours_are_given_in_french_words(client):
+    shop = make_listing(
         "Fromagerie des Halles",
         5.3815,
         43.2985,

@@ -14,6 +14,7 @@ from geo_directory.api.queries import RANKED_AT_MOST
 from geo_directory.api.views import COUNT_CAP
 from geo_directory.businesses.models import Business, Category
 from geo_directory.businesses.search import name_tsquery, query_words
+from tests.factories import make_listing
 
 from .conftest import features, ids
 
@@ -99,8 +100,8 @@ def test_query_words():
     assert query_words("B&M") == ["b&m"]  # no word of 3 letters: the whole text
 
 
-def test_the_dictionary_follows_creations_and_renames(client, make_business):
-    listing = make_business("Fromagerie Zygomatique", *VIEUX_PORT, category="fromagerie")
+def test_the_dictionary_follows_creations_and_renames(client):
+    listing = make_listing("Fromagerie Zygomatique", *VIEUX_PORT, category="fromagerie")
     assert dictionary("zygomatique") == 1
     assert ids(client.get(URL, {"q": "fromagerie zygomatiqe"})) == [listing.id]
 
@@ -146,8 +147,8 @@ def test_the_dictionary_follows_creations_and_renames(client, make_business):
     assert ids(client.get(URL, {"q": "xylophone"})) == [listing.id]
 
 
-def test_ranked_best_first_then_by_id(client, make_business):
-    exact = make_business("Boulangerie Blachère", *VIEUX_PORT)
+def test_ranked_best_first_then_by_id(client):
+    exact = make_listing("Boulangerie Blachère", *VIEUX_PORT)
     found = features(client.get(URL, {"q": "boulangerie blachère", "page_size": 200}))
     assert found[0]["id"] == exact.id
     qs = Business.objects.published().matching("boulangerie blachère")
@@ -155,7 +156,7 @@ def test_ranked_best_first_then_by_id(client, make_business):
     assert [f["id"] for f in found] == [i for _, i in expected]
 
 
-def test_a_common_word_ranks_at_most_so_many_matches(make_business):
+def test_a_common_word_ranks_at_most_so_many_matches(db):
     assert RANKED_AT_MOST > COUNT_CAP  # the capped count still says "more than the cap"
     everyone = Business.objects.published().matching("boulangerie")
     total = everyone.count()
@@ -176,7 +177,7 @@ def test_a_common_word_ranks_at_most_so_many_matches(make_business):
     assert {i for _, i in few} <= {i for _, i in ranked}
 
 
-def test_search_combines_with_every_filter(client, make_business):
+def test_search_combines_with_every_filter(client):
     lon, lat = VIEUX_PORT
     everything = set(ids(client.get(URL, {"q": "blachere", "page_size": 200})))
     assert len(everything) > 20
@@ -238,12 +239,12 @@ def test_the_ranking_bound_pages_the_listings_but_clusters_count_every_match(cli
     assert sum(f["properties"]["count"] for f in clustered["features"]) == len(everyone)
 
 
-def test_refresh_name_words_command_keeps_exactly_the_current_words(make_business):
+def test_refresh_name_words_command_keeps_exactly_the_current_words(db):
     from io import StringIO
 
     from django.core.management import call_command
 
-    listing = make_business("Cordonnerie Wombat", *VIEUX_PORT, category="cordonnerie")
+    listing = make_listing("Cordonnerie Wombat", *VIEUX_PORT, category="cordonnerie")
     listing.name = "Cordonnerie Koala"
     listing.save()
     assert dictionary("wombat") == dictionary("koala") == 1

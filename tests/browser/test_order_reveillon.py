@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from geo_directory.orders.models import Order, Product, Slot
 from tests.browser.conftest import ARTIFACTS
-from tests.orders.factories import (
+from tests.factories import (
     make_business,
     make_campaign,
     make_product,

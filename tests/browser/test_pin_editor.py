@@ -1,9 +1,9 @@
 """The merchant's pin editor in headless Chromium: geocode, drag to the door, save."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from geo_directory.businesses.models import Business, Category
+from tests.factories import make_merchant
 
 # No django_db mark: committed_db makes real commits the live server thread can see.
 pytestmark = [pytest.mark.browser]
@@ -14,9 +14,7 @@ PASSWORD = "Santons-Aubagne-13!"
 @pytest.fixture
 def logged_in(page, site_url, committed_db, settings):
     settings.TILE_URL = site_url + "/static/no-tiles/{z}/{x}/{y}.png"  # no internet in tests
-    get_user_model().objects.create_user(
-        "santonnier@example.fr", "santonnier@example.fr", PASSWORD, is_active=True
-    )
+    make_merchant("santonnier@example.fr", PASSWORD)
     page.goto(site_url + "/compte/connexion/")
     page.fill("#id_username", "santonnier@example.fr")
     page.fill("#id_password", PASSWORD)

@@ -43,7 +43,7 @@ STOCK = 1_000_000
 
 
 def setup():
-    from tests.orders.factories import make_business, make_campaign, make_product, make_slot
+    from tests.factories import make_business, make_campaign, make_product, make_slot
 
     business = make_business(name="Traiteur de la panne de courant")
     slot = make_slot(make_campaign(business), capacity=1_000_000)

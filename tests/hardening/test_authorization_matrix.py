@@ -41,8 +41,8 @@ from geo_directory.accounts.models import ListingClaim
 from geo_directory.businesses.models import Business
 from geo_directory.orders.models import Campaign, Order, Product, Slot
 from geo_directory.orders.services import place_order
-from tests.merchants.helpers import form_data, make_siret
-from tests.orders.factories import (
+from tests.accounts.helpers import form_data, make_siret
+from tests.factories import (
     CANEBIERE,
     customer,
     lines,

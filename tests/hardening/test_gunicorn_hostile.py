@@ -19,11 +19,10 @@ import urllib.parse
 from http.cookies import SimpleCookie
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.gis.geos import Point
 
-from geo_directory.businesses.models import Business, Category
-from tests.merchants.helpers import form_data
+from geo_directory.businesses.models import Business
+from tests.accounts.helpers import form_data
+from tests.factories import make_merchant, make_own_listing
 
 from .gunicorn_server import Gunicorn
 
@@ -62,21 +61,8 @@ class Visitor:
 
 @pytest.fixture
 def merchant_listing(django_db_setup, committed_db):
-    user = get_user_model().objects.create_user(
-        username="zone-hostile@example.fr",
-        email="zone-hostile@example.fr",
-        password=PASSWORD,
-        is_active=True,
-    )
-    business = Business.objects.create(
-        name="Boulangerie du Vieux-Port",
-        category=Category.objects.order_by("id").first(),
-        location=Point(5.3776, 43.2966, srid=4326),
-        street="2 La Canebière",
-        postcode="13001",
-        owner=user,
-        status=Business.Status.PUBLISHED,
-    )
+    user = make_merchant("zone-hostile@example.fr", PASSWORD)
+    business = make_own_listing(user, status=Business.Status.PUBLISHED)
     return user, business
 
 

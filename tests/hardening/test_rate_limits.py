@@ -33,7 +33,7 @@ FORMS = {
 
 @pytest.fixture
 def business():
-    from tests.orders.factories import make_business
+    from tests.factories import make_business
 
     return make_business()
 
@@ -81,7 +81,7 @@ def test_login_counts_the_address_case_insensitively(client, settings):
 
 
 def test_checkout_per_logged_in_account(client, settings, business):
-    from tests.orders.factories import make_user
+    from tests.factories import make_user
 
     settings.RATE_LIMITS = {"checkout": {"ip": (100, 60), "account": (2, 60)}}
     client.force_login(make_user("gourmand"))
@@ -101,12 +101,10 @@ def test_admin_login_shares_the_login_limit(client, settings):
 
 
 def test_a_successful_login_still_works_under_the_limit(client, settings):
-    from django.contrib.auth import get_user_model
+    from tests.factories import make_merchant
 
     settings.RATE_LIMITS = {"login": {"ip": (5, 60), "account": (5, 60)}}
-    get_user_model().objects.create_user(
-        "chef@example.fr", "chef@example.fr", "Noel-2026-Marseille!", is_active=True
-    )
+    make_merchant("chef@example.fr", "Noel-2026-Marseille!")
     response = client.post(
         "/compte/connexion/", {"username": "chef@example.fr", "password": "Noel-2026-Marseille!"}
     )

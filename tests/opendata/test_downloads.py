@@ -13,6 +13,7 @@ from geo_directory.api import reference
 from geo_directory.businesses.models import Business
 from geo_directory.opendata import downloads
 from geo_directory.opendata.public import PROPERTIES
+from tests.factories import make_listing
 
 pytestmark = pytest.mark.django_db
 GEOJSON = "/api/telechargement/commerces.geojson"
@@ -95,8 +96,8 @@ def test_a_nul_byte_in_the_scope_is_refused_before_any_query(client):
         assert "commune" in response.json()["errors"]
 
 
-def test_csv_cells_cannot_run_as_formulas_but_phones_stay_readable(client, make_business):
-    evil = make_business(
+def test_csv_cells_cannot_run_as_formulas_but_phones_stay_readable(client):
+    evil = make_listing(
         '=HYPERLINK("http://evil.example","clic")',
         5.3698,
         43.2951,
@@ -145,8 +146,8 @@ def test_head_gives_the_headers_without_running_the_export(client, django_assert
     assert client.post(CSV).status_code == 405
 
 
-def test_csv_rows_say_what_the_geojson_properties_say(client, make_business):
-    make_business("Épicerie « Chez Zoé »", 5.3698, 43.2951, phone="04 91 00 00 00")
+def test_csv_rows_say_what_the_geojson_properties_say(client):
+    make_listing("Épicerie « Chez Zoé »", 5.3698, 43.2951, phone="04 91 00 00 00")
     features = json.loads(streamed(client.get(GEOJSON)))["features"]
     rows = csv_rows(streamed(client.get(CSV)))
     assert [int(r["id"]) for r in rows] == [f["id"] for f in features]

@@ -7,6 +7,7 @@ from django.db import connection
 from geo_directory.businesses.models import Business
 from geo_directory.opendata import params, queries
 from geo_directory.opendata.public import PROPERTIES
+from tests.factories import make_listing
 
 pytestmark = pytest.mark.django_db
 ROOT = "/api/features"
@@ -202,8 +203,8 @@ def test_a_limit_above_the_maximum_is_the_maximum(client):
     assert nothing_left == []
 
 
-def test_datetime_filters_on_the_last_update(client, make_business):
-    old = make_business("Ancienne boutique", 5.37, 43.30)
+def test_datetime_filters_on_the_last_update(client):
+    old = make_listing("Ancienne boutique", 5.37, 43.30)
     Business.objects.filter(pk=old.pk).update(updated_at="2020-01-15T10:00:00Z")
     body = get_json(client, ITEMS, datetime="2020-01-15").json()
     assert [f["id"] for f in body["features"]] == [old.pk]

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 
 from geo_directory.businesses.models import Business
 from geo_directory.opendata.public import PROPERTIES
+from tests.factories import make_listing
 
 pytestmark = pytest.mark.django_db
 ITEMS = "/api/features/collections/businesses/items"
@@ -56,10 +57,10 @@ def outputs(client, code: str = "13055") -> dict[str, bytes]:
 
 
 @pytest.fixture
-def hidden(make_business):
+def hidden(db):
     """A published listing with an owner and a note, and listings that must not show."""
     owner = User.objects.create_user("compte.prive@example.org", "compte.prive@example.org")
-    shown = make_business(
+    shown = make_listing(
         "Boulangerie Publiée",
         5.3698,
         43.2951,
@@ -69,10 +70,10 @@ def hidden(make_business):
         email="contact@boulangerie.example",
     )
     others = {
-        status: make_business(f"Fiche {status}", 5.3699, 43.2952, status=status)
+        status: make_listing(f"Fiche {status}", 5.3699, 43.2952, status=status)
         for status in ("draft", "pending", "closed")
     }
-    merged = make_business("Doublon fusionné", 5.3700, 43.2953, merged_into=shown)
+    merged = make_listing("Doublon fusionné", 5.3700, 43.2953, merged_into=shown)
     return shown, [*others.values(), merged]
 
 

@@ -16,17 +16,14 @@ from django.test import Client
 
 from geo_directory.orders.models import Order
 from geo_directory.orders.services import place_order
-
-from .factories import customer, lines, make_business, make_campaign, make_product, make_slot
+from tests.factories import customer, lines
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def guest_order(mailoutbox, django_capture_on_commit_callbacks):
-    business = make_business()
-    slot = make_slot(make_campaign(business))
-    menu = make_product(business)
+def guest_order(shop, mailoutbox, django_capture_on_commit_callbacks):
+    business, slot, menu = shop["business"], shop["slot"], shop["menu"]
     with django_capture_on_commit_callbacks(execute=True):
         order = place_order(business, lines((menu, 1)), slot.pk, "pickup", customer(n=7))
     return order

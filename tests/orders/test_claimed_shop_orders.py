@@ -12,14 +12,9 @@ import pytest
 from geo_directory.accounts.listings import approve_claim, create_claim
 from geo_directory.accounts.models import ListingOwnership
 from geo_directory.orders.services import place_order
-
-from .factories import (
+from tests.factories import (
     customer,
     lines,
-    make_business,
-    make_campaign,
-    make_product,
-    make_slot,
     make_user,
 )
 
@@ -27,11 +22,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def taken_over(django_capture_on_commit_callbacks):
-    first_owner, new_owner = make_user("ancien"), make_user("repreneur")
-    business = make_business(owner=first_owner)
-    slot = make_slot(make_campaign(business))
-    menu = make_product(business)
+def taken_over(shop, django_capture_on_commit_callbacks):
+    first_owner, new_owner = shop["merchant"], make_user("repreneur")
+    business, slot, menu = shop["business"], shop["slot"], shop["menu"]
     before = place_order(business, lines((menu, 1)), slot.pk, "pickup", customer(n=1))
     claim = create_claim(new_owner, business, "12345678900011")
     approve_claim(claim, decided_by=None)
@@ -74,11 +67,9 @@ def test_ownership_starts_at_the_approval(taken_over):
     assert taken_over["before"].created_at < ownership.since <= taken_over["after"].created_at
 
 
-def test_a_listing_created_by_its_owner_shows_all_its_orders(client):
-    owner = make_user("fondateur")
-    business = make_business(owner=owner)
-    slot = make_slot(make_campaign(business))
-    order = place_order(business, lines((make_product(business), 1)), slot.pk, "pickup", customer())
+def test_a_listing_created_by_its_owner_shows_all_its_orders(client, shop):
+    owner, business, slot = shop["merchant"], shop["business"], shop["slot"]
+    order = place_order(business, lines((shop["menu"], 1)), slot.pk, "pickup", customer())
     client.force_login(owner)
     assert client.get(f"/commandes/{order.number}/").status_code == 200
     page = client.get(f"/commercant/commerces/{business.pk}/commandes/").content.decode()

@@ -13,8 +13,7 @@ from django.db import connection, connections
 
 from geo_directory.orders.models import Order, Product, Slot
 from geo_directory.orders.services import CheckoutError, cancel_order, place_order
-
-from .factories import customer, lines, make_business, make_campaign, make_product, make_slot
+from tests.factories import customer, lines, make_business, make_campaign, make_product, make_slot
 
 CHECKOUTS = 50
 

@@ -6,17 +6,13 @@ import io
 import pytest
 
 from geo_directory.orders.services import Customer, place_order
-
-from .factories import lines, make_business, make_campaign, make_product, make_slot, make_user
+from tests.factories import lines
 
 pytestmark = pytest.mark.django_db
 
 
-def test_formula_like_text_is_exported_inert(client):
-    merchant = make_user("chef-csv")
-    business = make_business(owner=merchant)
-    slot = make_slot(make_campaign(business))
-    menu = make_product(business)
+def test_formula_like_text_is_exported_inert(client, shop):
+    merchant, business, slot, menu = shop["merchant"], shop["business"], shop["slot"], shop["menu"]
     attacker = Customer(
         name='=HYPERLINK("http://evil.example","clic")',
         email="x@example.fr",

@@ -7,8 +7,7 @@ from django.db import connection
 from geo_directory.businesses.models import Business
 from geo_directory.orders.services import CheckoutError, Delivery, place_order
 from geo_directory.orders.zones import businesses_delivering_to
-
-from .factories import (
+from tests.factories import (
     AIX_MIRABEAU,
     CANEBIERE,
     PAUL_NARVIK,

@@ -13,14 +13,12 @@ from geo_directory.orders.services import (
     place_order,
     set_status,
 )
-
-from .factories import (
+from tests.factories import (
     customer,
     in_days,
     lines,
-    make_business,
-    make_campaign,
     make_product,
+    make_shop,
     make_slot,
     make_user,
 )
@@ -30,15 +28,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def shop():
-    business = make_business(owner=make_user("traiteur"))
-    campaign = make_campaign(business)
-    return {
-        "business": business,
-        "campaign": campaign,
-        "slot": make_slot(campaign, capacity=2),
-        "menu": make_product(business, stock=5),
-        "buche": make_product(business, name="Bûche pralinée", price_cents=2890, vat_rate="5.50"),
-    }
+    """Two places in the slot, five menus in stock, and a bûche at the reduced VAT rate."""
+    shop = make_shop(make_user("traiteur"), slot={"capacity": 2}, menu={"stock": 5})
+    shop["buche"] = make_product(
+        shop["business"], name="Bûche pralinée", price_cents=2890, vat_rate="5.50"
+    )
+    return shop
 
 
 def test_order_freezes_prices_and_numbers_are_human_and_unique(

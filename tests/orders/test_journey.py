@@ -9,13 +9,11 @@ from django.contrib.staticfiles import finders
 from django.core import mail
 
 from geo_directory.orders.models import Campaign, Order, Slot
-
-from .factories import (
+from tests.factories import (
     CANEBIERE,
     in_days,
-    make_business,
-    make_campaign,
     make_product,
+    make_shop,
     make_slot,
     make_user,
 )
@@ -25,18 +23,21 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def shop():
-    merchant = make_user("chef", first_name="Marius")
-    business = make_business(owner=merchant, radius_m=3000, fee_cents=500, min_order_cents=3000)
-    campaign = make_campaign(business)
-    return {
-        "merchant": merchant,
-        "business": business,
-        "campaign": campaign,
-        "pickup": make_slot(campaign, capacity=10),
-        "delivery": make_slot(campaign, kind="delivery", capacity=5, hour=17),
-        "menu": make_product(business, stock=20, description="Foie gras, chapon, bûche"),
-        "buche": make_product(business, name="Bûche pralinée", price_cents=2890, stock=None),
-    }
+    """Delivering within 3 km (5 € fee, 30 € minimum): a pickup and a delivery slot, the
+    menu (20 in stock) and a bûche."""
+    shop = make_shop(
+        make_user("chef", first_name="Marius"),
+        slot={"capacity": 10},
+        menu={"stock": 20, "description": "Foie gras, chapon, bûche"},
+        radius_m=3000,
+        fee_cents=500,
+        min_order_cents=3000,
+    )
+    business, campaign = shop["business"], shop["campaign"]
+    shop["pickup"] = shop.pop("slot")
+    shop["delivery"] = make_slot(campaign, kind="delivery", capacity=5, hour=17)
+    shop["buche"] = make_product(business, name="Bûche pralinée", price_cents=2890, stock=None)
+    return shop
 
 
 def add(client, shop, product, quantity):

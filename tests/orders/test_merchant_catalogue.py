@@ -5,8 +5,7 @@ from django.utils import timezone
 
 from geo_directory.orders.models import Campaign, Product, Slot
 from geo_directory.orders.services import place_order
-
-from .factories import (
+from tests.factories import (
     customer,
     lines,
     make_business,

@@ -3,14 +3,10 @@
 import pytest
 
 from geo_directory.orders.services import place_order
-
-from .factories import (
+from tests.factories import (
     customer,
     lines,
     make_business,
-    make_campaign,
-    make_product,
-    make_slot,
     make_user,
 )
 
@@ -18,14 +14,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def setup():
-    merchant, other_merchant = make_user("chef"), make_user("concurrent")
+def setup(shop):
+    merchant, business, campaign = shop["merchant"], shop["business"], shop["campaign"]
+    slot, menu = shop["slot"], shop["menu"]
+    other_merchant = make_user("concurrent")
     resident, stranger = make_user("resident"), make_user("curieux")
-    business = make_business(owner=merchant)
     other = make_business(name="Autre traiteur", owner=other_merchant)
-    campaign = make_campaign(business)
-    slot = make_slot(campaign)
-    menu = make_product(business)
     mine = place_order(business, lines((menu, 1)), slot.pk, "pickup", customer(user=resident))
     guest = place_order(business, lines((menu, 1)), slot.pk, "pickup", customer(n=2))
     return locals()

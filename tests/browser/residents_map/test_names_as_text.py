@@ -15,7 +15,7 @@ from geo_directory.businesses.models import Business
 from geo_directory.territory.models import Commune
 from importers.geojson import import_geojson
 from tests.browser.conftest import wait_until
-from tests.orders.factories import make_campaign, make_product, make_slot, set_zone_radius
+from tests.factories import make_campaign, make_product, make_slot, set_zone_radius
 
 from .conftest import open_home
 

@@ -16,27 +16,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.contrib.gis.geos import Point
 
-from geo_directory.businesses.models import Business, Category
 from geo_directory.geocoding.service import GeocodeResult, geocoder
 from geo_directory.orders.services import CheckoutError, delivery_point_for
+from tests.factories import make_merchant, make_own_listing
 from tests.fake_ban import closed_port
 
-from .helpers import form_data, merchant
+from .helpers import form_data
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def owned(client):
-    user = merchant("garde@example.fr")
-    business = Business.objects.create(
-        name="Boulangerie du Vieux-Port",
-        category=Category.objects.order_by("id").first(),
-        location=Point(5.3776, 43.2966, srid=4326),
-        street="2 La Canebière",
-        postcode="13001",
-        owner=user,
-    )
+    user = make_merchant("garde@example.fr")
+    business = make_own_listing(user)
     client.force_login(user)
     return business
 

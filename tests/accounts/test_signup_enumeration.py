@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from .helpers import merchant
+from tests.factories import make_merchant
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rate_window")]
 
@@ -33,7 +33,7 @@ def _page(response, email) -> str:
 
 
 def test_an_existing_address_gets_the_same_answer_and_its_owner_an_email(client, mailoutbox):
-    owner = merchant("deja@example.fr")
+    owner = make_merchant("deja@example.fr")
     password_hash = owner.password
 
     new = _signup(client, "nouveau@example.fr")
@@ -53,7 +53,7 @@ def test_an_existing_address_gets_the_same_answer_and_its_owner_an_email(client,
 
 
 def test_an_unconfirmed_owner_gets_a_new_activation_link(client, mailoutbox):
-    user = merchant("pas-active@example.fr")
+    user = make_merchant("pas-active@example.fr")
     user.is_active = False
     user.save()
     _signup(client, "PAS-ACTIVE@example.fr")

@@ -1,7 +1,5 @@
 import re
 
-from django.contrib.auth import get_user_model
-
 from geo_directory.businesses.validators import luhn_valid
 
 
@@ -19,13 +17,6 @@ def make_siret(siren8: str = "12345678", nic4: str = "0001") -> str:
 
 def confirm_link(message) -> str:
     return re.search(r"https?://[^/\s]+(/\S+)", message.body).group(1)
-
-
-def merchant(email="boulangerie@example.fr", password="Noel-2026-Marseille!"):
-    user = get_user_model().objects.create_user(
-        username=email, email=email, password=password, is_active=True
-    )
-    return user
 
 
 def form_data(**overrides) -> dict:

@@ -12,8 +12,9 @@ from geo_directory.accounts.listings import domain_matches
 from geo_directory.accounts.models import ListingClaim
 from geo_directory.businesses.models import Business
 from geo_directory.businesses.moderation import merge
+from tests.factories import make_merchant, make_moderator
 
-from .helpers import make_siret, merchant
+from .helpers import make_siret
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -21,11 +22,7 @@ User = get_user_model()
 
 @pytest.fixture
 def moderator():
-    user = User.objects.create_user(
-        "modo@sauvons-noel.fr", "modo@sauvons-noel.fr", "Moderation-2026!", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="moderateurs"))
-    return user
+    return make_moderator("modo@sauvons-noel.fr")
 
 
 def real_listing(brand: str = "Paul") -> Business:
@@ -52,7 +49,7 @@ def test_claim_by_siret_waits_for_a_moderator(client, moderator, mailoutbox):
     listing.siret = make_siret("40448362")
     listing.website = "https://www.paul.fr/stores/marseille"
     listing.save()
-    user = merchant("gerant.paul@gmail.com")
+    user = make_merchant("gerant.paul@gmail.com")
     client.force_login(user)
     response = client.post(reverse("accounts:claim"), {"siret": listing.siret, "message": ""})
     assert response.status_code == 302
@@ -79,7 +76,7 @@ def test_claim_auto_approved_when_email_domain_matches_website(client):
     listing.siret = make_siret("52015283")
     listing.save()
     assert listing.website.startswith("https://www.stokomani.fr/")
-    user = merchant("magasin.aubagne@stokomani.fr")
+    user = make_merchant("magasin.aubagne@stokomani.fr")
     client.force_login(user)
     response = client.post(reverse("accounts:claim"), {"siret": listing.siret})
     assert response.url == reverse("accounts:edit", args=[listing.pk])
@@ -98,13 +95,13 @@ def test_domain_matching_rules():
 
 
 def test_claim_unknown_siret(client):
-    client.force_login(merchant())
+    client.force_login(make_merchant())
     response = client.post(reverse("accounts:claim"), {"siret": make_siret("99999999")})
     assert "Aucune fiche avec ce SIRET" in response.content.decode()
 
 
 def test_reject_with_a_reason_emails_the_owner(client, moderator, mailoutbox):
-    owner = merchant("caviste@example.fr")
+    owner = make_merchant("caviste@example.fr")
     listing = Business.objects.create(
         name="Cave du Panier",
         category=real_listing().category,
@@ -173,7 +170,7 @@ def test_likely_duplicates_same_siren_and_dissimilar_names():
 
 def test_merge_keeps_richer_fields_and_history(moderator):
     original = real_listing("Paul")
-    owner = merchant()
+    owner = make_merchant()
     copy = Business.objects.create(
         name=original.name,
         category=original.category,

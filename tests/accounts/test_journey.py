@@ -4,13 +4,13 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from geo_directory.businesses.models import Business
 from geo_directory.geocoding.models import ReviewItem
+from tests.factories import make_merchant, make_moderator
 
-from .helpers import confirm_link, form_data, make_siret, merchant
+from .helpers import confirm_link, form_data, make_siret
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -19,14 +19,7 @@ PARIS = dt.timezone(dt.timedelta(hours=1))
 
 @pytest.fixture
 def moderator(client):
-    user = User.objects.create_user(
-        "moderatrice@sauvons-noel.fr",
-        "moderatrice@sauvons-noel.fr",
-        "Moderation-2026!",
-        is_staff=True,
-    )
-    user.groups.add(Group.objects.get(name="moderateurs"))
-    return user
+    return make_moderator("moderatrice@sauvons-noel.fr")
 
 
 def test_whole_journey(client, fake_ban, mailoutbox, moderator):
@@ -105,7 +98,7 @@ def test_whole_journey(client, fake_ban, mailoutbox, moderator):
 
 
 def test_login_logout_and_password_reset(client, mailoutbox):
-    merchant("primeur@example.fr", "Clementines-84!")
+    make_merchant("primeur@example.fr", "Clementines-84!")
     response = client.post(
         reverse("accounts:login"), {"username": "Primeur@example.fr", "password": "Clementines-84!"}
     )
@@ -125,7 +118,7 @@ def test_login_logout_and_password_reset(client, mailoutbox):
 
 
 def test_signup_refuses_weak_passwords_without_telling_whether_the_account_exists(client):
-    merchant("pris@example.fr")
+    make_merchant("pris@example.fr")
     response = client.post(
         reverse("accounts:signup"),
         {"email": "pris@example.fr", "password1": "123", "password2": "123"},
@@ -133,13 +126,13 @@ def test_signup_refuses_weak_passwords_without_telling_whether_the_account_exist
     errors = response.context["form"].errors
     assert (
         "email" not in errors
-    )  # no « Un compte existe déjà » (tests/merchants/test_signup_enumeration.py)
+    )  # no « Un compte existe déjà » (tests/accounts/test_signup_enumeration.py)
     assert "password1" in errors
 
 
 def test_merchant_cannot_edit_anothers_listing(client, fake_ban):
-    owner = merchant("a@example.fr")
-    other = merchant("b@example.fr")
+    owner = make_merchant("a@example.fr")
+    other = make_merchant("b@example.fr")
     client.force_login(owner)
     client.post(reverse("accounts:create"), form_data(name="Chez A"))
     business = Business.objects.get(name="Chez A")
@@ -158,7 +151,7 @@ def test_merchant_cannot_edit_anothers_listing(client, fake_ban):
 
 
 def test_pin_outside_region_is_refused_with_a_french_message(client, fake_ban):
-    client.force_login(merchant())
+    client.force_login(make_merchant())
     response = client.post(
         reverse("accounts:create"), form_data(lon="2.3522", lat="48.8566", pin_precision="manual")
     )
@@ -169,7 +162,7 @@ def test_pin_outside_region_is_refused_with_a_french_message(client, fake_ban):
 
 def test_unknown_address_goes_to_review_queue(client, fake_ban):
     fake_ban.stop()
-    client.force_login(merchant())
+    client.force_login(make_merchant())
     response = client.post(
         reverse("accounts:create"),
         form_data(street="Chemin des Oliviers", postcode="05000", city="Gap"),
@@ -182,7 +175,7 @@ def test_unknown_address_goes_to_review_queue(client, fake_ban):
 
 
 def test_delivery_radius_becomes_a_polygon_computed_in_postgis(client, fake_ban):
-    client.force_login(merchant())
+    client.force_login(make_merchant())
     client.post(
         reverse("accounts:create"),
         form_data(
@@ -202,7 +195,7 @@ def test_delivery_radius_becomes_a_polygon_computed_in_postgis(client, fake_ban)
 
 
 def test_delivery_zone_drawn_on_the_map(client, fake_ban):
-    client.force_login(merchant())
+    client.force_login(make_merchant())
     polygon = (
         '{"type":"Polygon","coordinates":[[[5.37,43.29],[5.39,43.29],[5.39,43.31],'
         "[5.37,43.31],[5.37,43.29]]]}"
@@ -217,7 +210,7 @@ def test_delivery_zone_drawn_on_the_map(client, fake_ban):
 
 def test_duplicate_siret_is_refused(client, fake_ban):
     siret = make_siret("55203253")
-    client.force_login(merchant())
+    client.force_login(make_merchant())
     client.post(reverse("accounts:create"), form_data(siret=siret))
     response = client.post(reverse("accounts:create"), form_data(siret=siret, name="Autre"))
     assert "revendiquez la fiche existante" in response.content.decode()
@@ -227,7 +220,7 @@ def test_duplicate_siret_is_refused(client, fake_ban):
 
 def test_owned_fields_record_only_what_the_merchant_changed(client, fake_ban):
     real = Business.objects.filter(source="geojson", location__isnull=False).first()
-    user = merchant()
+    user = make_merchant()
     real.owner = user
     real.save()
     client.force_login(user)

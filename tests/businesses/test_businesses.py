@@ -10,21 +10,14 @@ from geo_directory.businesses.models import Business, Category
 from geo_directory.businesses.validators import siret_error
 from geo_directory.postgis.l93 import envelope as l93_envelope
 from geo_directory.territory.managers import OutsideRegion
+from tests.factories import make_listing
 
 pytestmark = pytest.mark.django_db
 PARIS = dt.timezone(dt.timedelta(hours=1))  # winter time, as in December
 
 
-def make(name="Boulangerie du Port", lon=5.3698, lat=43.2951, **extra):
-    extra.setdefault("category", Category.objects.get(slug="boulangerie"))
-    extra.setdefault("status", Business.Status.PUBLISHED)
-    business = Business(name=name, location=Point(lon, lat, srid=4326), **extra)
-    business.save()
-    return business
-
-
 def test_commune_is_derived_from_the_point_on_save_even_on_the_quay():
-    business = make()
+    business = make_listing()
     assert business.commune_id == "13055"
     business.location = Point(7.2620, 43.6950, srid=4326)
     business.save()
@@ -34,7 +27,7 @@ def test_commune_is_derived_from_the_point_on_save_even_on_the_quay():
 
 def test_point_outside_the_region_is_refused_with_the_distance():
     with pytest.raises(OutsideRegion, match="hors de la Région Sud"):
-        make(lon=4.8357, lat=45.7640)
+        make_listing(lon=4.8357, lat=45.7640)
     business = Business(
         name="x",
         category=Category.objects.get(slug="boulangerie"),
@@ -46,7 +39,7 @@ def test_point_outside_the_region_is_refused_with_the_distance():
 
 
 def test_lambert93_column_is_kept_by_postgres_in_metres():
-    business = make()
+    business = make_listing()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT ST_SRID(location_l93), ST_X(location_l93) FROM businesses_business WHERE id=%s",
@@ -77,9 +70,9 @@ def test_siret_validation(siret, error):
 
 
 def test_siret_is_unique_and_provenance_unique_together():
-    make(siret="73282932000074")
+    make_listing(siret="73282932000074")
     with pytest.raises(IntegrityError):
-        make(name="Autre", siret="73282932000074")
+        make_listing(name="Autre", siret="73282932000074")
 
 
 def test_published_listing_needs_a_location():
@@ -92,8 +85,8 @@ def test_published_listing_needs_a_location():
 
 
 def test_hours_are_evaluated_in_sql_for_a_regular_week():
-    open_late = make(opening_hours="Mo-Sa 08:00-12:30,14:00-19:00")
-    night = make(name="Bar de nuit", opening_hours="Fr-Sa 18:00-02:00")
+    open_late = make_listing(opening_hours="Mo-Sa 08:00-12:30,14:00-19:00")
+    night = make_listing(name="Bar de nuit", opening_hours="Fr-Sa 18:00-02:00")
     tuesday_10h = dt.datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)
     saturday_1h = dt.datetime(2026, 12, 5, 1, 0, tzinfo=PARIS)  # Friday night, past midnight
     lunch = dt.datetime(2026, 12, 1, 13, 0, tzinfo=PARIS)
@@ -105,7 +98,7 @@ def test_hours_are_evaluated_in_sql_for_a_regular_week():
 
 def test_exceptional_closures_are_honoured_in_sql():
     expression = "Mo-Sa 08:00-19:00; Dec 24 08:00-12:00; Dec 25 off"
-    business = make(opening_hours=expression)
+    business = make_listing(opening_hours=expression)
     # Christmas Eve afternoon and Christmas morning: closed; the 23rd at 15:00: open.
     from geo_directory.businesses import hours
 
@@ -150,7 +143,7 @@ def test_nearest_to_orders_by_distance_on_the_index():
 
 
 def test_category_parent_includes_children():
-    make(category=Category.objects.get(slug="fromagerie"), name="Fromagerie test")
+    make_listing(category="fromagerie", name="Fromagerie test")
     qs = Business.objects.published().in_categories(["alimentation"])
     assert qs.filter(name="Fromagerie test").exists()
     assert not qs.filter(category__slug="bazar").exists()
@@ -159,7 +152,7 @@ def test_category_parent_includes_children():
 def test_nightly_refresh_rolls_the_exceptional_windows_forward():
     from django.core.management import call_command
 
-    business = make(opening_hours="Mo-Sa 08:00-19:00; Dec 25 off")
+    business = make_listing(opening_hours="Mo-Sa 08:00-19:00; Dec 25 off")
     # Windows computed long ago have expired: the refresh computes them from today.
     Business.objects.filter(id=business.id).update(
         hours_windows=None, hours_windows_until=dt.datetime(2020, 1, 1, tzinfo=PARIS)
@@ -175,10 +168,14 @@ def test_in_bbox_is_the_exact_lonlat_box_on_the_lambert93_index():
     """``location`` has no GiST of its own: the box goes through location_l93's, by its
     Lambert-93 envelope, and lonlat_in_box() keeps exactly the points inside (edges too)."""
     box = (5.3700, 43.2950, 5.3800, 43.3000)
-    inside = [make(lon=5.3750), make(lon=5.3700, lat=43.2950), make(lon=5.3800, lat=43.3000)]
+    inside = [
+        make_listing(lon=5.3750),
+        make_listing(lon=5.3700, lat=43.2950),
+        make_listing(lon=5.3800, lat=43.3000),
+    ]
     # Just west of the box's west edge, at mid-height: inside its Lambert-93 envelope (a
     # superset: the meridian is tilted in Lambert-93), outside the box.
-    outside = make(lon=5.36999, lat=43.2975)
+    outside = make_listing(lon=5.36999, lat=43.2975)
     envelope = Polygon.from_bbox(l93_envelope(*box))
     envelope.srid = 2154
     assert Business.objects.filter(pk=outside.pk, location_l93__bboverlaps=envelope).exists()
