@@ -1,9 +1,7 @@
 """Import bench: the full pipeline against a plain COPY of the same file, same run.
 
-1. Generates N synthetic, pre-geocoded establishments in the géo-SIRENE format (all the
-   official columns, Luhn-valid SIRETs, NAF codes of our taxonomy, WGS84 points drawn
-   uniformly inside the real commune boundaries of ``GEO_DATA_DIR``) into
-   ``bench-data/sirene-<N>.csv`` (git-ignored; reused when already there).
+1. Generates N synthetic, pre-geocoded establishments in the géo-SIRENE format into
+   ``bench-data/sirene-<N>.csv`` (``bench/import_files.py``; reused when already there).
 2. In a separate database of the local cluster (``bench_import``, created, migrated and
    seeded with the territory and the real demo listings by the bench), removes the
    previous bench rows, then runs ``importers.sirene.import_sirene`` on the file in a
@@ -24,98 +22,21 @@ import argparse
 import csv
 import json
 import os
-import random
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import psycopg
-import shapely
 
 from geo_directory.businesses import bulk
 
 from . import db
+from .import_files import geojson_file, synthetic_file
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("GEO_DATA_DIR") or ROOT.parent / "shared" / "data").resolve()
-BENCH_DATA = ROOT / "bench-data"
 BENCH_DB = os.environ.get("BENCH_IMPORT_DATABASE_NAME", "bench_import")
 GOAL_RATIO = 1 / 5
-
-NAF_CODES = [
-    "10.71C",
-    "10.71D",
-    "47.24Z",
-    "47.22Z",
-    "10.13B",
-    "47.21Z",
-    "47.23Z",
-    "47.11B",
-    "47.29Z",
-    "47.25Z",
-    "10.82Z",
-    "56.21Z",
-    "56.10A",
-    "56.10C",
-    "56.30Z",
-    "55.10Z",
-    "55.20Z",
-    "47.76Z",
-    "47.61Z",
-    "47.71Z",
-    "47.65Z",
-    "47.19B",
-    "47.59B",
-    "47.52A",
-    "47.75Z",
-    "47.77Z",
-    "47.64Z",
-    "96.02A",
-    "95.23Z",
-    "96.01B",
-]
-WORDS = [
-    "DU PORT",
-    "DES ARTS",
-    "DE LA PLACE",
-    "DU MARCHE",
-    "PROVENCALE",
-    "DU SOLEIL",
-    "DES OLIVIERS",
-    "DE LA GARE",
-    "DU VIEUX PORT",
-    "DES CIGALES",
-    "DU COURS",
-    "DE L'EGLISE",
-    "DU CHATEAU",
-]
-KINDS = [
-    "BOULANGERIE",
-    "BOUCHERIE",
-    "EPICERIE",
-    "CAVE",
-    "RESTAURANT",
-    "HOTEL",
-    "FLEURS",
-    "LIBRAIRIE",
-    "COIFFURE",
-    "BAZAR",
-    "BOUTIQUE",
-    "PRIMEUR",
-    "CAFE",
-]
-STREETS = [
-    ("RUE", "DE LA REPUBLIQUE"),
-    ("AV", "JEAN JAURES"),
-    ("BD", "GAMBETTA"),
-    ("PL", "DE LA MAIRIE"),
-    ("CHE", "DES VIGNES"),
-    ("RTE", "NATIONALE"),
-    ("CRS", "MIRABEAU"),
-    ("QUAI", "DU PORT"),
-]
 
 
 def log_default(message: str) -> None:
@@ -145,127 +66,6 @@ def ensure_database(log) -> None:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-
-
-# --- synthetic data ----------------------------------------------------------------------
-
-
-def _luhn_key(payload: np.ndarray) -> np.ndarray:
-    """The Luhn check digit of each row of ``payload`` (digits, most significant first)."""
-    digits = payload[:, ::-1].copy()  # rightmost payload digit is doubled
-    doubled = digits[:, 0::2] * 2
-    digits[:, 0::2] = np.where(doubled > 9, doubled - 9, doubled)
-    return (10 - digits.sum(axis=1) % 10) % 10
-
-
-def _sirets(n: int, rng: np.random.Generator) -> list[str]:
-    # Distinct 8-digit SIREN bodies without a 10^8 permutation: i × stride mod 10^8 with a
-    # stride prime to 10 visits every residue once.
-    stride, start = 7_654_321, int(rng.integers(10**8))
-    base = (start + np.arange(n, dtype=np.int64) * stride) % 10**8
-    siren_payload = (base[:, None] // 10 ** np.arange(7, -1, -1)) % 10
-    siren = np.hstack([siren_payload, _luhn_key(siren_payload)[:, None]])
-    nic_payload = np.zeros((n, 4), dtype=np.int64)
-    nic_payload[:, 3] = 1
-    siret_payload = np.hstack([siren, nic_payload])
-    siret = np.hstack([siret_payload, _luhn_key(siret_payload)[:, None]])
-    return ["".join(map(str, row)) for row in siret.tolist()]
-
-
-def _communes() -> tuple[list[str], list[str], np.ndarray]:
-    """Codes, postcodes and shapely boundaries of the current communes of the region."""
-    cog = json.loads((DATA_DIR / "cog-communes.json").read_text())
-    current = {
-        e["code"]: (e.get("codesPostaux") or [""])[0]
-        for e in cog
-        if e.get("region") == "93" and e.get("type") == "commune-actuelle"
-    }
-    features = json.loads((DATA_DIR / "paca-communes.geojson").read_text())["features"]
-    keep = [f for f in features if f["properties"]["code"] in current]
-    geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in keep])
-    codes = [f["properties"]["code"] for f in keep]
-    return codes, [current[c] for c in codes], geoms
-
-
-def generate(n: int, path: Path, log=log_default, seed: int = 93) -> Path:
-    """``n`` géo-SIRENE rows with points inside the region, written by streaming chunks."""
-    from tests.importers.sirene_rows import COLUMNS, GEO_COLUMNS
-
-    rng = np.random.default_rng(seed)
-    py = random.Random(seed)
-    codes, postcodes, geoms = _communes()
-    shapely.prepare(geoms)
-    tree = shapely.STRtree(geoms)
-    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
-    sirets = _sirets(n, rng)
-    header = COLUMNS + GEO_COLUMNS
-    index = {name: i for i, name in enumerate(header)}
-    template = [""] * len(header)
-    for name, value in {
-        "statutDiffusionEtablissement": "O",
-        "dateCreationEtablissement": "2015-03-02",
-        "etablissementSiege": "true",
-        "nombrePeriodesEtablissement": "1",
-        "dateDebut": "2015-03-02",
-        "etatAdministratifEtablissement": "A",
-        "nomenclatureActivitePrincipaleEtablissement": "NAFRev2",
-        "caractereEmployeurEtablissement": "O",
-        "geo_type": "housenumber",
-    }.items():
-        template[index[name]] = value
-    tmp = path.with_suffix(".part")
-    written = 0
-    started = time.perf_counter()
-    with tmp.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        while written < n:
-            lon = rng.uniform(minx, maxx, 200_000)
-            lat = rng.uniform(miny, maxy, 200_000)
-            points = shapely.points(lon, lat)
-            hit_points, hit_geoms = tree.query(points, predicate="within")
-            _, first = np.unique(hit_points, return_index=True)
-            hit_points, hit_geoms = hit_points[first], hit_geoms[first]
-            rows = []
-            for p, g in zip(hit_points.tolist(), hit_geoms.tolist(), strict=True):
-                if written + len(rows) >= n:
-                    break
-                row = template.copy()
-                siret = sirets[written + len(rows)]
-                street = py.choice(STREETS)
-                row[index["siren"]], row[index["nic"]], row[index["siret"]] = (
-                    siret[:9],
-                    siret[9:],
-                    siret,
-                )
-                row[index["numeroVoieEtablissement"]] = str(py.randint(1, 250))
-                row[index["typeVoieEtablissement"]] = street[0]
-                row[index["libelleVoieEtablissement"]] = street[1]
-                row[index["codePostalEtablissement"]] = postcodes[g]
-                row[index["codeCommuneEtablissement"]] = codes[g]
-                row[index["enseigne1Etablissement"]] = f"{py.choice(KINDS)} {py.choice(WORDS)}"
-                row[index["activitePrincipaleEtablissement"]] = py.choice(NAF_CODES)
-                row[index["longitude"]] = f"{lon[p]:.6f}"
-                row[index["latitude"]] = f"{lat[p]:.6f}"
-                row[index["geo_score"]] = f"{py.uniform(0.5, 1):.2f}"
-                rows.append(row)
-            writer.writerows(rows)
-            written += len(rows)
-    tmp.rename(path)
-    log(
-        f"generated {n:,} rows into {path} ({path.stat().st_size / 1e6:,.0f} MB) "
-        f"in {time.perf_counter() - started:.0f} s"
-    )
-    return path
-
-
-def synthetic_file(n: int, log) -> Path:
-    BENCH_DATA.mkdir(exist_ok=True)
-    path = BENCH_DATA / f"sirene-{n}.csv"
-    if path.exists():
-        log(f"reusing {path}")
-        return path
-    return generate(n, path, log)
 
 
 # --- measurements ------------------------------------------------------------------------
@@ -513,31 +313,6 @@ print(json.dumps({
 }))
 """
 )
-
-
-def geojson_file(n: int, log) -> Path:
-    """N shops of a FeatureCollection, all in the west of France (outside the region),
-    written feature by feature; reused when present."""
-    BENCH_DATA.mkdir(exist_ok=True)
-    path = BENCH_DATA / f"outside-{n}.geojson"
-    if path.exists():
-        log(f"reusing {path}")
-        return path
-    rng = random.Random(18)
-    point = lambda: [round(rng.uniform(-4.5, 1.5), 6), round(rng.uniform(46, 49), 6)]  # noqa: E731
-    with path.open("w", encoding="utf-8") as handle:
-        handle.write('{"type": "FeatureCollection", "features": [\n')
-        for i in range(n):
-            feature = {
-                "type": "Feature",
-                "id": f"node/{i + 1}",
-                "geometry": {"type": "Point", "coordinates": point()},
-                "properties": {"shop": "bakery", "name": f"Boulangerie {i}", "addr:city": "Rennes"},
-            }
-            handle.write(("," if i else "") + json.dumps(feature, ensure_ascii=False) + "\n")
-        handle.write("]}\n")
-    log(f"generated {n:,} features into {path} ({path.stat().st_size / 1e6:,.0f} MB)")
-    return path
 
 
 def measure_geojson(n: int, log=log_default) -> dict:

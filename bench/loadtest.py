@@ -1,5 +1,10 @@
 """Load test: residents' sessions driven by ``wrk`` against gunicorn, with and without nginx.
 
+Why one module of about 600 lines: the visits replay the map's own requests (its Web
+Mercator views, the same clipping and zoom rules as ``maps/static/maps/js``), and those,
+the ``wrk`` script written from them and the servers measured are one experiment that is
+read and changed together.
+
 ``make loadtest`` / ``python -m bench loadtest [--rows N]`` serves the bench database (the
 synthetic listings of ``bench/synthetic.py``, 1,000,000 by default, kept when already
 there) with gunicorn (``gunicorn.conf.py`` plus the settings of each configuration below,
