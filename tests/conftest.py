@@ -28,6 +28,23 @@ def django_db_setup(django_db_setup, django_db_blocker):
             import_geojson(path)
 
 
+@pytest.fixture(scope="session")
+def site_url(django_db_setup, django_db_blocker):
+    """The base URL of a live server for the whole session (browser, GDAL and proxy tests)."""
+    from django.test.testcases import LiveServerThread
+
+    with django_db_blocker.unblock():
+        # No static handler of its own: WhiteNoise (in MIDDLEWARE) serves STATIC_ROOT.
+        server = LiveServerThread("127.0.0.1", lambda handler: handler, port=0)
+        server.daemon = True
+        server.start()
+        server.is_ready.wait()
+        if server.error:
+            raise server.error
+        yield f"http://127.0.0.1:{server.port}"
+        server.terminate()
+
+
 @pytest.fixture
 def rate_window():
     """Start the test early in a minute: the rate limits count in fixed windows of a

@@ -24,23 +24,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 @pytest.fixture(scope="session")
-def site_url(django_db_setup, django_db_blocker):
-    """The base URL of a live server for the whole session."""
-    from django.test.testcases import LiveServerThread
-
-    with django_db_blocker.unblock():
-        # No static handler of its own: WhiteNoise (in MIDDLEWARE) serves STATIC_ROOT.
-        server = LiveServerThread("127.0.0.1", lambda handler: handler, port=0)
-        server.daemon = True
-        server.start()
-        server.is_ready.wait()
-        if server.error:
-            raise server.error
-        yield f"http://127.0.0.1:{server.port}"
-        server.terminate()
-
-
-@pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 

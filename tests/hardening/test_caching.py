@@ -117,19 +117,9 @@ def test_a_visitor_pinned_to_the_primary_gets_private_answers(client, path):
 
 
 @pytest.fixture
-def live_url(committed_db, django_db_blocker):
+def live_url(committed_db, site_url):
     # Committed rows (a session) are visible to the server thread's own connection.
-    from django.test.testcases import LiveServerThread
-
-    with django_db_blocker.unblock():
-        server = LiveServerThread("127.0.0.1", lambda handler: handler, port=0)
-        server.daemon = True
-        server.start()
-        server.is_ready.wait()
-        if server.error:
-            raise server.error
-        yield f"127.0.0.1:{server.port}"
-        server.terminate()
+    return site_url.removeprefix("http://")
 
 
 @pytest.fixture

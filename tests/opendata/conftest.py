@@ -1,5 +1,4 @@
-"""Fixtures of the open-data tests: the real territory and listings of tests/conftest.py,
-the API tests' helpers, and the browser tests' live server (GDAL reads it over HTTP)."""
+"""Fixtures of the open-data tests: the real territory and listings and the session's live
+server of tests/conftest.py (GDAL reads it over HTTP), and the API tests' helpers."""
 
 from tests.api.conftest import fresh_reference  # noqa: F401
-from tests.browser.conftest import site_url  # noqa: F401
