@@ -189,7 +189,7 @@ def import_territory(data_dir: Path) -> CommuneImportReport:
     neighbour_areas = _neighbours(data_dir, boundaries, region_boundary)
 
     report = CommuneImportReport(communes=len(communes), areas=len(areas))
-    report.neighbours = [f"{name} ({code})" for code, (name, _) in neighbour_areas.items()]
+    report.neighbours = [f"{name} ({code})" for code, (name, _) in sorted(neighbour_areas.items())]
     listed = {e["code"] for e in communes}
     # A boundary of a commune merged since (a commune déléguée) joins its new commune.
     parents = {

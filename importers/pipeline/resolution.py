@@ -45,8 +45,10 @@ class Resolution:
         self.reject_duplicates(cursor)
 
     def locate_the_rest(self, cursor) -> None:
-        """Points not located in memory: nearest commune within the coast tolerance, else
-        swapped coordinates, or outside the region (rejected if the address says inside)."""
+        """Points not located in memory, by ``commune_of_point_sql``'s rules (a point in a
+        neighbouring territory is outside; the coast tolerance grows only for an address
+        whose postcode is the nearest commune's), else swapped coordinates, or outside the
+        region (rejected if the address says inside)."""
         names = self.names
         # A position beyond WGS84's range (1e300, a latitude of 95) is no position: rejected
         # in check_lonlat's words before any geometry is made of it (staging kept it from

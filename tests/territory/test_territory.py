@@ -81,6 +81,7 @@ def _copy_data(tmp_path, data_dir, **replacements):
         "cog-communes.json",
         "paca-region.geojson",
         "paca-communes.geojson",
+        "neighbours",
     ):
         target = tmp_path / name
         if name in replacements:
@@ -122,3 +123,34 @@ def test_feature_without_code_is_refused_naming_the_feature(tmp_path, data_dir):
     with pytest.raises(SourceError, match=r"feature #4: feature without a 'code' property"):
         import_territory(folder)
     _assert_nothing_written("Marseille")
+
+
+def test_missing_neighbours_are_refused_and_nothing_is_written(tmp_path, data_dir):
+    from geo_directory.territory.models import Neighbour
+
+    folder = _copy_data(tmp_path, data_dir, neighbours=None)
+    with pytest.raises(SourceError, match="departements-voisins.geojson: file not found"):
+        import_territory(folder)
+    _assert_nothing_written("Marseille")
+    assert Neighbour.objects.count() == 6
+
+
+def test_a_border_line_out_of_range_is_refused_naming_the_file(tmp_path, data_dir):
+    folder = _copy_data(tmp_path, data_dir, neighbours=None)
+    (folder / "neighbours").mkdir()
+    (folder / "neighbours" / "departements-voisins.geojson").symlink_to(
+        data_dir / "neighbours" / "departements-voisins.geojson"
+    )
+    line = {"type": "LineString", "coordinates": [[7.41, 43.73], [1e300, 43.74]]}
+    (folder / "neighbours" / "frontiere-france-monaco.geojson").write_text(
+        json.dumps({"type": "Feature", "properties": {}, "geometry": line})
+    )
+    with pytest.raises(SourceError, match=r"frontiere-france-monaco.geojson feature #1: "):
+        import_territory(folder)
+    _assert_nothing_written("Marseille")
+
+
+def test_the_report_lists_the_neighbouring_territories(data_dir):
+    summary = import_territory(data_dir).summary()
+    assert "neighbouring territories: Drôme (26), Gard (30), Isère (38), Savoie (73)," in summary
+    assert "Savoie (73), Italie (IT), Monaco (MC)" in summary
