@@ -36,7 +36,10 @@ class OutsideRegion(ValueError):
         self.neighbour = neighbour
         where = f"({point.x:.5f}, {point.y:.5f})"
         if neighbour is not None:
-            msg = f"Le point {where} est hors de la Région Sud : dans un territoire voisin ({neighbour})."
+            msg = (
+                f"Le point {where} est hors de la Région Sud : "
+                f"dans un territoire voisin ({neighbour})."
+            )
         elif distance_m is None:
             msg = f"Le point {where} est hors de la Région Sud."
         else:
