@@ -147,3 +147,12 @@ def test_the_in_memory_index_agrees_with_the_sql_on_the_border_points():
     # for them is "no commune" unless the coast tolerance applies (distance > 0).
     assert in_memory == [code if distance == 0 else None for code, distance in located]
     assert in_memory.count(None) == len(ABROAD_NEAR_A_COMMUNE) + len(ABROAD_FAR) + 2
+
+
+def test_border_pieces_are_chained_whatever_their_order_and_direction():
+    from geo_directory.territory.neighbours import chain
+
+    # Three ways of one border, given out of order, one reversed, with a gap of 0.1.
+    pieces = [[(2, 0), (3, 0)], [(1, 0), (0, 0)], [(1.1, 0), (2, 0)]]
+    expected = [(0, 0), (1, 0), (1.1, 0), (2, 0), (3, 0)]
+    assert chain(pieces) in (expected, expected[::-1])
