@@ -3,21 +3,27 @@
 Sources (see ``GEO_DATA_DIR``'s README): ``cog-communes.json`` /
 ``cog-departements.json`` / ``cog-regions.json`` (format of the npm package
 ``@etalab/decoupage-administratif``) and ``paca-*.geojson`` (properties ``code``,
-``nom``). Merged on the INSEE code; mismatches are reported, not fatal. All-or-nothing:
-every input is read and checked before the single transaction that writes.
+``nom``). Merged on the INSEE code; mismatches are reported, not fatal. The neighbouring
+land territories (``neighbours/``: the French départements on the land border, the
+France–Monaco border line; Italy from the region's own boundary) are built by
+``territory.neighbours``. All-or-nothing: every input is read and checked before the
+single transaction that writes.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import shapely
 from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon
 from django.db import connection, transaction
 
-from geo_directory.territory.models import Commune, CommuneArea, Departement, Region
+from geo_directory.territory import neighbours
+from geo_directory.territory.models import Commune, CommuneArea, Departement, Neighbour, Region
 from geo_directory.territory.region import DOMAIN, BadCoordinates, check_geojson
 
 from .errors import SourceError, feature_collection, read_json
@@ -25,6 +31,9 @@ from .errors import SourceError, feature_collection, read_json
 REGION_CODE = "93"
 # A commune's official boundary at full resolution has tens of thousands of vertices.
 BOUNDARY_VERTICES = 1_000_000
+NEIGHBOURS_DIR = "neighbours"
+NEIGHBOUR_DEPARTEMENTS = "departements-voisins.geojson"
+MONACO_BORDER = "frontiere-france-monaco.geojson"
 
 
 @dataclass
@@ -35,6 +44,7 @@ class CommuneImportReport:
     areas: int = 0
     boundaries_not_in_list: list[str] = field(default_factory=list)
     communes_without_boundary: list[str] = field(default_factory=list)
+    neighbours: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = [
@@ -46,6 +56,7 @@ class CommuneImportReport:
             lines.append(f"  boundary not in the official list: {text}")
         for text in self.communes_without_boundary:
             lines.append(f"  commune without a boundary: {text}")
+        lines.append(f"neighbouring territories: {', '.join(self.neighbours)}")
         return "\n".join(lines)
 
 
@@ -85,6 +96,60 @@ def _boundaries(path: Path) -> dict[str, tuple[str, MultiPolygon]]:
     return boundaries
 
 
+def _border_lines(path: Path) -> list[list[tuple[float, float]]]:
+    """The (lon, lat) lists of the LineString/MultiLineString features of ``path``."""
+    lines = []
+    for number, feature in enumerate(feature_collection(path), start=1):
+        where = f"{path.name} feature #{number}"
+        geometry = (feature or {}).get("geometry") if isinstance(feature, dict) else None
+        try:
+            check_geojson(
+                geometry,
+                DOMAIN,
+                types=("LineString", "MultiLineString"),
+                max_vertices=BOUNDARY_VERTICES,
+            )
+        except BadCoordinates as exc:
+            raise SourceError(f"{where}: {exc}") from exc
+        parts = geometry["coordinates"]
+        for part in [parts] if geometry["type"] == "LineString" else parts:
+            lines.append([(float(p[0]), float(p[1])) for p in part])
+    if not lines:
+        raise SourceError(f"{path.name}: no border line")
+    return lines
+
+
+def _shapely(geometries: Iterable[GEOSGeometry]) -> list:
+    return list(shapely.from_wkb([bytes(g.wkb) for g in geometries]))
+
+
+def _neighbours(
+    data_dir: Path,
+    boundaries: dict[str, tuple[str, MultiPolygon]],
+    region: MultiPolygon | None,
+) -> dict[str, tuple[str, MultiPolygon]]:
+    """The neighbouring territories by code (see ``territory.neighbours``)."""
+    folder = data_dir / NEIGHBOURS_DIR
+    departements = _boundaries(folder / NEIGHBOUR_DEPARTEMENTS)
+    lines = _border_lines(folder / MONACO_BORDER)
+    french = {code: (name, _shapely([geom])[0]) for code, (name, geom) in departements.items()}
+    try:
+        built = neighbours.build(
+            french,
+            lines,
+            _shapely(geom for _, geom in boundaries.values()),
+            _shapely([region])[0] if region is not None else None,
+        )
+    except (ValueError, shapely.errors.ShapelyError) as exc:
+        raise SourceError(
+            f"{NEIGHBOURS_DIR}: cannot build the neighbouring territories ({exc})"
+        ) from exc
+    return {
+        code: (name, GEOSGeometry(memoryview(shapely.to_wkb(geometry)), srid=4326))
+        for code, (name, geometry) in built.items()
+    }
+
+
 def _entries(path: Path, kind: str) -> list[dict]:
     data = read_json(path)
     if not isinstance(data, list) or not all(isinstance(e, dict) and "code" in e for e in data):
@@ -121,7 +186,10 @@ def import_territory(data_dir: Path) -> CommuneImportReport:
         else None
     )
 
+    neighbour_areas = _neighbours(data_dir, boundaries, region_boundary)
+
     report = CommuneImportReport(communes=len(communes), areas=len(areas))
+    report.neighbours = [f"{name} ({code})" for code, (name, _) in sorted(neighbour_areas.items())]
     listed = {e["code"] for e in communes}
     # A boundary of a commune merged since (a commune déléguée) joins its new commune.
     parents = {
@@ -190,6 +258,16 @@ def import_territory(data_dir: Path) -> CommuneImportReport:
             update_conflicts=True,
             unique_fields=["code"],
             update_fields=["name", "commune", "postcodes", "population"],
+        )
+        Neighbour.objects.exclude(code__in=list(neighbour_areas)).delete()
+        Neighbour.objects.bulk_create(
+            [
+                Neighbour(code=code, name=name, boundary=geometry)
+                for code, (name, geometry) in neighbour_areas.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["code"],
+            update_fields=["name", "boundary"],
         )
         with connection.cursor() as cursor:
             cursor.execute(

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 from django.contrib.gis.forms import OSMWidget
 
-from .models import Commune, CommuneArea, Departement, Region
+from .models import Commune, CommuneArea, Departement, Neighbour, Region
 
 
 class LocalOSMWidget(OSMWidget):
@@ -40,3 +40,8 @@ class CommuneAdmin(LocalGISModelAdmin):
 class CommuneAreaAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "commune"]
     search_fields = ["code", "name"]
+
+
+@admin.register(Neighbour)
+class NeighbourAdmin(LocalGISModelAdmin):
+    list_display = ["code", "name"]

@@ -6,20 +6,42 @@ from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
 from django.db import connection
 
+from .region import DOMAIN, EXTENT, grown
+
 # The boundaries are simplified along the coast: a quay or a beach restaurant can fall
-# just outside every polygon. Within this distance it belongs to the nearest commune.
+# just outside every polygon. Within this distance it belongs to the nearest commune, if it
+# is in no neighbouring territory (land borders are not coast: ``neighbours.py``).
 COAST_TOLERANCE_M = 250
+# Islands and quays further off the simplified coast (the Frioul, Port-Cros' landing stage):
+# the tolerance grows to this when the address's postcode is one of the nearest commune's.
+# A postcode that disagrees never extends it.
+POSTCODE_TOLERANCE_M = 1000
+
+# Only a point in this box can be near a commune (the region's extent grown by about 5 km,
+# far more than POSTCODE_TOLERANCE_M): outside it, no distance decides anything.
+NEAR_REGION = grown(EXTENT, 0.05)
+
+
+def _envelope(box: tuple[float, float, float, float]) -> str:
+    return f"ST_MakeEnvelope({box[0]}, {box[1]}, {box[2]}, {box[3]}, 4326)"
 
 
 class OutsideRegion(ValueError):
-    """The point is in no commune of the region, nor within COAST_TOLERANCE_M of one."""
+    """The point is in no commune of the region: in a neighbouring territory, or beyond the
+    tolerance off the coast."""
 
-    def __init__(self, point: Point, distance_m: float | None):
+    def __init__(self, point: Point, distance_m: float | None, neighbour: str | None = None):
         self.point = point
         self.distance_m = distance_m
+        self.neighbour = neighbour
         where = f"({point.x:.5f}, {point.y:.5f})"
-        if distance_m is None:
-            msg = f"Le point {where} est hors de la Région Sud (aucune commune chargée)."
+        if neighbour is not None:
+            msg = (
+                f"Le point {where} est hors de la Région Sud : "
+                f"dans un territoire voisin ({neighbour})."
+            )
+        elif distance_m is None:
+            msg = f"Le point {where} est hors de la Région Sud."
         else:
             msg = (
                 f"Le point {where} est hors de la Région Sud : "
@@ -29,41 +51,72 @@ class OutsideRegion(ValueError):
         super().__init__(msg)
 
 
-def commune_of_point_sql(point: str, table: str = "territory_commune") -> str:
-    """A row subquery yielding ``(code, distance_m)``: the commune of ``point``.
+def commune_of_point_sql(
+    point: str,
+    table: str = "territory_commune",
+    postcode: str = "NULL",
+    neighbours: str = "territory_neighbour",
+) -> str:
+    """A row subquery yielding ``(code, distance_m, neighbour)``: the commune of ``point``.
+
+    The one definition of point → commune, shared by ``locate()`` and the bulk importers:
+
+    1. inside a commune's boundary: that commune, distance 0;
+    2. else inside a neighbouring territory (``neighbours``: the French départements, Monaco
+       and Italy on the land border): no commune (``code`` NULL), ``neighbour`` its code;
+    3. else (the sea, a gap between simplified boundaries): the nearest commune when within
+       COAST_TOLERANCE_M, or within POSTCODE_TOLERANCE_M when ``postcode`` (an SQL text
+       expression) is one of that commune's postcodes; ``distance_m`` is the distance to
+       the nearest commune, given even when too far (for messages).
 
     ``point`` is an SQL expression of an SRID 4326 point (a column, or
-    ``ST_SetSRID(ST_MakePoint(lon, lat), 4326)``). Served twice by the GiST index on
-    boundary: ST_Intersects for point-in-polygon, then, only when the point is in no
-    polygon, the KNN operator for the five nearest polygons, whose exact distance in
-    metres (geography) is computed for those few only. Callers apply COAST_TOLERANCE_M.
-    Shared by ``locate()`` and the bulk importers (set-based, any number of rows); for
-    millions of points the importers pass ``table``: a temporary copy of the boundaries cut
-    by ST_Subdivide (columns ``code``, ``boundary``), same answers, much cheaper tests.
+    ``ST_SetSRID(ST_MakePoint(lon, lat), 4326)``). Each step is served by a GiST index: step
+    1 by ST_Intersects, step 2 likewise, step 3 by the KNN operator for the five nearest
+    polygons, whose exact distance in metres (geography) is computed for those few only,
+    and only for a point in DOMAIN: a geography distance on a point far outside it is
+    meaningless (PostGIS once put POINT(48.99 2.25), off Somalia, at distance 0 of
+    Castellar), and no point outside NEAR_REGION is ever given a commune. For millions of
+    points the importers pass ``table`` and ``neighbours``: temporary copies of the
+    boundaries cut by ST_Subdivide (columns ``code``, ``boundary``), same answers, much
+    cheaper tests.
     """
     return f"""
-      SELECT COALESCE(inside.code, nearest.code) AS code,
-             COALESCE(inside.distance_m, nearest.distance_m) AS distance_m
+      SELECT COALESCE(inside.code, CASE
+                 WHEN NOT ({point}) @ {_envelope(NEAR_REGION)} THEN NULL
+                 WHEN nearest.distance_m <= {COAST_TOLERANCE_M} THEN nearest.code
+                 WHEN nearest.distance_m <= {POSTCODE_TOLERANCE_M} AND EXISTS (
+                      SELECT 1 FROM territory_commune AS pc
+                       WHERE pc.code = nearest.code AND ({postcode}) = ANY(pc.postcodes))
+                      THEN nearest.code END) AS code,
+             COALESCE(inside.distance_m, nearest.distance_m) AS distance_m,
+             beyond.code AS neighbour
         FROM (SELECT 1) AS one
         LEFT JOIN LATERAL (
             SELECT code, 0.0::float8 AS distance_m
               FROM {table} WHERE ST_Intersects(boundary, {point}) LIMIT 1
         ) AS inside ON true
         LEFT JOIN LATERAL (
+            SELECT code FROM {neighbours}
+             WHERE inside.code IS NULL AND ST_Intersects(boundary, {point}) LIMIT 1
+        ) AS beyond ON true
+        LEFT JOIN LATERAL (
             SELECT code, ST_Distance(boundary::geography, ({point})::geography) AS distance_m
               FROM (SELECT code, boundary FROM {table}
                      WHERE boundary IS NOT NULL ORDER BY boundary <-> {point} LIMIT 5) AS n
-             WHERE inside.code IS NULL
+             WHERE inside.code IS NULL AND beyond.code IS NULL
+               AND ({point}) @ {_envelope(DOMAIN)}
              ORDER BY 2 LIMIT 1
         ) AS nearest ON true"""
 
 
 # One statement for any number of points.
 _RESOLVE_SQL = f"""
-SELECT p.i, r.code, r.distance_m
-  FROM unnest(%(lons)s::float8[], %(lats)s::float8[]) WITH ORDINALITY AS p(lon, lat, i)
+SELECT p.i, r.code, r.distance_m, nb.name
+  FROM unnest(%(lons)s::float8[], %(lats)s::float8[], %(postcodes)s::text[])
+       WITH ORDINALITY AS p(lon, lat, postcode, i)
   CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326) AS g) AS pt
-  CROSS JOIN LATERAL ({commune_of_point_sql("pt.g")}) AS r
+  CROSS JOIN LATERAL ({commune_of_point_sql("pt.g", postcode="p.postcode")}) AS r
+  LEFT JOIN territory_neighbour AS nb ON nb.code = r.neighbour
  ORDER BY p.i
 """
 
@@ -73,35 +126,50 @@ class CommuneQuerySet(models.QuerySet):
         """Communes whose boundary contains ``point`` (0 or 1 row)."""
         return self.filter(boundary__intersects=point)
 
-    def resolve_code(self, point: Point) -> str:
+    def resolve_code(self, point: Point, postcode: str | None = None) -> str:
         """The INSEE code of the commune of ``point``, or raise OutsideRegion.
 
-        A point outside every boundary but within COAST_TOLERANCE_M of one resolves to
-        the nearest commune.
+        The rules of ``commune_of_point_sql``: inside a boundary; else, unless in a
+        neighbouring territory, the nearest commune within COAST_TOLERANCE_M (or
+        POSTCODE_TOLERANCE_M when ``postcode``, the address's, is one of its postcodes).
         """
         if point.srid not in (None, 4326):
             point = point.transform(4326, clone=True)
-        code, distance_m = self.locate([(point.x, point.y)])[0]
-        if code is None or distance_m > COAST_TOLERANCE_M:
-            raise OutsideRegion(point, distance_m)
+        code, distance_m, neighbour = self.located([(point.x, point.y)], [postcode])[0]
+        if code is None:
+            raise OutsideRegion(point, distance_m, neighbour)
         return code
 
-    def locate(self, lonlats: list[tuple[float, float]]) -> list[tuple[str | None, float | None]]:
-        """For each (lon, lat): the nearest commune's code and distance in metres (0 inside).
+    def locate(
+        self, lonlats: list[tuple[float, float]], postcodes: list[str | None] | None = None
+    ) -> list[tuple[str | None, float | None]]:
+        """For each (lon, lat): its commune's code (None when outside the region) and the
+        distance in metres to the nearest commune (0 inside, None when not measured).
 
-        One query for the whole batch; callers apply COAST_TOLERANCE_M.
+        ``postcodes``: the address's postcode of each point, or None. One query for the
+        whole batch.
         """
+        return [(code, distance) for code, distance, _ in self.located(lonlats, postcodes)]
+
+    def located(
+        self, lonlats: list[tuple[float, float]], postcodes: list[str | None] | None = None
+    ) -> list[tuple[str | None, float | None, str | None]]:
+        """``locate`` with, third, the name of the neighbouring territory a point is in."""
         if not lonlats:
             return []
         with connection.cursor() as cursor:
             cursor.execute(
                 _RESOLVE_SQL,
-                {"lons": [lon for lon, _ in lonlats], "lats": [lat for _, lat in lonlats]},
+                {
+                    "lons": [lon for lon, _ in lonlats],
+                    "lats": [lat for _, lat in lonlats],
+                    "postcodes": list(postcodes) if postcodes else [None] * len(lonlats),
+                },
             )
-            return [(code, distance) for _, code, distance in cursor.fetchall()]
+            return [tuple(row[1:]) for row in cursor.fetchall()]
 
-    def resolve(self, point: Point):
-        return self.get(code=self.resolve_code(point))
+    def resolve(self, point: Point, postcode: str | None = None):
+        return self.get(code=self.resolve_code(point, postcode))
 
     def autocomplete(self, text: str, limit: int = 10) -> list[dict]:
         return autocomplete(text, limit)

@@ -71,3 +71,24 @@ class CommuneArea(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+
+class Neighbour(models.Model):
+    """A land territory bordering the region: a point inside it is outside the region,
+    however near a commune (see ``neighbours.py`` for how each is built).
+
+    The four French départements on the region's land border (their INSEE code), Monaco
+    (``MC``) and Italy (``IT``, only near the border). Loaded by the territory import.
+    """
+
+    code = models.CharField(max_length=3, primary_key=True)
+    name = models.CharField("nom", max_length=100)
+    boundary = models.MultiPolygonField(srid=4326)
+
+    class Meta:
+        verbose_name = "territoire voisin"
+        verbose_name_plural = "territoires voisins"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"

@@ -3,9 +3,10 @@
 PostGIS answers one point in about 15–25 µs (it deserialises a polygon for every test);
 shapely's STRtree over the same boundaries, cut by PostGIS ``ST_Subdivide`` and prepared
 once, answers a vectorised batch in about 1.5 µs a point. The importers use this for the
-points inside a boundary and leave the rest (coast tolerance, swapped coordinates,
-outside the region) to ``commune_of_point_sql``, which stays the one definition of the
-rules.
+points inside a boundary and leave the rest (neighbouring territories, coast tolerance,
+swapped coordinates, outside the region) to ``commune_of_point_sql``, which stays the one
+definition of the rules: inside a boundary, the commune wins over any neighbour, so both
+agree on every point this index answers.
 """
 
 from __future__ import annotations

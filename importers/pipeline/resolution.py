@@ -4,8 +4,8 @@ moved to the commune's centre, duplicate identifiers and SIRETs."""
 
 from __future__ import annotations
 
-from geo_directory.territory.managers import COAST_TOLERANCE_M, commune_of_point_sql
-from geo_directory.territory.region import WORLD
+from geo_directory.territory.managers import commune_of_point_sql
+from geo_directory.territory.region import DOMAIN, EXTENT, WORLD
 
 from .record import OUT_OF_RANGE
 from .sql import OK as _OK
@@ -45,8 +45,10 @@ class Resolution:
         self.reject_duplicates(cursor)
 
     def locate_the_rest(self, cursor) -> None:
-        """Points not located in memory: nearest commune within the coast tolerance, else
-        swapped coordinates, or outside the region (rejected if the address says inside)."""
+        """Points not located in memory, by ``commune_of_point_sql``'s rules (a point in a
+        neighbouring territory is outside; the coast tolerance grows only for an address
+        whose postcode is the nearest commune's), else swapped coordinates, or outside the
+        region (rejected if the address says inside)."""
         names = self.names
         # A position beyond WGS84's range (1e300, a latitude of 95) is no position: rejected
         # in check_lonlat's words before any geometry is made of it (staging kept it from
@@ -59,50 +61,58 @@ class Resolution:
             f" AND s.lat BETWEEN {WORLD[1]} AND {WORLD[3]})",
             {"field": names.location, "reason": OUT_OF_RANGE},
         )
-        communes = "territory_commune"
+        communes, neighbours = "territory_commune", "territory_neighbour"
         if self.to_locate >= SUBDIVIDE_FROM:
-            cursor.execute("DROP TABLE IF EXISTS import_communes")
-            cursor.execute(
-                "CREATE TEMP TABLE import_communes ON COMMIT DROP AS SELECT code,"
-                " ST_Subdivide(boundary, 48) AS boundary FROM territory_commune"
-                " WHERE boundary IS NOT NULL"
-            )
-            cursor.execute("CREATE INDEX ON import_communes USING gist (boundary)")
-            cursor.execute("ANALYZE import_communes")
-            communes = "import_communes"
+            for source, copy in ((communes, "import_communes"), (neighbours, "import_neighbours")):
+                cursor.execute(f"DROP TABLE IF EXISTS {copy}")
+                cursor.execute(
+                    f"CREATE TEMP TABLE {copy} ON COMMIT DROP AS SELECT code,"
+                    f" ST_Subdivide(boundary, 48) AS boundary FROM {source}"
+                    " WHERE boundary IS NOT NULL"
+                )
+                cursor.execute(f"CREATE INDEX ON {copy} USING gist (boundary)")
+                cursor.execute(f"ANALYZE {copy}")
+            communes, neighbours = "import_communes", "import_neighbours"
+        here = commune_of_point_sql(_POINT, communes, "s.postcode", neighbours)
         self.execute(
             cursor,
-            f"UPDATE import_staging AS s SET (commune_id, distance_m) ="
-            f" ({commune_of_point_sql(_POINT, communes)})"
+            "UPDATE import_staging AS s SET (commune_id, distance_m) ="
+            f" (SELECT code, distance_m FROM ({here}) AS r)"
             " WHERE s.lon IS NOT NULL AND s.distance_m IS NULL",
         )
-        far = f"(s.commune_id IS NULL OR s.distance_m > {COAST_TOLERANCE_M})"
+        far = "s.commune_id IS NULL"  # in a neighbouring territory, or too far off the coast
+        # Swapped only when the point is no position near France at all (beyond DOMAIN: a
+        # latitude of 43 read as a longitude) and the swapped one is in the region's
+        # extent and resolves to a commune. A point in DOMAIN is taken as it is: never a
+        # distance measured on an out-of-range point (issue #18: POINT(48.99 2.25) was "at
+        # distance 0" of Castellar in geography).
         swapped_point = "ST_SetSRID(ST_MakePoint(s.lat, s.lon), 4326)"
         swapped = (
-            f"SELECT 1 FROM ({commune_of_point_sql(swapped_point)})"
-            f" AS w WHERE w.code IS NOT NULL AND w.distance_m <= {COAST_TOLERANCE_M}"
-        )
-        # Only a swapped point within the communes' extent (plus 0.01°, more than the
-        # coast tolerance) can be one: the others are not looked up one by one (the
-        # geography distance to the five nearest boundaries of each point far from the
-        # region cost minutes for a file of points elsewhere in France, issue #18).
-        near_region = (
-            f"{swapped_point} && (SELECT ST_Expand(ST_SetSRID(ST_Extent(boundary)::geometry,"
-            " 4326), 0.01) FROM territory_commune)"
+            f"SELECT 1 FROM ({commune_of_point_sql(swapped_point, postcode='s.postcode')})"
+            " AS w WHERE w.code IS NOT NULL"
         )
         self.execute(
             cursor,
             f"UPDATE import_staging AS s SET reject_field = %(field)s, hard = true,"
             f" reject_reason = 'latitude and longitude swapped'"
-            f" WHERE s.lon IS NOT NULL AND {far} AND {near_region} AND EXISTS ({swapped})",
+            f" WHERE s.lon IS NOT NULL AND {far}"
+            f" AND NOT ({_in_box('s.lon', 's.lat', DOMAIN)})"
+            f" AND {_in_box('s.lat', 's.lon', EXTENT)} AND EXISTS ({swapped})",
             {"field": names.location},
         )
         self.execute(
             cursor,
-            f"UPDATE import_staging AS s SET reject_field = %(field)s, hard = true,"
-            f" reject_reason = format('coordinates %%s km outside the region while the address"
-            f" says %%s', to_char(s.distance_m / 1000, 'FM999990.0'),"
-            f" COALESCE(NULLIF(s.postcode, ''), 'it is in the region'))"
+            "UPDATE import_staging AS s SET reject_field = %(field)s, hard = true,"
+            " reject_reason = (SELECT CASE WHEN nb.name IS NOT NULL THEN format('coordinates in"
+            " a neighbouring territory (%%s), outside the region, while the address says %%s',"
+            " nb.name, COALESCE(NULLIF(s.postcode, ''), 'it is in the region'))"
+            " WHEN s.distance_m IS NULL THEN format('coordinates outside the region while"
+            " the address says %%s', COALESCE(NULLIF(s.postcode, ''), 'it is in the region'))"
+            " ELSE format('coordinates %%s km outside the region while the address says %%s',"
+            " to_char(s.distance_m / 1000, 'FM999990.0'),"
+            " COALESCE(NULLIF(s.postcode, ''), 'it is in the region')) END"
+            " FROM (SELECT (SELECT n.name FROM territory_neighbour AS n"
+            f"               WHERE ST_Intersects(n.boundary, {_POINT}) LIMIT 1) AS name) AS nb)"
             f" WHERE s.lon IS NOT NULL AND NOT s.hard AND {far} AND s.address_in_region",
             {"field": names.location},
         )
@@ -138,3 +148,7 @@ class Resolution:
             f" WHERE s.siret = d.siret AND d.first_line < s.line AND {_OK}",
             {"field": names.siret},
         )
+
+
+def _in_box(lon: str, lat: str, box: tuple[float, float, float, float]) -> str:
+    return f"({lon} BETWEEN {box[0]} AND {box[2]} AND {lat} BETWEEN {box[1]} AND {box[3]})"

@@ -34,16 +34,20 @@ def test_quay_outside_simplified_coast_is_within_tolerance():
 
 
 @pytest.mark.parametrize(
-    ("lon", "lat", "km"),
-    [(4.8357, 45.7640, 138), (7.4246, 43.7311, 0.9), (5.5000, 42.9000, 29)],
+    ("lon", "lat", "says"),
+    [
+        (4.8357, 45.7640, "à 138."),
+        (7.4246, 43.7311, "dans un territoire voisin (Monaco)"),
+        (5.5000, 42.9000, "à 29."),
+    ],
     ids=["lyon", "monaco-port-hercule", "open-sea"],
 )
-def test_points_outside_the_region_are_rejected_with_a_clear_message(lon, lat, km):
+def test_points_outside_the_region_are_rejected_with_a_clear_message(lon, lat, says):
     with pytest.raises(OutsideRegion) as excinfo:
         Commune.objects.resolve_code(Point(lon, lat, srid=4326))
     message = str(excinfo.value)
     assert "hors de la Région Sud" in message
-    assert f"{km}" in message.replace(",", ".")
+    assert says in message.replace(",", ".")
 
 
 def test_the_946_current_communes_have_boundaries_and_marseille_has_arrondissements():
@@ -77,6 +81,7 @@ def _copy_data(tmp_path, data_dir, **replacements):
         "cog-communes.json",
         "paca-region.geojson",
         "paca-communes.geojson",
+        "neighbours",
     ):
         target = tmp_path / name
         if name in replacements:
@@ -118,3 +123,34 @@ def test_feature_without_code_is_refused_naming_the_feature(tmp_path, data_dir):
     with pytest.raises(SourceError, match=r"feature #4: feature without a 'code' property"):
         import_territory(folder)
     _assert_nothing_written("Marseille")
+
+
+def test_missing_neighbours_are_refused_and_nothing_is_written(tmp_path, data_dir):
+    from geo_directory.territory.models import Neighbour
+
+    folder = _copy_data(tmp_path, data_dir, neighbours=None)
+    with pytest.raises(SourceError, match="departements-voisins.geojson: file not found"):
+        import_territory(folder)
+    _assert_nothing_written("Marseille")
+    assert Neighbour.objects.count() == 6
+
+
+def test_a_border_line_out_of_range_is_refused_naming_the_file(tmp_path, data_dir):
+    folder = _copy_data(tmp_path, data_dir, neighbours=None)
+    (folder / "neighbours").mkdir()
+    (folder / "neighbours" / "departements-voisins.geojson").symlink_to(
+        data_dir / "neighbours" / "departements-voisins.geojson"
+    )
+    line = {"type": "LineString", "coordinates": [[7.41, 43.73], [1e300, 43.74]]}
+    (folder / "neighbours" / "frontiere-france-monaco.geojson").write_text(
+        json.dumps({"type": "Feature", "properties": {}, "geometry": line})
+    )
+    with pytest.raises(SourceError, match=r"frontiere-france-monaco.geojson feature #1: "):
+        import_territory(folder)
+    _assert_nothing_written("Marseille")
+
+
+def test_the_report_lists_the_neighbouring_territories(data_dir):
+    summary = import_territory(data_dir).summary()
+    assert "neighbouring territories: Drôme (26), Gard (30), Isère (38), Savoie (73)," in summary
+    assert "Savoie (73), Italie (IT), Monaco (MC)" in summary

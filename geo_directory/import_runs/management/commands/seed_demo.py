@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from geo_directory.businesses.models import Business
-from geo_directory.territory.models import Commune
+from geo_directory.territory.models import Commune, Neighbour
 from importers.communes import import_territory
 from importers.errors import SourceError
 from importers.geojson import import_geojson
@@ -18,7 +18,8 @@ class Command(BaseCommand):
         data_dir = settings.GEO_DATA_DIR
         call_command("migrate", interactive=False, verbosity=0)
         try:
-            if not Commune.objects.exists():
+            # Neighbours too: a database loaded before they existed gets them (issue #18).
+            if not Commune.objects.exists() or not Neighbour.objects.exists():
                 self.stdout.write(import_territory(data_dir).summary())
             call_command("loaddata", "categories", verbosity=0)
             if not Business.objects.filter(source=Business.Source.GEOJSON).exists():
