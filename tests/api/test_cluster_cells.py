@@ -115,7 +115,8 @@ def test_the_api_answers_an_unfiltered_view_from_the_cells_without_categories(cl
         assert sum(f["properties"]["count"] for f in body["features"]) == published
 
 
-def plan_indexes(sql, params) -> set[str]:
+def plan_indexes(sql, params) -> dict[str, str]:
+    """{index name: its Index Cond} of the plan, which must not scan a table whole."""
     with connection.cursor() as cursor:
         # The test database is small enough for a sequential scan to win; the question
         # here is whether the conditions can use the index at all.
@@ -123,12 +124,12 @@ def plan_indexes(sql, params) -> set[str]:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
-    found, stack = set(), [plan[0]["Plan"]]
+    found, stack = {}, [plan[0]["Plan"]]
     while stack:
         node = stack.pop()
         assert node["Node Type"] != "Seq Scan", node
         if "Index Name" in node:
-            found.add(node["Index Name"])
+            found[node["Index Name"]] = node.get("Index Cond", "")
         stack.extend(node.get("Plans", []))
     return found
 
@@ -137,10 +138,18 @@ def plan_indexes(sql, params) -> set[str]:
 def test_both_cell_queries_go_through_their_btree(zoom):
     clusters.refresh()
     level, k = clusters.precomputed_grid(clusters.cell_size(zoom, EXTENT))
-    assert plan_indexes(*clusters.precomputed_query(level, k, EXTENT, None)) == {
-        "api_cluster_cell_all_key"
-    }
+    unfiltered = plan_indexes(*clusters.precomputed_query(level, k, EXTENT, None))
+    assert list(unfiltered) == ["api_cluster_cell_all_key"]
     bakeries = reference().descendants(["alimentation"])
-    assert plan_indexes(*clusters.precomputed_query(level, k, EXTENT, bakeries)) == {
-        "api_cluster_cell_key"
-    }
+    filtered = plan_indexes(*clusters.precomputed_query(level, k, EXTENT, bakeries))
+    assert list(filtered) == ["api_cluster_cell_key"]
+
+
+def test_the_category_cells_are_keyed_by_category_before_position():
+    # A filtered view reads the chosen categories' rows only (at 1M listings, a zoom-11
+    # screen read 14,439 rows for 1,020 kept with the category after the position); the
+    # test database is too small for the planner to show it, the key's order says it.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_indexdef('api_cluster_cell_key'::regclass)")
+        definition = cursor.fetchone()[0]
+    assert definition.endswith("(level, category_id, cx, cy)")
