@@ -9,7 +9,9 @@ categories' rows only. The same columns, so the same uniqueness.
 
 from django.db import migrations
 
-BY_CELL = "CREATE UNIQUE INDEX api_cluster_cell_key ON api_cluster_cell (level, cx, cy, category_id)"
+BY_CELL = (
+    "CREATE UNIQUE INDEX api_cluster_cell_key ON api_cluster_cell (level, cx, cy, category_id)"
+)
 BY_CATEGORY = (
     "CREATE UNIQUE INDEX api_cluster_cell_key ON api_cluster_cell (level, category_id, cx, cy)"
 )
