@@ -8,6 +8,9 @@ answer: the page of rows with the same columns (and the capped count for listing
 see ``geo_directory/api/views.py``), not a subset of them. The parameters vary between
 requests (several points, viewports, communes, texts) so that no single cached plan or
 page flatters either side.
+
+One module of ~500 lines: each case's URLs and its hand-written SQL sit side by side, so
+that a change of an endpoint and of its reference are read (and reviewed) together.
 """
 
 from __future__ import annotations
@@ -126,6 +129,41 @@ def _listing_sql(where: str, order: str, limit: int, params: dict, extra_cols: s
     ]
 
 
+# Keystrokes in the communes' search box (already as normalise_place_query leaves them).
+PLACE_PREFIXES = ["mar", "aix", "saint rem", "nic", "toul", "gap", "sain", "ant", "cann", "hyer"]
+# /api/v1/communes/?q= by hand: the stored normalised name on its trigram index.
+AUTOCOMPLETE_SQL = """
+SELECT code, name, postcodes, departement_id, population, ST_X(centre), ST_Y(centre), rank
+  FROM (SELECT c.*, CASE WHEN search_name = t THEN 0
+                         WHEN search_name LIKE t || '%%' THEN 1
+                         WHEN search_name LIKE '%% ' || t || '%%' THEN 2
+                         ELSE 3 END AS rank,
+               word_similarity(t, search_name) AS sim
+          FROM territory_commune AS c,
+               regexp_replace(immutable_unaccent(lower(%(q)s)), '[^a-z0-9]+', ' ', 'g') AS t
+         WHERE search_name LIKE '%%' || t || '%%'
+            OR (length(t) >= 4 AND t <%% search_name AND word_similarity(t, search_name) >= 0.6)
+       ) AS matches
+ ORDER BY rank, CASE WHEN rank = 3 THEN -sim END, population DESC NULLS LAST, name
+ LIMIT %(limit)s"""
+_CELLS_SQL = """
+SELECT n, ST_X(c), ST_Y(c), min_id FROM (
+    SELECT sum(n)::int AS n, min(min_id) AS min_id,
+           ST_Transform(ST_SetSRID(ST_MakePoint(sum(sx) / sum(n), sum(sy) / sum(n)), 2154),
+                        4326) AS c
+      FROM {table}
+     WHERE level = %(level)s AND cx BETWEEN %(x0)s AND %(x1)s
+       AND cy BETWEEN %(y0)s AND %(y1)s{categories}
+     GROUP BY cx / %(k)s, cy / %(k)s) AS cells"""
+CLUSTERS_ALL_SQL = _CELLS_SQL.format(table="api_cluster_cell_all", categories="")
+CLUSTERS_CATEGORY_SQL = _CELLS_SQL.format(
+    table="api_cluster_cell", categories=" AND category_id = ANY(%(categories)s::bigint[])"
+)
+SINGLES_SQL = """SELECT b.id, b.name, b.category_id FROM businesses_business b
+ WHERE b.id = ANY(%(singles)s::bigint[])
+   AND b.status = 'published' AND b.merged_into_id IS NULL"""
+
+
 def build_cases(conn, n: int) -> list[Case]:
     RANKED_AT_MOST = _application()[1]
     rng = random.Random(n)
@@ -147,8 +185,12 @@ def build_cases(conn, n: int) -> list[Case]:
         Case("bbox city-centre screen"),
         Case("commune"),
         Case("text search"),
-        Case("clusters whole region"),
+        Case("clusters z8 whole region"),
     )
+    clusters_z11 = Case("clusters z11 screen")
+    clusters_z11_cat = Case("clusters z11 screen, category")
+    autocomplete = Case("commune autocomplete")
+    screens = []
     # As Business.objects.published(): duplicates linked to another listing are hidden.
     published = "b.status = 'published' AND b.merged_into_id IS NULL"
     for i in range(24):
@@ -256,31 +298,64 @@ def build_cases(conn, n: int) -> list[Case]:
             ]
         )
         clusters.urls.append(f"/api/v1/clusters/?in_bbox={REGION_BBOX}&zoom=8")
-    # Whole region at zoom 8: cells of 32 km from the 32 km level (k=1), or 8 km × 3.
-    clusters_sql = """
-        SELECT n, ST_X(c), ST_Y(c), min_id FROM (
-            SELECT sum(n)::int AS n, min(min_id) AS min_id,
-                   ST_Transform(ST_SetSRID(ST_MakePoint(sum(sx) / sum(n), sum(sy) / sum(n)),
-                                           2154), 4326) AS c
-              FROM api_cluster_cell
-             WHERE level = %(level)s AND cx BETWEEN %(x0)s AND %(x1)s
-               AND cy BETWEEN %(y0)s AND %(y1)s
-             GROUP BY cx / %(k)s, cy / %(k)s) AS cells"""
+        # A zoom-11 screen (1280 × 800 px, ~70 km × 42 km) around a city centre.
+        lon, lat = CENTRES[i % len(CENTRES)]
+        screen = (lon - 0.44, lat - 0.19, lon + 0.44, lat + 0.19)
+        screens.append(screen)
+        clusters_z11.urls.append(
+            "/api/v1/clusters/?zoom=11&in_bbox=" + ",".join(f"{v:.5f}" for v in screen)
+        )
+        clusters_z11_cat.urls.append(clusters_z11.urls[-1] + "&category=alimentation")
+        word = PLACE_PREFIXES[i % len(PLACE_PREFIXES)]
+        autocomplete.urls.append("/api/v1/communes/?" + urllib.parse.urlencode({"q": word}))
+        autocomplete.sql.append([(AUTOCOMPLETE_SQL, {"q": word, "limit": 10}, None)])
+    # The cells' SQL as written by hand (clusters.py): one row per cell without a filter,
+    # the chosen categories' rows with one; then the listings shown alone (count 1).
+    alimentation = [
+        row[0]
+        for row in conn.execute(
+            "WITH RECURSIVE t AS (SELECT id FROM businesses_category WHERE slug = 'alimentation'"
+            " UNION SELECT c.id FROM businesses_category c JOIN t ON c.parent_id = t.id)"
+            " SELECT id FROM t"
+        ).fetchall()
+    ]
 
-    bbox_region = EXTENT
-    level, k = cl.precomputed_grid(cl.cell_size(8, bbox_region))
-    x0, y0, x1, y1 = envelope(*bbox_region)
-    cp = {
-        "level": level,
-        "k": k,
-        "x0": int(x0 // level),
-        "x1": int(x1 // level),
-        "y0": int(y0 // level),
-        "y1": int(y1 // level),
-    }
+    def cells(zoom, box, categories=None):
+        level, k = cl.precomputed_grid(cl.cell_size(zoom, box))
+        x0, y0, x1, y1 = envelope(*box)
+        params = {
+            "level": level,
+            "k": k,
+            "x0": int(x0 // level),
+            "x1": int(x1 // level),
+            "y0": int(y0 // level),
+            "y1": int(y1 // level),
+            "categories": categories,
+        }
+
+        def carry_singles(rows, params=params):
+            params["singles"] = [row[3] for row in rows if row[0] == 1]
+            return bool(params["singles"])
+
+        sql = CLUSTERS_ALL_SQL if categories is None else CLUSTERS_CATEGORY_SQL
+        return [(sql, params, carry_singles), (SINGLES_SQL, params, None)]
+
     for _ in clusters.urls:
-        clusters.sql.append([(clusters_sql, cp, None)])
-    return [near, radius, bbox, commune, text, clusters]
+        clusters.sql.append(cells(8, EXTENT))
+    for screen in screens:
+        clusters_z11.sql.append(cells(11, screen))
+        clusters_z11_cat.sql.append(cells(11, screen, alimentation))
+    return [
+        near,
+        radius,
+        bbox,
+        commune,
+        text,
+        clusters,
+        clusters_z11,
+        clusters_z11_cat,
+        autocomplete,
+    ]
 
 
 def _free_port() -> int:

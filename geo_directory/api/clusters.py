@@ -14,6 +14,9 @@ Two ways to compute the same grouping:
   ``category``, the counts come from ``api_cluster_cell`` (per cell of 500 m, 2 km, 8 km
   or 32 km and per category, refreshed by ``manage.py refresh_clusters``): the whole
   region at a million listings costs a few thousand index rows instead of a million.
+  Without a category filter the same cells come from ``api_cluster_cell_all`` (one row
+  per cell, the sum over its categories, refreshed with it): a view of the whole map
+  reads one row per cell instead of one per cell and category.
   A cell is taken whole when it touches the viewport, so a cluster at the edge may count
   listings just outside it; counts lag the listings until the next refresh.
 
@@ -75,21 +78,28 @@ def reset_estimate() -> None:
     _estimate_cache = (0.0, -1.0)
 
 
-_PRECOMPUTED_SQL = """
+_CELLS_SQL = """
 SELECT n, ST_X(c), ST_Y(c), min_id FROM (
     SELECT sum(n)::int AS n, min(min_id) AS min_id,
            ST_Transform(ST_SetSRID(ST_MakePoint(sum(sx) / sum(n), sum(sy) / sum(n)), 2154),
                         4326) AS c
-      FROM api_cluster_cell
+      FROM {table}
      WHERE level = %(level)s
-       AND cx BETWEEN %(x0)s AND %(x1)s AND cy BETWEEN %(y0)s AND %(y1)s
-       AND (%(categories)s::bigint[] IS NULL OR category_id = ANY(%(categories)s::bigint[]))
+       AND cx BETWEEN %(x0)s AND %(x1)s AND cy BETWEEN %(y0)s AND %(y1)s{categories}
      GROUP BY cx / %(k)s, cy / %(k)s
 ) AS cells
 """
+# Without a category filter, one row per cell (api_cluster_cell_all); with one, the
+# per-category rows of the chosen categories. Both on their (level, cx, cy, ...) B-tree.
+_ALL_SQL = _CELLS_SQL.format(table="api_cluster_cell_all", categories="")
+_BY_CATEGORY_SQL = _CELLS_SQL.format(
+    table="api_cluster_cell",
+    categories="\n       AND category_id = ANY(%(categories)s::bigint[])",
+)
 
 
-def precomputed_clusters(level: int, k: int, bbox, category_ids: list[int] | None):
+def precomputed_query(level: int, k: int, bbox, category_ids: list[int] | None):
+    """The SQL and parameters of ``precomputed_clusters`` (for EXPLAIN and the bench)."""
     min_x, min_y, max_x, max_y = envelope(*bbox)
     params = {
         "level": level,
@@ -98,10 +108,17 @@ def precomputed_clusters(level: int, k: int, bbox, category_ids: list[int] | Non
         "x1": math.floor(max_x / level),
         "y0": math.floor(min_y / level),
         "y1": math.floor(max_y / level),
-        "categories": category_ids,
     }
+    if category_ids is None:
+        return _ALL_SQL, params
+    return _BY_CATEGORY_SQL, {**params, "categories": list(category_ids)}
+
+
+def precomputed_clusters(level: int, k: int, bbox, category_ids: list[int] | None):
+    """(count, lon, lat, min_id) per cluster; ``category_ids`` None means no filter."""
+    sql, params = precomputed_query(level, k, bbox, category_ids)
     with connection.cursor() as cursor:
-        cursor.execute(_PRECOMPUTED_SQL, params)
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 
@@ -113,4 +130,7 @@ def refresh() -> float:
         cursor.execute("SET LOCAL max_parallel_workers_per_gather = 2")
         cursor.execute("REFRESH MATERIALIZED VIEW api_cluster_cell")
         cursor.execute("ANALYZE api_cluster_cell")
+        # Derived from api_cluster_cell: refreshed after it, in the same transaction.
+        cursor.execute("REFRESH MATERIALIZED VIEW api_cluster_cell_all")
+        cursor.execute("ANALYZE api_cluster_cell_all")
     return time.perf_counter() - started

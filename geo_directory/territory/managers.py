@@ -192,12 +192,15 @@ class CommuneQuerySet(models.QuerySet):
         )
 
 
-# Name normalisation shared by the query (Python) and the column (SQL): lower case, no
-# accents, every run of non-alphanumerics (hyphen, apostrophe, space) as one space.
-_NORMALISED_NAME = "regexp_replace(immutable_unaccent(lower(name)), '[^a-z0-9]+', ' ', 'g')"
+# Name normalisation shared by the query and the column ``territory_commune.search_name``
+# (a stored generated column, models.py): lower case, no accents, every run of
+# non-alphanumerics (hyphen, apostrophe, space) as one space.
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 
-_AUTOCOMPLETE_NAME_SQL = f"""
+# Both conditions are on search_name's trigram index: ``LIKE`` directly; the typo match
+# through ``<%`` (the session's word_similarity_threshold, 0.5, postgis/base.py: a
+# superset) rechecked at this query's own 0.6.
+_AUTOCOMPLETE_NAME_SQL = """
 WITH q AS (SELECT regexp_replace(immutable_unaccent(lower(%(q)s)), '[^a-z0-9]+', ' ', 'g') AS t)
 SELECT code, name, postcodes, departement_id, population, ST_X(centre), ST_Y(centre), 'name', rank
   FROM (
@@ -206,9 +209,9 @@ SELECT code, name, postcodes, departement_id, population, ST_X(centre), ST_Y(cen
                      WHEN n LIKE '%% ' || q.t || '%%' THEN 2
                      ELSE 3 END AS rank,
            word_similarity(q.t, n) AS sim
-      FROM (SELECT *, {_NORMALISED_NAME} AS n FROM territory_commune) AS c, q
+      FROM (SELECT *, search_name AS n FROM territory_commune) AS c, q
      WHERE n LIKE '%%' || q.t || '%%'
-        OR (length(q.t) >= 4 AND word_similarity(q.t, n) >= 0.6)
+        OR (length(q.t) >= 4 AND q.t <%% n AND word_similarity(q.t, n) >= 0.6)
   ) AS matches
  ORDER BY rank, CASE WHEN rank = 3 THEN -sim END, population DESC NULLS LAST, name
  LIMIT %(limit)s
