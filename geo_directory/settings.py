@@ -235,6 +235,12 @@ STORAGES = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Sauvons Noël <noreply@sauvons-noel.fr>")
+# Text messages to merchants (geo_directory/notifications/sms.py): a class path, like
+# EMAIL_BACKEND. The console one prints; a provider's backend is one class to add.
+SMS_BACKEND = os.environ.get(
+    "SMS_BACKEND",
+    "geo_directory.notifications.sms." + ("LocmemBackend" if TESTING else "ConsoleBackend"),
+)
 
 TILE_URL = os.environ.get("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 
