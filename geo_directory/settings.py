@@ -127,12 +127,15 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "geo_directory.urls"
+# A refused CSRF check gets the French 403 page (geo_directory/errors.py).
+CSRF_FAILURE_VIEW = "geo_directory.errors.csrf_failure"
 WSGI_APPLICATION = "geo_directory.wsgi.application"
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's error pages (404.html, 403.html, 400.html, 500.html).
+        "DIRS": [BASE_DIR / "geo_directory" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
