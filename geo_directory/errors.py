@@ -30,33 +30,23 @@ def _json(status: int) -> JsonResponse:
     return response
 
 
-@requires_csrf_token
-def bad_request(request, exception, template_name="400.html"):
-    if is_json_api(request.path_info):
-        return _json(400)
-    return defaults.bad_request(request, exception, template_name)
+def _page_or_json(status: int, page_view):
+    """Django's handler ``page_view`` (which renders ``<status>.html``), JSON for the API."""
+
+    @requires_csrf_token
+    def handler(request, *args, **kwargs):
+        if is_json_api(request.path_info):
+            return _json(status)
+        return page_view(request, *args, **kwargs)
+
+    return handler
 
 
-@requires_csrf_token
-def permission_denied(request, exception, template_name="403.html"):
-    if is_json_api(request.path_info):
-        return _json(403)
-    return defaults.permission_denied(request, exception, template_name)
-
-
-@requires_csrf_token
-def page_not_found(request, exception, template_name="404.html"):
-    if is_json_api(request.path_info):
-        return _json(404)
-    return defaults.page_not_found(request, exception, template_name)
-
-
-@requires_csrf_token
-def server_error(request, template_name="500.html"):
-    # No database, session or context processor here: the error may be theirs.
-    if is_json_api(request.path_info):
-        return _json(500)
-    return defaults.server_error(request, template_name)
+bad_request = _page_or_json(400, defaults.bad_request)
+permission_denied = _page_or_json(403, defaults.permission_denied)
+page_not_found = _page_or_json(404, defaults.page_not_found)
+# No database, session or context processor in the 500 page: the error may be theirs.
+server_error = _page_or_json(500, defaults.server_error)
 
 
 def csrf_failure(request, reason=""):
