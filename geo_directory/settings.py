@@ -127,18 +127,22 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "geo_directory.urls"
+# A refused CSRF check gets the French 403 page (geo_directory/errors.py).
+CSRF_FAILURE_VIEW = "geo_directory.errors.csrf_failure"
 WSGI_APPLICATION = "geo_directory.wsgi.application"
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's error pages (404.html, 403.html, 400.html, 500.html).
+        "DIRS": [BASE_DIR / "geo_directory" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "geo_directory.accounts.context_processors.merchant_orders",
             ],
         },
     },
@@ -200,9 +204,14 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Checked on sign-up and on password reset (accounts.forms.SignupForm, Django's
+# SetPasswordForm); 10 characters at least: « noel2026 » is refused.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -234,6 +243,12 @@ STORAGES = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Sauvons Noël <noreply@sauvons-noel.fr>")
+# Text messages to merchants (geo_directory/notifications/sms.py): a class path, like
+# EMAIL_BACKEND. The console one prints; a provider's backend is one class to add.
+SMS_BACKEND = os.environ.get(
+    "SMS_BACKEND",
+    "geo_directory.notifications.sms." + ("LocmemBackend" if TESTING else "ConsoleBackend"),
+)
 
 TILE_URL = os.environ.get("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 

@@ -16,3 +16,9 @@ urlpatterns = [
     path("", include("geo_directory.photos.urls")),
     path("", include("maps.urls")),
 ]
+
+# French pages in the site's look, JSON under /api/ (geo_directory/errors.py).
+handler400 = "geo_directory.errors.bad_request"
+handler403 = "geo_directory.errors.permission_denied"
+handler404 = "geo_directory.errors.page_not_found"
+handler500 = "geo_directory.errors.server_error"

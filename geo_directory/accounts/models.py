@@ -15,14 +15,19 @@ class ListingClaim(models.Model):
         REJECTED = "rejected", "refusée"
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listing_claims"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="listing_claims",
+        verbose_name="compte",
     )
     business = models.ForeignKey(
-        "businesses.Business", on_delete=models.CASCADE, related_name="claims"
+        "businesses.Business", on_delete=models.CASCADE, related_name="claims", verbose_name="fiche"
     )
     siret = models.CharField("SIRET", max_length=14)
     message = models.TextField("message au modérateur", blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name="statut"
+    )
     auto_approved = models.BooleanField("acceptée automatiquement", default=False)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -30,10 +35,11 @@ class ListingClaim(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name="décidée par",
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name="décidée le")
     reason = models.TextField("motif du refus", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="demandée le")
 
     class Meta:
         verbose_name = "revendication de fiche"
@@ -66,9 +72,13 @@ class ListingOwnership(models.Model):
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="ownership",
+        verbose_name="fiche",
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ownerships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="ownerships",
+        verbose_name="propriétaire",
     )
     since = models.DateTimeField("propriétaire depuis")
 

@@ -18,14 +18,26 @@ from .validators import validate_siret
 class Category(models.Model):
     """A node of the taxonomy, with the NAF codes and OSM tags that map to it."""
 
-    slug = models.SlugField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True, verbose_name="identifiant (slug)")
     label = models.CharField("libellé", max_length=100)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name="catégorie parente",
     )
-    position = models.PositiveSmallIntegerField(default=0)
-    naf_codes = ArrayField(models.CharField(max_length=6), default=list, blank=True)
-    osm_tags = ArrayField(models.CharField(max_length=60), default=list, blank=True)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name="position")
+    naf_codes = ArrayField(
+        models.CharField(max_length=6), default=list, blank=True, verbose_name="codes NAF"
+    )
+    osm_tags = ArrayField(
+        models.CharField(max_length=60),
+        default=list,
+        blank=True,
+        verbose_name="étiquettes OpenStreetMap",
+    )
 
     objects = CategoryManager()
 
@@ -86,12 +98,16 @@ class Business(models.Model):
     # Indexes are chosen for a table of a million rows loaded in bulk (see Meta.indexes):
     # no index that another one already serves, partial indexes for sparse columns.
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="businesses", db_index=False
+        Category,
+        on_delete=models.PROTECT,
+        related_name="businesses",
+        db_index=False,
+        verbose_name="catégorie",
     )
     siret = models.CharField(
         "SIRET", max_length=14, null=True, blank=True, validators=[validate_siret]
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, verbose_name="description")
 
     street = models.CharField("adresse", max_length=255, blank=True)
     postcode = models.CharField("code postal", max_length=5, blank=True)
@@ -102,6 +118,7 @@ class Business(models.Model):
         on_delete=models.PROTECT,
         related_name="businesses",
         db_index=False,
+        verbose_name="commune",
     )
     # No GiST of its own: every geographic filter goes through location_l93's (a lon/lat
     # box as its Lambert-93 envelope plus the exact lonlat_in_box() test, see
@@ -113,22 +130,33 @@ class Business(models.Model):
         expression=models.functions.Transform("location", L93),
         output_field=models.PointField(srid=L93, null=True),
         db_persist=True,
+        verbose_name="position (Lambert-93)",
     )
     geocode_precision = models.CharField(
-        max_length=12, choices=Precision.choices, blank=True, default=""
+        max_length=12,
+        choices=Precision.choices,
+        blank=True,
+        default="",
+        verbose_name="précision du géocodage",
     )
-    geocode_score = models.FloatField(null=True, blank=True)
+    geocode_score = models.FloatField(null=True, blank=True, verbose_name="score du géocodage")
 
     phone = models.CharField("téléphone", max_length=30, blank=True)
-    email = models.EmailField(blank=True)
+    email = models.EmailField(blank=True, verbose_name="e-mail")
     website = models.URLField("site web", max_length=500, blank=True)
 
     opening_hours = models.CharField(
         "horaires (syntaxe OpenStreetMap)", max_length=1000, blank=True
     )
-    hours_week = IntegerMultiRangeField(null=True, blank=True, editable=False)
-    hours_windows = DateTimeMultiRangeField(null=True, blank=True, editable=False)
-    hours_windows_until = models.DateTimeField(null=True, blank=True, editable=False)
+    hours_week = IntegerMultiRangeField(
+        null=True, blank=True, editable=False, verbose_name="horaires de la semaine (calculés)"
+    )
+    hours_windows = DateTimeMultiRangeField(
+        null=True, blank=True, editable=False, verbose_name="plages d'ouverture (calculées)"
+    )
+    hours_windows_until = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name="plages calculées jusqu'au"
+    )
 
     offers_pickup = models.BooleanField("à emporter / retrait", default=False)
     offers_delivery = models.BooleanField("livraison", default=False)
@@ -136,15 +164,27 @@ class Business(models.Model):
         "rayon de livraison (km)", max_digits=5, decimal_places=2, null=True, blank=True
     )
     # The effective delivery area: a drawn polygon, or the radius as a polygon.
-    delivery_zone = models.MultiPolygonField(srid=4326, null=True, blank=True, spatial_index=False)
-    delivery_min_order_cents = models.PositiveIntegerField(null=True, blank=True)
-    delivery_fee_cents = models.PositiveIntegerField(null=True, blank=True)
+    delivery_zone = models.MultiPolygonField(
+        srid=4326, null=True, blank=True, spatial_index=False, verbose_name="zone de livraison"
+    )
+    delivery_min_order_cents = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name="minimum de commande pour la livraison (centimes)"
+    )
+    delivery_fee_cents = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name="frais de livraison (centimes)"
+    )
 
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    moderation_note = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name="statut"
+    )
+    moderation_note = models.TextField(blank=True, verbose_name="note de modération")
 
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MERCHANT)
-    external_id = models.CharField(max_length=100, null=True, blank=True)
+    source = models.CharField(
+        max_length=10, choices=Source.choices, default=Source.MERCHANT, verbose_name="source"
+    )
+    external_id = models.CharField(
+        max_length=100, null=True, blank=True, verbose_name="identifiant dans la source"
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -152,8 +192,14 @@ class Business(models.Model):
         on_delete=models.SET_NULL,
         related_name="businesses",
         db_index=False,
+        verbose_name="propriétaire",
     )
-    owned_fields = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    owned_fields = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        verbose_name="champs gérés par le commerçant",
+    )
     merged_into = models.ForeignKey(
         "self",
         null=True,
@@ -161,10 +207,11 @@ class Business(models.Model):
         on_delete=models.SET_NULL,
         related_name="merged",
         db_index=False,
+        verbose_name="fusionnée dans",
     )
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="créée le")
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="modifiée le")
 
     objects = BusinessQuerySet.as_manager()
 

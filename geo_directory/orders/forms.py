@@ -89,6 +89,14 @@ class CheckoutForm(forms.Form):
         return data
 
 
+REFUSAL_REASONS = [
+    ("rupture", "Rupture de stock"),
+    ("complet", "Créneau complet"),
+    ("hors_zone", "Hors zone de livraison"),
+    ("autre", "Autre"),
+]
+
+
 class StatusForm(forms.Form):
     status = forms.ChoiceField(
         choices=[
@@ -102,6 +110,28 @@ class StatusForm(forms.Form):
         ]
     )
     note = forms.CharField(required=False, max_length=300)
+    # A refusal says why, and the resident's e-mail carries it (see ``reason_text``).
+    reason = forms.ChoiceField(
+        label="Motif du refus", choices=REFUSAL_REASONS, required=False, widget=forms.RadioSelect
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") != Order.Status.REFUSED:
+            return cleaned
+        reason, note = cleaned.get("reason"), (cleaned.get("note") or "").strip()
+        if reason and reason != "autre":
+            cleaned["reason_text"] = dict(REFUSAL_REASONS)[reason] + (f" : {note}" if note else "")
+        elif note:  # « Autre », or a reason typed without a choice
+            cleaned["reason_text"] = note
+        elif reason == "autre":
+            raise forms.ValidationError("Précisez le motif du refus (« Autre »).")
+        else:
+            raise forms.ValidationError(
+                "Choisissez le motif du refus : il est envoyé au client avec la commande."
+            )
+        cleaned["note"] = cleaned["reason_text"][:300]
+        return cleaned
 
 
 # The browser's date-time picker (Europe/Paris, the site's time zone).

@@ -63,22 +63,27 @@ def hash_access_token(token: str) -> str:
 
 
 class Product(models.Model):
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="products")
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="products", verbose_name="commerce"
+    )
     name = models.CharField("nom", max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, verbose_name="description")
     price_cents = models.PositiveIntegerField("prix TTC (centimes)")
     vat_rate = models.DecimalField(
         "taux de TVA (%)", max_digits=4, decimal_places=2, choices=VAT_RATES, default="10.00"
     )
     allergens = ArrayField(
-        models.CharField(max_length=20, choices=ALLERGENS), default=list, blank=True
+        models.CharField(max_length=20, choices=ALLERGENS),
+        default=list,
+        blank=True,
+        verbose_name="allergènes",
     )
     available = models.BooleanField("disponible", default=True)
     # None: no stock management (made to order).
     stock = models.IntegerField("stock", null=True, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name="position")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="créé le")
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="modifié le")
 
     class Meta:
         verbose_name = "produit"
@@ -110,19 +115,22 @@ class CampaignQuerySet(models.QuerySet):
 class Campaign(models.Model):
     """An ordering window, e.g. "Réveillon 2026": orders accepted until ``cutoff_at``."""
 
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="campaigns")
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="campaigns", verbose_name="commerce"
+    )
     name = models.CharField("nom", max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, verbose_name="description")
     cutoff_at = models.DateTimeField("commandes jusqu'au")
     offers_pickup = models.BooleanField("retrait", default=True)
     offers_delivery = models.BooleanField("livraison", default=False)
     active = models.BooleanField("active", default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="créée le")
 
     objects = CampaignQuerySet.as_manager()
 
     class Meta:
         verbose_name = "campagne de commandes"
+        verbose_name_plural = "campagnes de commandes"
         ordering = ["cutoff_at", "id"]
 
     def __str__(self):
@@ -137,16 +145,23 @@ class Slot(models.Model):
         PICKUP = "pickup", "retrait"
         DELIVERY = "delivery", "livraison"
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="slots")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="slots", verbose_name="campagne"
+    )
     starts_at = models.DateTimeField("début")
     ends_at = models.DateTimeField("fin")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PICKUP)
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.PICKUP, verbose_name="type"
+    )
     capacity = models.PositiveIntegerField("capacité (commandes)")
     # Kept by services.place_order / release with conditional UPDATEs; never set by hand.
-    booked_count = models.PositiveIntegerField(default=0, editable=False)
+    booked_count = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name="places réservées"
+    )
 
     class Meta:
         verbose_name = "créneau"
+        verbose_name_plural = "créneaux"
         ordering = ["starts_at", "kind", "id"]
         constraints = [
             models.CheckConstraint(
@@ -211,43 +226,69 @@ class Order(models.Model):
     RELEASING = {Status.REFUSED, Status.CANCELLED}
 
     number = models.CharField("numéro", max_length=20, unique=True)
-    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="orders")
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="orders")
-    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="orders")
+    business = models.ForeignKey(
+        Business, on_delete=models.PROTECT, related_name="orders", verbose_name="commerce"
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="orders", verbose_name="campagne"
+    )
+    slot = models.ForeignKey(
+        Slot, on_delete=models.PROTECT, related_name="orders", verbose_name="créneau"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="orders",
+        verbose_name="compte du client",
     )
     customer_name = models.CharField("nom", max_length=200)
     email = models.EmailField("e-mail")
     phone = models.CharField("téléphone", max_length=30)
     note = models.TextField("remarque", blank=True)
 
-    fulfilment = models.CharField(max_length=10, choices=Fulfilment.choices)
+    fulfilment = models.CharField(max_length=10, choices=Fulfilment.choices, verbose_name="mode")
     delivery_address = models.CharField("adresse de livraison", max_length=300, blank=True)
-    delivery_point = models.PointField(srid=4326, null=True, blank=True)
-
-    subtotal_cents = models.PositiveIntegerField(default=0)
-    delivery_fee_cents = models.PositiveIntegerField(default=0)
-    total_cents = models.PositiveIntegerField(default=0)
-
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLACED)
-    status_changed_at = models.DateTimeField(default=timezone.now)
-    payment_status = models.CharField(
-        max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.ON_SITE
+    delivery_point = models.PointField(
+        srid=4326, null=True, blank=True, verbose_name="point de livraison"
     )
-    payment_provider = models.CharField(max_length=40, blank=True)
-    payment_reference = models.CharField(max_length=200, blank=True)
+
+    subtotal_cents = models.PositiveIntegerField(default=0, verbose_name="sous-total (centimes)")
+    delivery_fee_cents = models.PositiveIntegerField(
+        default=0, verbose_name="frais de livraison (centimes)"
+    )
+    total_cents = models.PositiveIntegerField(default=0, verbose_name="total (centimes)")
+
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PLACED, verbose_name="statut"
+    )
+    status_changed_at = models.DateTimeField(default=timezone.now, verbose_name="statut modifié le")
+    payment_status = models.CharField(
+        max_length=10,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.ON_SITE,
+        verbose_name="paiement",
+    )
+    payment_provider = models.CharField(
+        max_length=40, blank=True, verbose_name="prestataire de paiement"
+    )
+    payment_reference = models.CharField(
+        max_length=200, blank=True, verbose_name="référence du paiement"
+    )
 
     # The guest's link to the order (``?cle=``) carries a random token; only its SHA-256 is
     # kept, so neither the order number, the SECRET_KEY nor a copy of the database gives
     # the link. Empty: no link opens the order (revoked, or placed before this scheme).
-    access_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    access_token_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        verbose_name="empreinte du lien de suivi",
+    )
 
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="passée le")
 
     objects = OrderQuerySet.as_manager()
 
@@ -321,19 +362,27 @@ class Order(models.Model):
 class OrderLine(models.Model):
     """A line with its price frozen: later edits of the product never change it."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey(
-        Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="order_lines"
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lines", verbose_name="commande"
     )
-    product_name = models.CharField(max_length=200)
-    unit_price_cents = models.PositiveIntegerField()
-    vat_rate = models.DecimalField(max_digits=4, decimal_places=2)
-    quantity = models.PositiveIntegerField()
+    product = models.ForeignKey(
+        Product,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="order_lines",
+        verbose_name="produit",
+    )
+    product_name = models.CharField(max_length=200, verbose_name="produit (nom à la commande)")
+    unit_price_cents = models.PositiveIntegerField(verbose_name="prix unitaire TTC (centimes)")
+    vat_rate = models.DecimalField(max_digits=4, decimal_places=2, verbose_name="taux de TVA (%)")
+    quantity = models.PositiveIntegerField(verbose_name="quantité")
     # True when the quantity was taken from the product's stock (given back on release).
-    stock_reserved = models.BooleanField(default=False)
+    stock_reserved = models.BooleanField(default=False, verbose_name="pris sur le stock")
 
     class Meta:
         verbose_name = "ligne de commande"
+        verbose_name_plural = "lignes de commande"
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="orderline_quantity_positive")
@@ -358,16 +407,23 @@ class OrderLine(models.Model):
 class OrderEvent(models.Model):
     """The history of an order: each status it went through, when, and by whom."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    status = models.CharField(max_length=10, choices=Order.Status.choices)
-    at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", verbose_name="commande"
     )
-    note = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Order.Status.choices, verbose_name="statut")
+    at = models.DateTimeField(default=timezone.now, verbose_name="le")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name="par",
+    )
+    note = models.CharField(max_length=300, blank=True, verbose_name="note")
 
     class Meta:
         verbose_name = "événement de commande"
+        verbose_name_plural = "événements de commande"
         ordering = ["at", "id"]
 
     def __str__(self):

@@ -298,6 +298,8 @@ def place_order(
             for item in priced
         )
         OrderEvent.objects.create(order=order, status=order.status, at=now, actor=order.user)
+        # The shop's alert first: the resident's confirmation is the last e-mail sent.
+        transaction.on_commit(lambda: notifications.shop_order_placed(order, site_url))
         transaction.on_commit(lambda: notifications.order_placed(order, site_url, token))
     return order
 
@@ -352,7 +354,9 @@ MERCHANT_TRANSITIONS = {
 }
 
 
-def _transition(order_id: int, new_status: str, actor, note: str, now, check, site_url) -> Order:
+def _transition(
+    order_id: int, new_status: str, actor, note: str, now, check, site_url, alert_shop=None
+) -> Order:
     with transaction.atomic():
         # Lock the order row only (OF self), and without the KEY lock: a FOR UPDATE on the
         # joined campaign would block the FK checks (FOR KEY SHARE) of checkouts inserting
@@ -375,7 +379,9 @@ def _transition(order_id: int, new_status: str, actor, note: str, now, check, si
             actor=actor if getattr(actor, "is_authenticated", False) else None,
             note=note,
         )
-        transaction.on_commit(lambda: notifications.status_changed(order, site_url))
+        if alert_shop is not None:
+            transaction.on_commit(lambda: alert_shop(order, site_url))
+        transaction.on_commit(lambda: notifications.status_changed(order, site_url, note))
     return order
 
 
@@ -395,7 +401,16 @@ def cancel_order(order: Order, actor=None, now=None, site_url: str = "") -> Orde
                 f"({_local(locked.campaign.cutoff_at)}) : contactez le commerce."
             )
 
-    return _transition(order.pk, Order.Status.CANCELLED, actor, "", now, check, site_url)
+    return _transition(
+        order.pk,
+        Order.Status.CANCELLED,
+        actor,
+        "",
+        now,
+        check,
+        site_url,
+        alert_shop=notifications.shop_order_cancelled,
+    )
 
 
 def set_status(order: Order, new_status: str, actor, note="", now=None, site_url="") -> Order:

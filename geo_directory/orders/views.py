@@ -25,7 +25,7 @@ from geo_directory.ratelimits import ratelimit
 
 from . import payments, services
 from .cart import Cart
-from .forms import AddToCartForm, CheckoutForm, StatusForm
+from .forms import REFUSAL_REASONS, AddToCartForm, CheckoutForm, StatusForm
 from .models import Order, OrderLine, Product, Slot, euros
 from .notifications import order_url
 from .zones import BadPoint, businesses_delivering_to, parse_point
@@ -281,7 +281,12 @@ def merchant_dashboard(request, business_id: int):
     return render(
         request,
         "orders/merchant_dashboard.html",
-        {"business": business, "groups": groups, "status_form": StatusForm()},
+        {
+            "business": business,
+            "groups": groups,
+            "status_form": StatusForm(),
+            "refusal_reasons": REFUSAL_REASONS,
+        },
     )
 
 
@@ -305,7 +310,8 @@ def merchant_set_status(request, number: str):
             order.refresh_from_db()
             messages.success(request, f"Commande {order.number} : {order.get_status_display()}.")
     else:
-        messages.error(request, "Statut inconnu.")
+        errors = form.non_field_errors() or ["Statut inconnu."]
+        messages.error(request, errors[0])
     return redirect("orders:merchant_dashboard", business_id=order.business_id)
 
 

@@ -90,6 +90,7 @@ class CommuneArea(models.Model):
 
     class Meta:
         verbose_name = "arrondissement municipal"
+        verbose_name_plural = "arrondissements municipaux"
         ordering = ["code"]
 
     def __str__(self):

@@ -63,11 +63,13 @@ def test_order_freezes_prices_and_numbers_are_human_and_unique(
     order.refresh_from_db()
     assert order.total_cents == 15890
     assert [e.status for e in order.events.all()] == ["placed"]
-    # Confirmation email with the number, the total and the signed link of a guest.
-    assert len(mailoutbox) == 1
-    assert order.number in mailoutbox[0].subject
-    assert "158,90 €" in mailoutbox[0].body
-    assert f"cle={order.issued_access_token}" in mailoutbox[0].body
+    # Confirmation email with the number, the total and the signed link of a guest (after
+    # the shop's alert, which never carries the guest's link).
+    assert [m.to for m in mailoutbox] == [["traiteur@example.fr"], ["resident1@example.fr"]]
+    assert order.number in mailoutbox[1].subject
+    assert "158,90 €" in mailoutbox[1].body
+    assert f"cle={order.issued_access_token}" in mailoutbox[1].body
+    assert order.issued_access_token not in mailoutbox[0].body
 
     second = place_order(
         shop["business"], lines((shop["buche"], 1)), shop["slot"].pk, "pickup", customer(n=2)
