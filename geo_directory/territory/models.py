@@ -46,7 +46,7 @@ class Commune(models.Model):
     centre = models.PointField(srid=4326, null=True, blank=True)
     # The name as the autocomplete compares it (lower case, no accents, every run of
     # non-alphanumerics as one space), computed once per write instead of per keystroke
-    # for every commune; trigram-indexed (migration 0003_commune_search_name).
+    # for every commune; trigram-indexed (migration 0004_commune_search_name).
     search_name = models.GeneratedField(
         expression=Func(
             Func(Lower("name"), function="immutable_unaccent"),

@@ -14,7 +14,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("territory", "0002_inlinable_unaccent")]
+    dependencies = [("territory", "0003_neighbouring_territories")]
 
     operations = [
         migrations.AddField(

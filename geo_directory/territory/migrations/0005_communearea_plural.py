@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("territory", "0002_inlinable_unaccent"),
+        ("territory", "0004_commune_search_name"),
     ]
 
     operations = [
