@@ -235,7 +235,9 @@ class BusinessForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         self.opening_hours = self._clean_hours()
-        self.point = self._clean_pin(cleaned.get("lon"), cleaned.get("lat"))
+        self.point = self._clean_pin(
+            cleaned.get("lon"), cleaned.get("lat"), cleaned.get("postcode") or None
+        )
         self.drawn_zone = self._clean_zone(cleaned.get("delivery_zone_geojson"))
         if cleaned.get("offers_delivery") and not (
             cleaned.get("delivery_radius_km") or self.drawn_zone
@@ -249,7 +251,7 @@ class BusinessForm(forms.ModelForm):
             self.add_error("delivery_radius_km", "Le rayon doit être compris entre 0 et 100 km.")
         return cleaned
 
-    def _clean_pin(self, lon, lat) -> Point | None:
+    def _clean_pin(self, lon, lat, postcode: str | None) -> Point | None:
         if lon is None or lat is None:
             return None
         try:  # plain Python first: GEOS never sees a coordinate that could abort it
@@ -258,8 +260,8 @@ class BusinessForm(forms.ModelForm):
             self.add_error(None, f"Position de l'épingle invalide : {exc}")
             return None
         point = Point(lon, lat, srid=4326)
-        try:
-            Commune.objects.resolve_code(point)
+        try:  # the address's postcode extends the coast's tolerance (islands, quays)
+            Commune.objects.resolve_code(point, postcode)
         except OutsideRegion as exc:
             self.add_error(
                 None,

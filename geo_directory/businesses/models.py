@@ -263,7 +263,7 @@ class Business(models.Model):
                 raise ValidationError({"opening_hours": str(exc)}) from exc
         if self.location is not None:
             try:
-                Commune.objects.resolve_code(self.location)
+                Commune.objects.resolve_code(self.location, self.postcode or None)
             except OutsideRegion as exc:
                 raise ValidationError({"location": str(exc)}) from exc
 
@@ -273,7 +273,7 @@ class Business(models.Model):
         Raises OutsideRegion for a point outside the region (see Commune.resolve_code).
         """
         if self.location is not None:
-            self.commune_id = Commune.objects.resolve_code(self.location)
+            self.commune_id = Commune.objects.resolve_code(self.location, self.postcode or None)
         self.apply_hours()
         super().save(*args, **kwargs)
 
