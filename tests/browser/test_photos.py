@@ -3,11 +3,11 @@
 import io
 
 import pytest
-from django.contrib.auth import get_user_model
 from PIL import Image, ImageDraw
 
 from geo_directory.businesses.models import Business, Category
 from geo_directory.photos.models import Photo
+from tests.factories import make_merchant
 
 # No django_db mark: committed_db makes real commits the live server thread can see.
 pytestmark = [pytest.mark.browser]
@@ -30,7 +30,7 @@ def test_merchant_adds_a_photo_and_sees_its_thumbnail(
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     email = f"navettes-{viewport[0]}@example.fr"
-    user = get_user_model().objects.create_user(email, email, PASSWORD, is_active=True)
+    user = make_merchant(email, PASSWORD)
     business = Business.objects.create(
         name="Four des Navettes", category=Category.objects.order_by("id").first(), owner=user
     )

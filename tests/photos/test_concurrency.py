@@ -3,7 +3,6 @@
 import threading
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
@@ -11,12 +10,13 @@ from geo_directory.businesses.models import Business, Category
 from geo_directory.photos import services
 from geo_directory.photos.models import Photo
 from geo_directory.photos.processing import PhotoRejected
+from tests.factories import make_merchant
 
 from .images import small_jpeg
 
 
 def test_the_tenth_place_goes_to_one_upload_only(committed_db, media_root, monkeypatch):
-    owner = get_user_model().objects.create_user("santons@example.fr", "santons@example.fr")
+    owner = make_merchant("santons@example.fr")
     business = Business.objects.create(
         name="Santons du Panier", category=Category.objects.order_by("id").first(), owner=owner
     )

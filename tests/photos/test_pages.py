@@ -15,15 +15,12 @@ from geo_directory.orders.models import Product
 from geo_directory.photos.models import Photo
 from geo_directory.photos.public import photos_for
 from geo_directory.photos.services import MAX_PHOTOS_PER_LISTING
+from tests.factories import make_merchant
 
 from .images import PDF, SVG, has_metadata, phone_jpeg, png, small_jpeg
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Calissons-Aix-2026!"
-
-
-def merchant(email):
-    return get_user_model().objects.create_user(email, email, PASSWORD, is_active=True)
 
 
 def listing(owner, name="Calissons du Cours Mirabeau"):
@@ -34,7 +31,7 @@ def listing(owner, name="Calissons du Cours Mirabeau"):
 
 @pytest.fixture
 def owner_client(client, media_root):
-    user = merchant("calissons@example.fr")
+    user = make_merchant("calissons@example.fr", PASSWORD)
     client.force_login(user)
     client.business = listing(user)
     return client
@@ -153,7 +150,7 @@ def test_another_merchant_cannot_see_or_touch_the_photos(owner_client, client_fa
     upload(owner_client, business, small_jpeg())
     photo = Photo.objects.get(business=business)
     other = client_factory()
-    other.force_login(merchant("nougat@example.fr"))
+    other.force_login(make_merchant("nougat@example.fr", PASSWORD))
     manage = reverse("photos:manage", args=[business.pk])
     assert other.get(manage).status_code == 404
     response = other.post(manage, {"image": SimpleUploadedFile("p.png", png()), "alt_text": "x"})
