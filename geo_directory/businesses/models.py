@@ -148,6 +148,12 @@ class Business(models.Model):
     opening_hours = models.CharField(
         "horaires (syntaxe OpenStreetMap)", max_length=1000, blank=True
     )
+    # The hours exactly as the source wrote them when they could not be read with
+    # certainty: kept for people (the shop page shows « Horaires communiqués : … »),
+    # never interpreted.
+    opening_hours_text = models.TextField(
+        "horaires communiqués", blank=True, default="", db_default=""
+    )
     hours_week = IntegerMultiRangeField(
         null=True, blank=True, editable=False, verbose_name="horaires de la semaine (calculés)"
     )
