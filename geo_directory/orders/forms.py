@@ -97,6 +97,17 @@ REFUSAL_REASONS = [
 ]
 
 
+class GuestOrdersForm(forms.Form):
+    email = forms.EmailField(
+        label="L'adresse e-mail utilisée pour commander",
+        error_messages={
+            "required": "Indiquez l'adresse e-mail utilisée pour commander.",
+            "invalid": "Adresse e-mail invalide : vérifiez-la (exemple : prenom@exemple.fr).",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
 class StatusForm(forms.Form):
     status = forms.ChoiceField(
         choices=[

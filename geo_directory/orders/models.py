@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from geo_directory.businesses.models import Business
@@ -295,7 +296,11 @@ class Order(models.Model):
     class Meta:
         verbose_name = "commande"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["slot", "status"], name="order_slot_status")]
+        indexes = [
+            models.Index(fields=["slot", "status"], name="order_slot_status"),
+            # « Mes commandes » of a guest: the orders placed with one address, any case.
+            models.Index(Lower("email"), name="order_email_lower"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(fulfilment="delivery") | Q(delivery_point__isnull=False),
@@ -428,3 +433,23 @@ class OrderEvent(models.Model):
 
     def __str__(self):
         return f"{self.order.number}: {self.get_status_display()}"
+
+
+class GuestAccessLink(models.Model):
+    """A sign-in link to « Mes commandes » sent to the address used for ordering.
+
+    A guest has no account: proving they read the mailbox is what lets them see the orders
+    placed with that address. The link carries a random token; only its SHA-256 is kept.
+    """
+
+    email = models.EmailField("e-mail")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="créé le")
+
+    class Meta:
+        verbose_name = "lien d'accès aux commandes"
+        verbose_name_plural = "liens d'accès aux commandes"
+        indexes = [models.Index(fields=["created_at"], name="guest_link_created")]
+
+    def __str__(self):
+        return f"{self.email} ({self.created_at:%d/%m/%Y %H:%M})"

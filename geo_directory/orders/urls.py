@@ -7,9 +7,15 @@ urlpatterns = [
     path("commerces/<int:business_id>/commander/", views.catalogue, name="catalogue"),
     path("commerces/<int:business_id>/panier/", views.cart_view, name="cart"),
     path("commerces/<int:business_id>/commande/", views.checkout, name="checkout"),
+    path(
+        "commerces/<int:business_id>/commande/livraison/",
+        views.delivery_check,
+        name="delivery_check",
+    ),
     path("commandes/<str:number>/", views.order_detail, name="order_detail"),
     path("commandes/<str:number>/annuler/", views.order_cancel, name="order_cancel"),
     path("mes-commandes/", views.my_orders, name="my_orders"),
+    path("mes-commandes/acces/<str:token>/", views.guest_access_link, name="guest_access"),
     path("livraison/", views.delivery_finder, name="delivery_finder"),
     path("commercant/commandes/", views.merchant_home, name="merchant_home"),
     path(

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, F, Q, Sum
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,12 +23,12 @@ from django.views.decorators.http import require_POST
 from geo_directory.businesses.models import Business
 from geo_directory.ratelimits import ratelimit
 
-from . import payments, services
+from . import guest_access, payments, services
 from .cart import Cart
-from .forms import REFUSAL_REASONS, AddToCartForm, CheckoutForm, StatusForm
+from .forms import REFUSAL_REASONS, AddToCartForm, CheckoutForm, GuestOrdersForm, StatusForm
 from .models import Order, OrderLine, Product, Slot, euros
 from .notifications import order_url
-from .zones import BadPoint, businesses_delivering_to, parse_point
+from .zones import BadPoint, businesses_delivering_to, delivery_answer, parse_point
 
 
 def _site_url(request) -> str:
@@ -157,18 +157,34 @@ def checkout(request, business_id: int):
     )
 
 
+def delivery_check(request, business_id: int):
+    """The checkout map asks this as soon as the door is placed (JSON, French messages)."""
+    business = _business(business_id)
+    try:
+        point = parse_point(request.GET.get("point"))
+    except BadPoint as exc:
+        return JsonResponse({"errors": {"point": str(exc)}}, status=400)
+    return JsonResponse(delivery_answer(business, point))
+
+
 def _visible_order(request, number: str, token: str | None) -> Order:
     order = (
         Order.objects.select_related("business", "campaign", "slot").filter(number=number).first()
     )
-    if order is None or not order.visible_to(request.user, token):
+    if order is None or not (
+        order.visible_to(request.user, token) or guest_access.may_see(request, order)
+    ):
         raise Http404("Commande introuvable")
     return order
 
 
 def _is_resident(request, order: Order, token: str | None) -> bool:
     user = request.user
-    return order.token_is_valid(token) or (user.is_authenticated and user.pk == order.user_id)
+    return (
+        order.token_is_valid(token)
+        or (user.is_authenticated and user.pk == order.user_id)
+        or guest_access.may_see(request, order)
+    )
 
 
 def order_detail(request, number: str):
@@ -205,14 +221,47 @@ def order_cancel(request, number: str):
     return redirect(url + (f"?cle={token}" if order.token_is_valid(token) else ""))
 
 
-@login_required
+@ratelimit("guest_orders")
 def my_orders(request):
-    orders = (
-        Order.objects.filter(user=request.user)
-        .select_related("business", "slot")
-        .order_by("-created_at")
+    """An account's orders, and those placed with the address a guest proved they read.
+
+    A guest without that proof gets a form asking for the address: a sign-in link goes
+    there (never the merchants' login, which is not theirs)."""
+    guest_email = guest_access.session_email(request)
+    form = GuestOrdersForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        guest_access.send_link(form.cleaned_data["email"], _site_url(request))
+        messages.success(
+            request,
+            "Si des commandes ont été passées avec cette adresse, un lien pour les voir "
+            "vient d'y être envoyé. Pensez à regarder dans les indésirables.",
+        )
+        return redirect("orders:my_orders")
+    mine = Q(pk__in=[])
+    if request.user.is_authenticated:
+        mine |= Q(user=request.user)
+    if guest_email:
+        mine |= Q(pk__in=guest_access.orders_with_email(guest_email).values("pk"))
+    orders = Order.objects.filter(mine).select_related("business", "slot").order_by("-created_at")
+    return render(
+        request,
+        "orders/my_orders.html",
+        {"orders": orders, "form": form, "guest_email": guest_email},
     )
-    return render(request, "orders/my_orders.html", {"orders": orders})
+
+
+def guest_access_link(request, token: str):
+    """The link of the e-mail: the session remembers the address, the URL loses the token."""
+    email = guest_access.email_for_token(token)
+    if email is None:
+        messages.error(
+            request,
+            "Ce lien n'est plus valable (il expire au bout d'une heure) : "
+            "demandez-en un nouveau ci-dessous.",
+        )
+        return redirect("orders:my_orders")
+    request.session[guest_access.SESSION_KEY] = email
+    return redirect("orders:my_orders")
 
 
 def delivery_finder(request):

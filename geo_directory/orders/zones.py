@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib.gis.db.models.functions import GeometryDistance
 from django.contrib.gis.geos import Point
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter
 
 from geo_directory.businesses.models import Business
+
+from .models import Campaign
 
 
 class BadPoint(ValueError):
@@ -89,3 +95,54 @@ def as_feature(business: Business) -> dict:
 
 # The OpenAPI declaration of ``point`` (api/params.py's format and limits).
 POINT_PARAMETER = _point_parameter()
+
+
+ALTERNATIVES = 5
+
+
+def delivery_answer(business: Business, point: Point, now=None) -> dict:
+    """« Livrez-vous chez moi ? », answered as soon as the door is placed.
+
+    The same rule as the checkout's own check (the zone's GiST-indexed ST_Intersects);
+    when the answer is no, what the resident can do instead: collect the order here, or
+    order from the nearest shops that deliver to that door and take orders now.
+    """
+    now = now or timezone.now()
+    delivers = (
+        business.offers_delivery
+        and Business.objects.filter(pk=business.pk).delivering_to(point).exists()
+    )
+    open_campaigns = Campaign.objects.open_at(now).filter(business=OuterRef("pk"))
+    pickup = business.campaigns.open_at(now).filter(offers_pickup=True).exists()
+    alternatives = []
+    if not delivers:
+        others = (
+            Business.objects.published()
+            .delivering_to(point)
+            .exclude(pk=business.pk)
+            .filter(Exists(open_campaigns.filter(offers_delivery=True)))
+            .select_related("commune", "category")
+            .annotate(distance=GeometryDistance("location", point))
+            .order_by("distance", "id")[:ALTERNATIVES]
+        )
+        alternatives = [
+            {
+                "name": other.name,
+                "category": other.category.label,
+                "commune": other.commune.name if other.commune_id else "",
+                "url": reverse("orders:catalogue", args=[other.pk]),
+            }
+            for other in others
+        ]
+    if delivers:
+        message = f"{business.name} livre à cette adresse."
+    elif not business.offers_delivery:
+        message = f"{business.name} ne livre pas."
+    else:
+        message = f"Cette adresse est hors de la zone de livraison de {business.name}."
+    return {
+        "delivers": bool(delivers),
+        "message": message,
+        "pickup": pickup,
+        "alternatives": alternatives,
+    }

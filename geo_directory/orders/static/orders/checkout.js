@@ -11,17 +11,88 @@
   const zone = zoneText ? JSON.parse(zoneText) : null;
   const mapElement = document.getElementById("delivery-map");
   const home = [parseFloat(mapElement.dataset.lat), parseFloat(mapElement.dataset.lon)];
-  let map = null, marker = null;
+  const answer = document.getElementById("zone-answer");
+  let map = null, marker = null, zoneBounds = null, asked = null;
+
+  // Leaflet guesses its default icon's URL from its stylesheet, which hashed static names
+  // break: the icon is given from the template's static URLs.
+  const pin = L.icon({
+    iconUrl: mapElement.dataset.icon,
+    iconRetinaUrl: mapElement.dataset.icon2x,
+    shadowUrl: mapElement.dataset.shadow,
+    iconSize: [25, 41], iconAnchor: [12, 41], popupAnchor: [1, -34], shadowSize: [41, 41]
+  });
+
+  function element(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text) node.textContent = text;
+    if (className) node.className = className;
+    return node;
+  }
+
+  function choosePickup() {
+    const radio = form.querySelector("input[name=fulfilment][value=pickup]");
+    if (radio) { radio.checked = true; refresh(); radio.focus(); }
+  }
+
+  // « Livrez-vous chez moi ? » as soon as the door is placed, not after « Confirmer ».
+  function showAnswer(data) {
+    answer.replaceChildren();
+    answer.className = data.delivers ? "zone-ok" : "zone-out";
+    answer.append(element("p", data.message));
+    if (data.delivers) return;
+    if (data.pickup) {
+      const button = element("button", "Choisir le retrait au commerce", "secondary");
+      button.type = "button";
+      button.addEventListener("click", choosePickup);
+      answer.append(button);
+    }
+    if (data.alternatives.length) {
+      answer.append(element("p", "Ces commerces livrent à cette adresse :"));
+      const list = element("ul");
+      for (const other of data.alternatives) {
+        const item = element("li");
+        const link = element("a", other.name);
+        link.href = other.url;
+        item.append(link, document.createTextNode(" — " + other.category + (other.commune ? ", " + other.commune : "")));
+        list.append(item);
+      }
+      answer.append(list);
+    } else if (!data.pickup) {
+      answer.append(element("p", "Aucun autre commerce ne livre encore à cette adresse."));
+    }
+  }
+
+  function check(latlng) {
+    const point = latlng.lng.toFixed(6) + "," + latlng.lat.toFixed(6);
+    if (point === asked) return;
+    asked = point;
+    const url = new URL(mapElement.dataset.checkUrl, window.location.origin);
+    url.searchParams.set("point", point);
+    fetch(url, {headers: {Accept: "application/json"}})
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        if (asked !== point) return;  // the pin moved again meanwhile
+        if (data.errors) { answer.replaceChildren(element("p", data.errors.point)); return; }
+        showAnswer(data);
+      })
+      .catch(function () { answer.replaceChildren(element("p", "Zone de livraison non vérifiée : elle le sera à la confirmation.")); });
+  }
 
   function place(latlng) {
     if (marker) { marker.setLatLng(latlng); }
     else {
-      marker = L.marker(latlng, {draggable: true}).addTo(map);
+      marker = L.marker(latlng, {draggable: true, icon: pin, alt: "Votre porte"}).addTo(map);
       marker.on("dragend", function () { place(marker.getLatLng()); });
     }
     lon.value = latlng.lng.toFixed(6);
     lat.value = latlng.lat.toFixed(6);
     status.textContent = "Point placé : " + lat.value + ", " + lon.value;
+    check(latlng);
+  }
+
+  function fitZone() {
+    if (zoneBounds) map.fitBounds(zoneBounds, {padding: [16, 16]});
   }
 
   function ensureMap() {
@@ -32,7 +103,13 @@
     }).addTo(map);
     if (zone) {
       const layer = L.geoJSON(zone, {style: {color: "#0b5d3b", weight: 2, fillOpacity: 0.08}}).addTo(map);
-      map.fitBounds(layer.getBounds());
+      zoneBounds = layer.getBounds().extend(home);
+      fitZone();
+      // The form's width changes as it fills in (a slot chosen, an error shown): the whole
+      // zone stays in view until the resident places the door.
+      if (window.ResizeObserver) {
+        new ResizeObserver(function () { map.invalidateSize(); if (!marker) fitZone(); }).observe(mapElement);
+      }
     }
     // The shop's name as text: a string given to Leaflet is HTML.
     const label = document.createElement("span");
