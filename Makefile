@@ -16,13 +16,14 @@ PORT ?= 8000
 BACKUP ?= backups/sauvons_noel.dump
 export GEO_DATA_DIR ?= $(abspath ../shared/data)
 
-.PHONY: help run setup system-deps venv static db data test bench loadtest lint stop clean backup restore
+.PHONY: help run setup system-deps venv static db data test bench loadtest audit lint stop clean backup restore
 
 help:
 	@echo "make run    set up everything and serve http://$(HOST):$(PORT)/ with data loaded"
 	@echo "make test   set up everything and run the whole test suite"
 	@echo "make bench  benchmarks (API and import against raw SQL, same run)"
 	@echo "make loadtest  the residents' traffic mix against gunicorn on 1M listings (~2 min)"
+	@echo "make audit  Lighthouse (mobile) on the home, shop, commune and checkout pages"
 	@echo "make stop   stop the web server and the local PostgreSQL cluster"
 	@echo "make backup / make restore   pg_dump / pg_restore of the database (BACKUP=$(BACKUP))"
 	@echo "make lint   ruff"
@@ -82,6 +83,11 @@ bench: venv static db
 # Load test on 127.0.0.1 (bench/loadtest.py); LOADTEST_ARGS=--rows 100000 for a smaller N.
 loadtest: venv static db
 	$(PY) -m bench loadtest $(LOADTEST_ARGS)
+
+# Lighthouse (mobile) on the residents' pages with the Debian Chromium (bench/audit.py).
+audit: venv static db
+	cd bench/audit && npm ci --silent --no-audit --no-fund
+	$(PY) -m bench audit
 
 lint: venv
 	$(VENV)/bin/ruff check .

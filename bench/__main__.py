@@ -21,9 +21,10 @@ SECTIONS = {
     "export": "bench.export",  # open-data downloads: rows/s and server memory vs COPY
     "pages": "bench.pages",  # the home page through gunicorn vs a static file and its SQL
     "loadtest": "bench.loadtest",  # the residents' traffic mix, step by step (make loadtest)
+    "audit": "bench.audit",  # Lighthouse on the residents' pages (make audit)
 }
 # Run only when named (``make loadtest``), not by a plain ``make bench``.
-ON_REQUEST = {"loadtest"}
+ON_REQUEST = {"loadtest", "audit"}
 DEFAULT_SIZES = (100_000, 1_000_000)
 
 

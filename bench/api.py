@@ -367,14 +367,15 @@ def _free_port() -> int:
 class Server:
     """gunicorn serving the project on the bench database, one sync worker.
 
-    ``production=True`` serves as ``make run`` does instead: ``gunicorn.conf.py`` (its
+    ``env`` adds to the Django environment (e.g. ``TILE_URL``). ``production=True``
+    serves as ``make run`` does instead: ``gunicorn.conf.py`` (its
     workers from the core count, its access log), ``DEBUG`` off; always on 127.0.0.1 and a
     free port. ``log`` receives gunicorn's output (default: inherited).
     """
 
-    def __init__(self, production: bool = False, log=None):
+    def __init__(self, production: bool = False, log=None, env: dict | None = None):
         self.port = _free_port()
-        env = django_env()
+        env = {**django_env(), **(env or {})}
         if production:
             env["DEBUG"] = "0"
             args = ["--config", str(ROOT / "gunicorn.conf.py")]
