@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from geo_directory.businesses.models import Business
+from geo_directory.photos.public import photos_for
 from geo_directory.ratelimits import ratelimit
 
 from . import guest_access, payments, services
@@ -58,12 +59,18 @@ def catalogue(request, business_id: int):
             return redirect("orders:catalogue", business_id=business.pk)
         messages.error(request, "Quantité invalide.")
     campaigns = business.campaigns.open_at(timezone.now()).prefetch_related("slots")
+    # One query for the shop's photos and its products' ones.
+    photos = photos_for(business)
+    products = list(business.products.all())
+    for product in products:
+        product.gallery = [p for p in photos if p["product_id"] == product.pk]
     return render(
         request,
         "orders/catalogue.html",
         {
             "business": business,
-            "products": business.products.all(),
+            "products": products,
+            "shop_photos": [p for p in photos if p["product_id"] is None],
             "campaigns": campaigns,
             "cart_count": len(cart),
         },
