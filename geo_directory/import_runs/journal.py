@@ -50,6 +50,7 @@ class RunJournal:
         run.closed = report.closed + report.vanished
         run.skipped = sum(report.skipped.values())
         run.rejected = report.rejected_count
+        run.warnings = report.warning_count
         run.message = report.summary(detail=20)[:20000]
         run.save()
         _release(run.pk)

@@ -37,6 +37,8 @@ class ImportRun(models.Model):
     skipped = models.PositiveIntegerField(default=0)
     outside_region = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
+    # Rows loaded without one of their optional values (unreadable hours, phone...).
+    warnings = models.PositiveIntegerField("avertissements", default=0, db_default=0)
     message = models.TextField(blank=True)
     # Where the run's process is (or was): a run whose process died is found by its
     # advisory lock (journal.mark_stale_runs); host and pid tell the operator which one.

@@ -47,6 +47,7 @@ class Pipeline(Staging, Resolution, Upsert, Reporting):
         self.siret_not_id = 0  # rows whose SIRET is not their identifier
         self.ids_unique = False  # known when every identifier was read as a number
         self.to_locate = 0  # rows with a point not located in memory, left to resolve()
+        self.warned_rows = 0  # rows with an optional value left out (warnings)
 
     def execute(self, cursor, sql: str, params: dict | None = None) -> int:
         cursor.execute(sql, {"source": self.source, **(params or {})})
