@@ -208,6 +208,18 @@ def check_record(record: Record, hours_cache: HoursCache, names: FieldNames) -> 
     check_optional(record, hours_cache, names)
 
 
+_SEPARATORS = str.maketrans({"\x1e": " ", "\x1f": " ", "\x00": ""})
+
+
+def _staged_warnings(warnings: list[tuple[str, str, str]]) -> str:
+    """The warnings column: "field\x1freason\x1fvalue" items joined by \x1e (the
+    separators, and NUL, taken out of the values first)."""
+    return "\x1e".join(
+        "\x1f".join(part.translate(_SEPARATORS)[:RAW_MAX] for part in warning)
+        for warning in warnings
+    )
+
+
 _NAME, _STREET = MAX_LENGTHS["name"], MAX_LENGTHS["street"]
 _PHONE, _EMAIL, _WEBSITE = MAX_LENGTHS["phone"], MAX_LENGTHS["email"], MAX_LENGTHS["website"]
 _new_row = tuple.__new__  # StagedRow(...) through its Python __new__ costs 1 µs more a row
@@ -245,9 +257,7 @@ def staged_row(record: Record, commune_id: str | None, distance_m: float | None)
             record.reject_reason,
             record.hard,
             record.raw[:RAW_MAX],
-            None
-            if record.warnings is None
-            else "\x1e".join("\x1f".join(w) for w in record.warnings).replace("\x00", ""),
+            None if record.warnings is None else _staged_warnings(record.warnings),
             distance_m,
         ),
     )
