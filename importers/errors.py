@@ -32,6 +32,21 @@ class Rejection:
         return f"#{self.line} [{self.field}] {self.reason}"
 
 
+@dataclass(frozen=True)
+class FieldWarning:
+    """An optional value left out of a listing that was loaded (issue #18: an unreadable
+    phone, website or opening hours never rejects the row). ``reason`` is French: it is
+    read by the partner's staff, and never holds a parser's internals."""
+
+    line: int  # as Rejection.line
+    field: str
+    reason: str
+    value: str = ""
+
+    def __str__(self):
+        return f"#{self.line} [{self.field}] {self.reason}"
+
+
 @dataclass
 class ImportReport:
     file_name: str  # the file imported (the kind of source is Pipeline.source)
@@ -45,6 +60,8 @@ class ImportReport:
     outside_region: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     rejected_count: int = 0
+    warnings: list[FieldWarning] = field(default_factory=list)  # loaded rows, a value left out
+    warning_count: int = 0
     skipped: Counter = field(default_factory=Counter)  # reason → rows deliberately not loaded
     notes: list[str] = field(default_factory=list)
     diffs: list[dict] = field(default_factory=list)  # a sample of updates: id → {field: (old, new)}
@@ -66,12 +83,16 @@ class ImportReport:
             f"{self.updated} updated, {self.unchanged} unchanged, {self.closed} closed, "
             f"{self.vanished} closed as vanished, {self.merged} linked to an existing listing, "
             f"{self.outside_region} outside the region (not loaded), "
-            f"{sum(self.skipped.values())} skipped, {self.rejected_count} rejected{rate}"
+            f"{sum(self.skipped.values())} skipped, {self.rejected_count} rejected, "
+            f"{self.warning_count} warning(s) (loaded without a value){rate}"
         ]
         lines += [f"  skipped {count}: {reason}" for reason, count in self.skipped.most_common()]
         lines += [f"  rejected {r}" for r in self.rejected[:detail]]
         if self.rejected_count > detail:
             lines.append(f"  ... and {self.rejected_count - detail} more rejections (see --errors)")
+        lines += [f"  warning {w}" for w in self.warnings[:detail]]
+        if self.warning_count > detail:
+            lines.append(f"  ... and {self.warning_count - detail} more warnings (see --errors)")
         for diff in self.diffs:
             changes = ", ".join(
                 f"{name}: {old!r} → {new!r}" for name, (old, new) in diff["changes"].items()

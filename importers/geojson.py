@@ -5,6 +5,11 @@ reduced to a point inside them, the key is the feature's id (OSM ``node/123`` st
 its first ``ref:*`` tag (``<file stem>:<ref>``), else a stable hash of name and position.
 Features outside the region are counted, not loaded; unsound ones are rejected with their
 feature number, field and reason.
+
+A partner's GeoJSON that does not speak OSM (its own property names) is read with a
+mapping (``mapping=``, the format of ``importers/mapping.py``, shared with CSV and JSON
+lists): the properties are its fields, the geometry its point unless the mapping names
+``lon``/``lat`` properties.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from geo_directory.territory.region import (
 
 from .errors import ImportReport, Rejection
 from .json_stream import features_of
+from .mapping import Mapper, load_mapping, text_of
 from .osm_tags import (
     CategoryMatcher,
     clean_postcode,
@@ -157,17 +163,46 @@ def geojson_records(
         )
 
 
-def import_geojson(path: Path, source: str = Business.Source.GEOJSON, **options) -> ImportReport:
-    """Import a FeatureCollection; options as ``pipeline.run_import`` (dry_run, errors_path...)."""
+def mapped_records(features: Iterable, mapper: Mapper) -> Iterator:
+    """The features of a partner's GeoJSON read through a mapping."""
+    record = mapper.record
+    for number, feature in enumerate(features, start=1):
+        raw = raw_json(feature)
+        if not isinstance(feature, dict):
+            yield Rejection(number, "feature", "not a GeoJSON Feature object", raw)
+            continue
+        properties = feature.get("properties") or {}
+        if not isinstance(properties, dict):
+            yield Rejection(number, "properties", "properties is not an object", raw)
+            continue
+        point = None
+        if feature.get("geometry") is not None:
+            try:
+                point = _point(feature["geometry"])
+            except ValueError as exc:
+                yield Rejection(number, "geometry", str(exc), raw)
+                continue
+        yield record(number, lambda name, p=properties: text_of(p.get(name)), raw, point)
+
+
+def import_geojson(
+    path: Path,
+    source: str = Business.Source.GEOJSON,
+    mapping: dict | Path | None = None,
+    **options,
+) -> ImportReport:
+    """Import a FeatureCollection; options as ``pipeline.run_import`` (dry_run, errors_path...).
+
+    Without ``mapping``, the properties are OpenStreetMap tags."""
     path = Path(path)
+    if mapping is not None and not isinstance(mapping, dict):
+        mapping = load_mapping(mapping)
     # SourceError before anything is written; a big file is streamed (json_stream).
     features, total = features_of(path)
-    matcher = CategoryMatcher()
-    return run_import(
-        path,
-        source,
-        lambda: geojson_records(path, features(), matcher),
-        names=GEOJSON_FIELDS,
-        total=total,
-        **options,
-    )
+    if mapping is not None:
+        mapper = Mapper(mapping, geometry=True)
+        items, names = (lambda: mapped_records(features(), mapper)), mapper.field_names()
+    else:
+        matcher = CategoryMatcher()
+        items, names = (lambda: geojson_records(path, features(), matcher)), GEOJSON_FIELDS
+    return run_import(path, source, items, names=names, total=total, **options)

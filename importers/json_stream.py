@@ -19,7 +19,7 @@ from pathlib import Path
 
 import ijson
 
-from .errors import SourceError, feature_collection
+from .errors import SourceError, feature_collection, read_json
 
 STREAM_FROM = 16 << 20  # bytes
 
@@ -73,6 +73,37 @@ def _check_features_list(path: Path) -> None:
             if prefix == "features" and event == "start_array":
                 return
     raise SourceError(f"{path}: FeatureCollection without a 'features' list")
+
+
+def items_of(path: Path, list_key: str | None = None) -> tuple[Callable[[], Iterator], int | None]:
+    """The objects of a JSON list (the whole file, or the list under ``list_key``, a dotted
+    path such as ``data.items``): (a function giving them, their number if known), or
+    SourceError. Streamed from STREAM_FROM bytes, like features."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot be read ({exc.strerror})") from exc
+    where = f"'{list_key}'" if list_key else "the file"
+    if size < STREAM_FROM:
+        data = read_json(path)
+        for key in (list_key or "").split(".") if list_key else []:
+            data = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(data, list):
+            raise SourceError(f"{path}: {where} is not a JSON list of objects")
+        return (lambda: iter(data)), len(data)
+    prefix = f"{list_key}.item" if list_key else "item"
+
+    def items() -> Iterator:
+        with path.open("rb") as handle:
+            try:
+                yield from ijson.items(handle, prefix, use_float=True)
+            except ijson.JSONError as exc:
+                raise SourceError(f"{path}: invalid JSON ({_first_line(exc)})") from exc
+            except UnicodeDecodeError as exc:
+                raise SourceError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+
+    return items, None
 
 
 def _first_line(exc: Exception) -> str:

@@ -19,6 +19,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         "unchanged",
         "merged",
         "rejected",
+        "warnings",
         "outside_region",
     )
     list_filter = ("source", "status")

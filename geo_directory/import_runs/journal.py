@@ -50,6 +50,7 @@ class RunJournal:
         run.closed = report.closed + report.vanished
         run.skipped = sum(report.skipped.values())
         run.rejected = report.rejected_count
+        run.warnings = report.warning_count
         run.message = report.summary(detail=20)[:20000]
         run.save()
         _release(run.pk)
@@ -69,8 +70,13 @@ class RunJournal:
             _held.discard(run.pk)
 
 
-def journal_of_run(sender, *, source, path, sha256, size, user, launched_by, options, **extra):
-    """``import_started`` receiver: the run recorded, its lock taken, then visible."""
+def journal_of_run(
+    sender, *, source, path, sha256, size, user, launched_by, options, origin=None, **extra
+):
+    """``import_started`` receiver: the run recorded, its lock taken, then visible.
+
+    ``origin``: where a downloaded file came from (``url``, ``sha256`` of the download)."""
+    origin = origin or {}
     mark_stale_runs()
     with transaction.atomic():
         run = ImportRun.objects.create(
@@ -82,6 +88,8 @@ def journal_of_run(sender, *, source, path, sha256, size, user, launched_by, opt
             launched_by=launched_by,
             options=options,
             host=socket.gethostname()[:255],
+            source_url=origin.get("url", "")[:500],
+            download_sha256=origin.get("sha256", ""),
             pid=os.getpid(),
         )
         # Taken before the row is committed: no one can see the run without its lock.

@@ -37,6 +37,16 @@ class ImportRun(models.Model):
     skipped = models.PositiveIntegerField(default=0)
     outside_region = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
+    # Rows loaded without one of their optional values (unreadable hours, phone...).
+    warnings = models.PositiveIntegerField("avertissements", default=0, db_default=0)
+    # A file downloaded before its import (import_sirene_download): where from, and the
+    # sha256 of what was downloaded (the compressed file; file_sha256 is the one imported).
+    source_url = models.URLField(
+        "téléchargé de", max_length=500, blank=True, default="", db_default=""
+    )
+    download_sha256 = models.CharField(
+        "sha256 du fichier téléchargé", max_length=64, blank=True, default="", db_default=""
+    )
     message = models.TextField(blank=True)
     # Where the run's process is (or was): a run whose process died is found by its
     # advisory lock (journal.mark_stale_runs); host and pid tell the operator which one.

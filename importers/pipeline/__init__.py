@@ -7,9 +7,10 @@ column by column (``columnar``: SIRENE does), tried first. ``run_import`` (``run
 then runs, in ONE transaction, one file per stage:
 
 1. ``record.py`` + ``staging.py``: each record checked in Python (coordinates through
-   ``territory.region``'s rules, name, category, opening hours parsed and pre-computed
-   into the ``hours_*`` columns) and COPYed as a ``StagedRow``, good or rejected, into a
-   TEMP staging table; from 2 MB of source, points are located in memory;
+   ``territory.region``'s rules, name, category; ``optional.py``: opening hours read and
+   pre-computed into the ``hours_*`` columns, phone, e-mail, website — an unreadable one
+   is left out with a warning, never a rejection) and COPYed as a ``StagedRow``, good or
+   rejected, into a TEMP staging table; from 2 MB of source, points are located in memory;
 2. ``resolution.py``: the other points resolved to communes in SQL with the territory's
    own subquery (``commune_of_point_sql``), swapped latitude/longitude, points outside
    the region, addresses contradicting the coordinates, duplicate ids and SIRETs;

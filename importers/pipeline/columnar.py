@@ -55,7 +55,13 @@ STAGED = (
     "hard",
     "distance_m",
 )
-DEFAULTS = {"phone": "''", "email": "''", "website": "''", "opening_hours": "''"}
+DEFAULTS = {
+    "phone": "''",
+    "email": "''",
+    "website": "''",
+    "opening_hours": "''",
+    "opening_hours_text": "''",
+}
 
 
 class NotColumnar(Exception):

@@ -9,15 +9,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from geo_directory.businesses import hours
 from geo_directory.territory.region import WORLD, BadCoordinates, check_lonlat
 
 from ..errors import Rejection
+from .optional import HoursCache, check_optional
 
 RAW_MAX = 2000
 OUTSIDE_REGION = "outside the region"
 
-# Limits of businesses_business columns (longer values are cut, hours are rejected).
+# Limits of businesses_business columns (longer values are cut; an unreadable optional
+# value is left out with a warning: ``optional.py``).
 MAX_LENGTHS = {"name": 200, "street": 255, "phone": 30, "email": 254, "website": 500}
 
 # The staging table, in COPY order: (column, PostgreSQL type).
@@ -36,6 +37,7 @@ STAGING_COLUMNS = (
     ("email", "text"),
     ("website", "text"),
     ("opening_hours", "text"),
+    ("opening_hours_text", "text"),  # the source's words when they are not OSM syntax
     ("hours_week", "text"),  # int4multirange and tstzmultirange literals (HoursCache),
     ("hours_windows", "text"),  # cast where used: binary COPY has no such Python type
     ("hours_windows_until", "timestamptz"),
@@ -48,6 +50,7 @@ STAGING_COLUMNS = (
     ("reject_reason", "text"),
     ("hard", "bool"),
     ("raw", "text"),
+    ("warnings", "text"),  # "field\x1freason\x1fvalue" items joined by \x1e (optional fields)
     ("distance_m", "float8"),  # 0 when located in memory (staging), else set by resolution
 )
 _PYTHON_TYPES = {"int4": int, "int8": int, "text": str, "float8": float, "bool": bool}
@@ -96,6 +99,8 @@ class Record:
     email = ""
     website = ""
     opening_hours = ""
+    opening_hours_text = ""
+    warnings = None  # [(field, reason, value)] once an optional value is left out
     closed = False
     hide_address = False
     address_in_region = False  # the address itself says "in the region"
@@ -118,6 +123,12 @@ class Record:
         if self.reject_reason is None:
             self.reject_field, self.reject_reason = field, reason
 
+    def warn(self, field: str, reason: str, value: str = "") -> None:
+        """An optional value left out (or kept as text only): the row is still loaded."""
+        if self.warnings is None:
+            self.warnings = []
+        self.warnings.append((field, reason, value))
+
 
 @dataclass(frozen=True)
 class Skip:
@@ -138,44 +149,10 @@ class FieldNames:
     location: str = "geometry"
     postcode: str = "addr:postcode"
     siret: str = "siret"
-
-
-class HoursCache:
-    """``hours.compute`` per distinct expression (sources repeat a few thousand at most)."""
-
-    def __init__(self, limit: int = 50_000):
-        self.limit = limit
-        self.cache: dict[str, tuple] = {}
-
-    def get(self, expression: str):
-        """(normalised, week, windows, until) as COPY text, or raise InvalidHours."""
-        hit = self.cache.get(expression)
-        if hit is None:
-            try:
-                normalised = hours.validate(expression)
-                computed = hours.compute(normalised)
-                hit = (
-                    normalised,
-                    None
-                    if computed.week is None
-                    else "{" + ",".join(f"[{lo},{hi})" for lo, hi in computed.week) + "}",
-                    None
-                    if computed.windows is None
-                    else "{"
-                    + ",".join(
-                        f'["{lo.isoformat()}","{hi.isoformat()}")' for lo, hi in computed.windows
-                    )
-                    + "}",
-                    computed.windows_until,
-                )
-            except hours.InvalidHours as exc:
-                hit = (exc,)
-            if len(self.cache) >= self.limit:
-                self.cache.clear()
-            self.cache[expression] = hit
-        if len(hit) == 1:
-            raise hit[0]
-        return hit
+    phone: str = "phone"
+    email: str = "email"
+    website: str = "website"
+    opening_hours: str = "opening_hours"
 
 
 # Record text fields that are staged (``external_id`` is reported as the source's id).
@@ -228,22 +205,19 @@ def check_record(record: Record, hours_cache: HoursCache, names: FieldNames) -> 
         record.defer_reject("name", "missing name")
     if record.category_id is None:
         record.defer_reject("category", f"no category for {record.category_hint or 'this row'}")
-    if record.opening_hours:
-        if len(record.opening_hours) > 1000:
-            record.defer_reject(
-                "opening_hours",
-                f"opening hours longer than 1000 characters ({len(record.opening_hours)})",
-            )
-        else:
-            try:
-                (
-                    record.opening_hours,
-                    record.hours_week,
-                    record.hours_windows,
-                    record.hours_windows_until,
-                ) = hours_cache.get(record.opening_hours)
-            except hours.InvalidHours as exc:
-                record.defer_reject("opening_hours", str(exc))
+    check_optional(record, hours_cache, names)
+
+
+_SEPARATORS = str.maketrans({"\x1e": " ", "\x1f": " ", "\x00": ""})
+
+
+def _staged_warnings(warnings: list[tuple[str, str, str]]) -> str:
+    """The warnings column: "field\x1freason\x1fvalue" items joined by \x1e (the
+    separators, and NUL, taken out of the values first)."""
+    return "\x1e".join(
+        "\x1f".join(part.translate(_SEPARATORS)[:RAW_MAX] for part in warning)
+        for warning in warnings
+    )
 
 
 _NAME, _STREET = MAX_LENGTHS["name"], MAX_LENGTHS["street"]
@@ -270,6 +244,7 @@ def staged_row(record: Record, commune_id: str | None, distance_m: float | None)
             record.email[:_EMAIL],
             record.website[:_WEBSITE],
             record.opening_hours,
+            record.opening_hours_text,
             record.hours_week,
             record.hours_windows,
             record.hours_windows_until,
@@ -282,6 +257,7 @@ def staged_row(record: Record, commune_id: str | None, distance_m: float | None)
             record.reject_reason,
             record.hard,
             record.raw[:RAW_MAX],
+            None if record.warnings is None else _staged_warnings(record.warnings),
             distance_m,
         ),
     )
@@ -292,7 +268,7 @@ _EMPTY_REJECTION = StagedRow(
         name: "" if kind == "text" else (False if kind == "bool" else None)
         for name, kind in STAGING_COLUMNS
     }
-)._replace(external_id="", commune_id=None, hours_week=None, hours_windows=None)
+)._replace(external_id="", commune_id=None, hours_week=None, hours_windows=None, warnings=None)
 
 
 def rejection_row(rejection: Rejection) -> StagedRow:

@@ -1,12 +1,23 @@
-"""Stage 4: what the import rejected: counts, the kept rejections, the --errors file."""
+"""Stage 4: what the import rejected or loaded without a value (warnings): counts, the
+kept rejections and warnings, the --errors file."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import MAX_KEPT_REJECTIONS, Rejection
+from ..errors import MAX_KEPT_REJECTIONS, FieldWarning, Rejection
 from . import columnar
 from .record import RAW_MAX
+from .sql import OK
+
+# One warning a row of the listings loaded: staging holds them as
+# "field\x1freason\x1fvalue" items joined by \x1e (``staged_row``).
+_WARNINGS = (
+    "SELECT s.line, split_part(w, E'\\x1f', 1), split_part(w, E'\\x1f', 2),"
+    " split_part(w, E'\\x1f', 3)"
+    " FROM import_staging s, unnest(string_to_array(s.warnings, E'\\x1e')) AS w"
+    f" WHERE s.warnings IS NOT NULL AND {OK}"
+)
 
 
 class Reporting:
@@ -29,15 +40,33 @@ class Reporting:
         report.outside_region += outside
         report.rejected_count = total - outside
         rejected = "SELECT line, reject_field, reject_reason, raw FROM import_rejected"
-        rejected += " WHERE NOT outside ORDER BY line"
-        cursor.execute(f"{rejected} LIMIT {MAX_KEPT_REJECTIONS}")
+        rejected += " WHERE NOT outside"
+        cursor.execute(f"{rejected} ORDER BY line LIMIT {MAX_KEPT_REJECTIONS}")
         report.rejected = [Rejection(*row) for row in cursor.fetchall()]
+        # Warnings: rows loaded without one of their optional values (never rejected).
+        # Staging tallied the rows with any: none (a SIRENE file), no scan.
+        if self.warned_rows:
+            cursor.execute(f"SELECT count(*) FROM ({_WARNINGS}) AS w")
+            report.warning_count = cursor.fetchone()[0]
+            cursor.execute(f"{_WARNINGS} ORDER BY s.line LIMIT {MAX_KEPT_REJECTIONS}")
+            report.warnings = [FieldWarning(*row) for row in cursor.fetchall()]
         if errors_path is not None:
+            # Rejections first, then warnings, told apart by the last column ``kind``
+            # (last: the columns of the file before warnings keep their places). For a
+            # warning, ``raw`` is the value left out.
             with Path(errors_path).open("wb") as handle:
-                handle.write(b"line,field,reason,raw\n")
-                with cursor.copy(f"COPY ({rejected}) TO STDOUT WITH (FORMAT csv)") as copy:
-                    for chunk in copy:
-                        handle.write(chunk)
+                handle.write(b"line,field,reason,raw,kind\n")
+                parts = [("rejected", rejected)]
+                if self.warned_rows:
+                    parts.append(("warning", _WARNINGS))
+                for kind, query in parts:
+                    select = (
+                        f"SELECT line, field, reason, raw, '{kind}' FROM ({query})"
+                        " AS r(line, field, reason, raw) ORDER BY line"
+                    )
+                    with cursor.copy(f"COPY ({select}) TO STDOUT WITH (FORMAT csv)") as copy:
+                        for chunk in copy:
+                            handle.write(chunk)
 
     def read_back_raw(self, cursor) -> None:
         """The column lane stages no raw row: the rejected ones are read back from the

@@ -25,7 +25,7 @@ from .staging import Staging
 from .upsert import Upsert
 
 # Sent before the transaction, with ``source`` (the kind: sirene, osm...), ``path``,
-# ``sha256``, ``size``, ``user``, ``launched_by`` and ``options``. A receiver may return
+# ``sha256``, ``size``, ``user``, ``launched_by``, ``options`` and ``origin``. A receiver may return
 # a journal: ``finished(report)`` / ``failed(report, exc)`` are called on it at the end.
 import_started = Signal()
 
@@ -47,6 +47,7 @@ class Pipeline(Staging, Resolution, Upsert, Reporting):
         self.siret_not_id = 0  # rows whose SIRET is not their identifier
         self.ids_unique = False  # known when every identifier was read as a number
         self.to_locate = 0  # rows with a point not located in memory, left to resolve()
+        self.warned_rows = 0  # rows with an optional value left out (warnings)
 
     def execute(self, cursor, sql: str, params: dict | None = None) -> int:
         cursor.execute(sql, {"source": self.source, **(params or {})})
@@ -81,12 +82,14 @@ def run_import(
     user=None,
     total: int | None = None,
     record_run: bool = True,
+    origin: dict | None = None,
 ) -> ImportReport:
     """Run ``items()`` (a format's stream of Record/Rejection/Skip) through the pipeline.
 
     Raises SourceError when the file is unreadable (nothing written); any other
     exception also leaves the listings as they were (one transaction). ``record_run``
-    False: no ``import_started`` (no journal of this run).
+    False: no ``import_started`` (no journal of this run). ``origin``: where a downloaded
+    file came from (``url``, ``sha256`` of the download), for the journal.
     """
     path = Path(path)
     if not path.is_file():
@@ -107,6 +110,7 @@ def run_import(
             user=user,
             launched_by=getattr(user, "username", None) or _os_user(),
             options={"dry_run": dry_run, "full_refresh": full_refresh},
+            origin=origin or {},
         )
         journals = [journal for _, journal in answers if journal is not None]
     started = time.monotonic()

@@ -171,6 +171,8 @@ class Staging:
         names = self.names
         for record in buffer:
             check_record(record, hours_cache, names)
+            if record.warnings is not None:
+                self.warned_rows += 1
         if index is None:
             codes = [None] * len(buffer)
         else:

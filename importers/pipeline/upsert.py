@@ -31,6 +31,9 @@ _UPDATABLE = (
     ("email", "email", "s.email"),
     ("website", "website", "s.website"),
     ("opening_hours", "opening_hours", "s.opening_hours"),
+    # The source's own words, when they could not be read (``optional.py``): a merchant
+    # who owns the hours owns them too.
+    ("opening_hours", "opening_hours_text", "s.opening_hours_text"),
 )
 
 
@@ -50,6 +53,7 @@ INSERTED_COLUMNS = (
     "email",
     "website",
     "opening_hours",
+    "opening_hours_text",
     "hours_week",
     "hours_windows",
     "hours_windows_until",
@@ -238,6 +242,7 @@ class Upsert:
                      '', s.street, s.postcode, s.commune_id, {_POINT},
                      CASE WHEN s.lon IS NULL THEN '' ELSE s.geocode_precision END,
                      s.geocode_score, s.phone, s.email, s.website, s.opening_hours,
+                     s.opening_hours_text,
                      {", ".join(staged for _, staged in _HOURS)}, false, false,
                      CASE WHEN s.lon IS NULL THEN 'pending' ELSE 'published' END,
                      CASE WHEN s.lon IS NULL THEN %(note)s ELSE '' END,

@@ -67,16 +67,23 @@ def test_partner_csv_with_mapping(tmp_path):
         ],
     )
     report = import_csv(path, mapping)
-    assert (report.created, report.rejected_count) == (2, 6), report.summary()
+    assert (report.created, report.rejected_count) == (4, 4), report.summary()
     reasons = {(r.line, r.field): r.reason for r in report.rejected}
     assert sorted(reasons) == [
-        (4, "SIRET"),
         (5, "Code INSEE"),
         (6, "name"),
-        (7, "opening_hours"),
         (8, "coordinates"),
         (9, "category"),
     ]
+    # Optional values never reject a row (issue #18): kept without them, with a warning.
+    warnings = {(w.line, w.field): w for w in report.warnings}
+    assert sorted(warnings) == [(4, "SIRET"), (7, "Horaires")]
+    assert warnings[(7, "Horaires")].value == "tous les jours"
+    assert "Failed" not in warnings[(7, "Horaires")].reason
+    florist = Business.objects.get(source="csv", external_id="cci84:3")
+    assert florist.siret is None
+    vague = Business.objects.get(source="csv", external_id="cci84:6")
+    assert (vague.opening_hours, vague.opening_hours_text) == ("", "tous les jours")
     assert "swapped" in reasons[(8, "coordinates")]
     assert "'Banque'" in reasons[(9, "category")]
     bakery = Business.objects.get(source="csv", external_id="cci84:1")
@@ -93,7 +100,7 @@ def test_partner_csv_with_mapping(tmp_path):
         "librairie",
     )
     again = import_csv(path, mapping)
-    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 4)
 
 
 def test_mapping_errors_are_source_errors(tmp_path):

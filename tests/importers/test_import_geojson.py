@@ -118,16 +118,20 @@ def test_bad_features_are_rejected_precisely(tmp_path):
         (2, "geometry"),
         (3, "geometry"),
         (4, "category"),
-        (5, "opening_hours"),
         (6, "geometry"),
     ]
+    # Hours nobody can read never reject a listing: kept as text, with a warning.
+    assert [(w.line, w.field, w.value) for w in report.warnings] == [(5, "opening_hours", "9h-12h")]
+    assert "les jours ne sont pas précisés" in report.warnings[0].reason
     reasons = {r.line: r.reason for r in report.rejected}
     assert "swapped" in reasons[2]
     assert "non-numeric" in reasons[3]
     assert "shop=bank" in reasons[4]
     assert "outside the region" in reasons[6]
-    assert report.created == 1
+    assert report.created == 2
     assert Business.objects.get(source="geojson", external_id="partner:7").commune_id == "13055"
+    vague = Business.objects.get(source="geojson", external_id="partner:5")
+    assert (vague.opening_hours, vague.opening_hours_text) == ("", "9h-12h")
 
 
 @pytest.mark.parametrize(

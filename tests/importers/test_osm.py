@@ -97,13 +97,12 @@ def test_overpass_json_nodes_ways_and_areas(tmp_path):
     path = tmp_path / "overpass.json"
     path.write_text(json.dumps(OVERPASS))
     report = import_osm(path)
-    assert report.created == 4, report.summary()
+    assert report.created == 5, report.summary()
     assert report.skipped == {"OSM kind outside our categories": 2}
     assert report.outside_region == 1
-    assert sorted((r.line, r.field) for r in report.rejected) == [
-        (10, "opening_hours"),
-        (11, "name"),
-    ]
+    assert sorted((r.line, r.field) for r in report.rejected) == [(11, "name")]
+    assert [(w.line, w.field) for w in report.warnings] == [(10, "opening_hours")]
+    assert osm("node/1004").opening_hours_text == "tous les jours"
     bakery = osm("node/1001")
     assert (bakery.category.slug, bakery.commune_id, bakery.street) == (
         "boulangerie",
@@ -117,7 +116,7 @@ def test_overpass_json_nodes_ways_and_areas(tmp_path):
     epicerie = osm("way/2003")
     assert 5.3850 < epicerie.location.x < 5.3854
     again = import_osm(path)
-    assert (again.created, again.updated, again.unchanged) == (0, 0, 4)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
 
 
 def test_geojson_export_and_pbf_extract(tmp_path):

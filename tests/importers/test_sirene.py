@@ -209,7 +209,8 @@ def test_errors_file_lists_line_field_reason_raw(loaded, tmp_path):
     import_sirene(path, errors_path=errors)
     with errors.open(newline="") as handle:
         lines = list(csv.reader(handle))
-    assert lines[0] == ["line", "field", "reason", "raw"]
+    assert lines[0] == ["line", "field", "reason", "raw", "kind"]
+    assert {line[4] for line in lines[1:]} == {"rejected"}
     firsts = [(line, field) for line, field, *_ in lines[1:3]]
     assert firsts == [("8", "siret"), ("9", "codeCommuneEtablissement")]
     assert "12345678901234" in lines[1][3]

@@ -97,7 +97,10 @@ class ImportCommand(BaseCommand):
                 ) from exc
             self.stdout.write(report.summary())
             if errors is not None:
-                self.stdout.write(f"  {report.rejected_count} rejected row(s) written to {errors}")
+                self.stdout.write(
+                    f"  {report.rejected_count} rejected row(s) and {report.warning_count}"
+                    f" warning(s) written to {errors}"
+                )
         if not options["dry_run"] and len(failed) < len(paths):
             # What is derived from the whole table (the map's clusters) is refreshed by
             # its own layer, listening to the listings' signal.

@@ -1,6 +1,7 @@
 from pathlib import Path
 
-from importers.csv_mapped import import_csv, load_mapping
+from importers.csv_mapped import import_csv
+from importers.mapping import load_mapping
 
 from ._base import ImportCommand
 

@@ -1,5 +1,7 @@
 """Everything `make run` needs in the database: migrated, then data loaded once."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -9,6 +11,11 @@ from geo_directory.territory.models import Commune, Neighbour
 from importers.communes import import_territory
 from importers.errors import SourceError
 from importers.geojson import import_geojson
+from importers.mapping import load_mapping
+
+# Real partner data that does not speak OSM, read through a mapping kept in the repository.
+RESTAURANTS = "restaurants-bouches-du-rhone-2012.geojson"
+RESTAURANTS_MAPPING = Path("fixtures") / "mappings" / "restaurants-bouches-du-rhone-2012.yaml"
 
 
 class Command(BaseCommand):
@@ -26,6 +33,16 @@ class Command(BaseCommand):
                 for path in sorted((data_dir / "osm-chains").glob("*.geojson")):
                     report = import_geojson(path)
                     self.stdout.write(report.summary().splitlines()[0])
+            # Loaded once: a second run finds them and adds nothing (the import itself
+            # would only count them unchanged, but reads the file for it).
+            mapping = load_mapping(Path(settings.BASE_DIR) / RESTAURANTS_MAPPING)
+            restaurants = Business.objects.filter(
+                source=Business.Source.GEOJSON,
+                external_id__startswith=f"{mapping['id_prefix']}:",
+            )
+            if (data_dir / RESTAURANTS).is_file() and not restaurants.exists():
+                report = import_geojson(data_dir / RESTAURANTS, mapping=mapping)
+                self.stdout.write(report.summary(detail=0).splitlines()[0])
         except SourceError as exc:
             raise CommandError(f"demo data not loaded: {exc}") from exc
         self.stdout.write(
