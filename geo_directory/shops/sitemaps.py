@@ -1,0 +1,119 @@
+"""``robots.txt``, ``sitemap.xml`` and its pages: every published shop and every commune.
+
+The sitemap protocol allows 50,000 URLs a file: ``sitemap.xml`` is an index of pages,
+one for the communes (946 in the region, 35,000 in all France) and one per 50,000
+published shops. A shops page is named by its first id (``sitemap-commerces-<id>.xml``):
+it is ``id >= first ORDER BY id LIMIT 50000``, a keyset read on the primary key, never an
+OFFSET; the index finds the first id of every page in one pass over the published ids.
+Pages are streamed from a server-side cursor, a chunk of rows at a time: the memory used
+does not grow with the table (a million listings or ten).
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.cache import patch_cache_control
+from django.utils.html import escape
+
+from geo_directory.api.queries import PUBLISHED
+from geo_directory.territory.models import Commune
+
+from .paths import shop_path
+
+PER_FILE = 50_000
+CHUNK = 2_000
+# Sitemaps change when listings are published: an hour in a shared cache is fine.
+MAX_AGE = 3600
+XML = "application/xml; charset=utf-8"
+HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
+URLSET = '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+
+
+def _origin(request) -> str:
+    return escape(request.build_absolute_uri("/").rstrip("/"))
+
+
+def _cacheable(response):
+    patch_cache_control(response, public=True, max_age=MAX_AGE)
+    return response
+
+
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /api/",
+        "Disallow: /compte/",
+        "Disallow: /espace/",
+        "Disallow: /commercant/",
+        "Disallow: /mes-commandes/",
+        "Disallow: /commandes/",
+        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+        "",
+    ]
+    return _cacheable(HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8"))
+
+
+def page_starts() -> list[int]:
+    """The first id of every sitemap page of shops: ids number 1, 50,001, 100,001...
+    of the published listings in id order (one index-ordered pass, no sort in memory)."""
+    sql = (
+        "SELECT id FROM (SELECT b.id, row_number() OVER (ORDER BY b.id) AS n"
+        f" FROM businesses_business b WHERE {PUBLISHED}) AS numbered"
+        " WHERE n %% %s = 1 ORDER BY id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [PER_FILE])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def index(request):
+    origin = _origin(request)
+    files = [f"{origin}/sitemap-communes.xml"]
+    files += [f"{origin}/sitemap-commerces-{first}.xml" for first in page_starts()]
+    body = (
+        HEAD
+        + '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        + "".join(f"<sitemap><loc>{url}</loc></sitemap>\n" for url in files)
+        + "</sitemapindex>\n"
+    )
+    return _cacheable(HttpResponse(body, content_type=XML))
+
+
+def _stream(head_rows, rows_sql: str, params: list, line):
+    """HEAD, then one ``line(row)`` per row read CHUNK at a time from a server-side cursor
+    (a named cursor: PostgreSQL keeps the result, Python holds one chunk), then the end."""
+    yield HEAD + URLSET + head_rows
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(rows_sql, params)
+        while rows := cursor.fetchmany(CHUNK):
+            yield "".join(line(row) for row in rows)
+    yield "</urlset>\n"
+
+
+def shops(request, first_id: int):
+    origin = _origin(request)
+    sql = (
+        "SELECT b.id, b.name, to_char(b.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+        f" FROM businesses_business b WHERE {PUBLISHED} AND b.id >= %s ORDER BY b.id LIMIT %s"
+    )
+
+    def line(row):
+        pk, name, lastmod = row
+        return f"<url><loc>{origin}{shop_path(pk, name)}</loc><lastmod>{lastmod}</lastmod></url>\n"
+
+    stream = _stream("", sql, [first_id, PER_FILE], line)
+    return _cacheable(StreamingHttpResponse(stream, content_type=XML))
+
+
+def communes(request):
+    origin = _origin(request)
+    table = Commune._meta.db_table
+    sql = f"SELECT code FROM {table} ORDER BY code"
+    home = f"<url><loc>{origin}/</loc></url>\n"
+
+    def line(row):
+        return f"<url><loc>{origin}/communes/{row[0]}/</loc></url>\n"
+
+    return _cacheable(StreamingHttpResponse(_stream(home, sql, [], line), content_type=XML))
