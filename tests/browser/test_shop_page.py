@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import finish, watch
+from tests.browser.conftest import ARTIFACTS, finish, watch
 from tests.factories import make_campaign, make_listing
 
 pytestmark = pytest.mark.browser
@@ -90,7 +90,7 @@ def test_without_javascript_home_to_commune_to_shop(browser, site_url, shop, vie
         page.wait_for_url("**/communes/13055/")
         check_clean(page)
         card = page.locator(f"#commerce-{shop.pk}")
-        card.get_by_role("link", name=NAME).click()
+        card.get_by_role("link", name=NAME, exact=True).click()
         page.wait_for_load_state()
         check_shop_page(page, shop)
         assert page.get_by_role("link", name=re.compile("^Itinéraire")).is_visible()
@@ -107,14 +107,25 @@ def test_with_javascript_commune_row_to_shop_map_and_order(
     try:
         page.goto(site_url + "/communes/13055/")
         page.wait_for_selector("body[data-ready=true]")
-        page.locator(f"#commerce-{shop.pk}").get_by_role("link", name=NAME).click()
+        page.locator(f"#commerce-{shop.pk}").get_by_role("link", name=NAME, exact=True).click()
         page.wait_for_selector("body[data-ready=true]")
         check_shop_page(page, shop)
         # The small map: the shop's marker drawn, the tiles loaded from the tile URL.
         assert page.locator("#shop-map path.sn-marker").count() == 1
         assert page.locator("#shop-map img.leaflet-tile").count() > 0
+        page.screenshot(path=str(ARTIFACTS / f"shop_page_{viewport[0]}.png"), full_page=True)
         page.get_by_role("link", name=re.compile("^Commander")).click()
         page.wait_for_url(f"**/commerces/{shop.pk}/commander/")
         assert page.js_errors == [] and page.csp_violations == []
     finally:
         finish(page, request.node.name)
+
+
+# Marked django_db: pytest-django sets up the test database only for the aliases its
+# marked tests ask for, so this module run alone needs one (committed_db has no mark).
+@pytest.mark.django_db
+def test_unknown_shop_page_is_french(page, site_url):
+    response = page.goto(site_url + "/commerces/999999999-nulle-part/")
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "Page introuvable"
+    assert page.locator("html").get_attribute("lang") == "fr"
