@@ -224,9 +224,14 @@ def test_commune_page_rows_link_to_shop_pages_and_offer_ordering(client):
 def test_merchant_pages_link_to_the_public_page(client, pending):
     client.force_login(pending.owner)
     dashboard = client.get(reverse("accounts:dashboard")).content.decode()
-    assert f'<a href="{pending.get_absolute_url()}">Voir la page publique</a>' in dashboard
+    link = f'<a href="{pending.get_absolute_url()}">Aperçu de la page publique</a>'
+    assert link in dashboard
+    # Once published, the catalogue's « Voir la page publique » too (tests/hardening checks
+    # that a pending listing's catalogue page does not offer it).
+    Business.objects.filter(pk=pending.pk).update(status=Business.Status.PUBLISHED)
     catalogue = client.get(reverse("orders:catalogue_admin", args=[pending.pk])).content.decode()
-    assert f'<a href="{pending.get_absolute_url()}">Voir la page publique (aperçu)</a>' in catalogue
+    assert f'<a href="{pending.get_absolute_url()}">Voir la page publique</a>' in catalogue
+    Business.objects.filter(pk=pending.pk).update(status=Business.Status.PENDING)
     # And it is the preview, not a bare « Not Found ».
     assert "Aperçu : votre fiche" in client.get(pending.get_absolute_url()).content.decode()
 
