@@ -73,8 +73,6 @@ def local_business(business, url: str, photos: list[dict], base: str) -> dict:
             "latitude": round(business.location.y, 6),
             "longitude": round(business.location.x, 6),
         }
-    if business.category_id:
-        data["additionalType"] = business.category.label
     if business.description:
         data["description"] = business.description
     if business.phone:

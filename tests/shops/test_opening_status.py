@@ -76,3 +76,23 @@ def test_after_a_dst_change_the_local_clock_is_kept():
 def test_no_hours_claims_nothing_and_closed_for_good_says_closed():
     assert opening_status_fr(None, None, None, paris(2026, 6, 10, 10, 0)) == ""
     assert status("off", paris(2026, 6, 10, 10, 0)) == ""
+
+
+@pytest.mark.django_db
+def test_the_stored_multiranges_read_like_the_computed_ones():
+    """The page and the API read psycopg Multiranges back from PostgreSQL: same answers."""
+    from tests.factories import make_listing
+
+    shop = make_listing(opening_hours="Mo-Sa 09:00-12:00,14:00-19:00; Dec 24 off; Jan 01 off")
+    shop.refresh_from_db()
+    computed = hours.compute(shop.opening_hours)
+    start = dt.datetime.now(PARIS).replace(minute=7, second=0, microsecond=0)
+    for step in range(0, 24 * 21, 5):  # every 5 hours over three weeks
+        when = start + dt.timedelta(hours=step)
+        stored = opening_status_fr(
+            shop.hours_week, shop.hours_windows, shop.hours_windows_until, when
+        )
+        assert stored == opening_status_fr(
+            computed.week, computed.windows, computed.windows_until, when
+        )
+        assert stored.startswith("Ouvert") == hours.is_open(shop.opening_hours, when), when
