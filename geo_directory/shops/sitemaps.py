@@ -11,7 +11,7 @@ does not grow with the table (a million listings or ten).
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.html import escape
@@ -83,9 +83,12 @@ def index(request):
 
 def _stream(head_rows, rows_sql: str, params: list, line):
     """HEAD, then one ``line(row)`` per row read CHUNK at a time from a server-side cursor
-    (a named cursor: PostgreSQL keeps the result, Python holds one chunk), then the end."""
+    (a named cursor: PostgreSQL keeps the result, Python holds one chunk), then the end.
+    In a transaction, as opendata/downloads.py: without one the cursor would be WITH HOLD,
+    materialised whole by PostgreSQL first (``DISABLE_SERVER_SIDE_CURSORS``, for PgBouncer
+    in transaction mode, falls back to a plain cursor: one page, 50,000 rows at most)."""
     yield HEAD + URLSET + head_rows
-    with connection.chunked_cursor() as cursor:
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
         cursor.execute(rows_sql, params)
         while rows := cursor.fetchmany(CHUNK):
             yield "".join(line(row) for row in rows)
