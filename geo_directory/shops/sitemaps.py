@@ -2,9 +2,10 @@
 
 The sitemap protocol allows 50,000 URLs a file: ``sitemap.xml`` is an index of pages,
 one for the communes (946 in the region, 35,000 in all France) and one per 50,000
-published shops. A shops page is named by its first id (``sitemap-commerces-<id>.xml``):
-it is ``id >= first ORDER BY id LIMIT 50000``, a keyset read on the primary key, never an
-OFFSET; the index finds the first id of every page in one pass over the published ids.
+published shops. Shops page k (``sitemap-commerces-<k>.xml``) holds the published ids
+from k × 50,000 to (k + 1) × 50,000 − 1: a key range of the primary key, never an OFFSET,
+and never more than 50,000 URLs; the index lists the non-empty pages with one index probe
+each (``page_numbers``).
 Pages are streamed from a server-side cursor, a chunk of rows at a time: the memory used
 does not grow with the table (a million listings or ten).
 """
@@ -55,23 +56,30 @@ def robots_txt(request):
     return _cacheable(HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8"))
 
 
-def page_starts() -> list[int]:
-    """The first id of every sitemap page of shops: ids number 1, 50,001, 100,001...
-    of the published listings in id order (one index-ordered pass, no sort in memory)."""
-    sql = (
-        "SELECT id FROM (SELECT b.id, row_number() OVER (ORDER BY b.id) AS n"
-        f" FROM businesses_business b WHERE {PUBLISHED}) AS numbered"
-        " WHERE n %% %s = 1 ORDER BY id"
-    )
+def page_numbers() -> list[int]:
+    """The numbers k of the non-empty pages of shops: page k holds the published ids from
+    k × PER_FILE to (k + 1) × PER_FILE − 1, so never more than PER_FILE of them. Found by a
+    loose index scan of the primary key (one probe per non-empty page, from the end of
+    the last one to the next published id), not by numbering every published row: that
+    took 3.8 s at a million listings, this a few milliseconds."""
+    sql = f"""
+        WITH RECURSIVE pages(k) AS (
+            SELECT (SELECT min(b.id) FROM businesses_business b WHERE {PUBLISHED}) / %(per)s
+            UNION ALL
+            SELECT (SELECT min(b.id) FROM businesses_business b
+                     WHERE {PUBLISHED} AND b.id >= (pages.k + 1) * %(per)s) / %(per)s
+              FROM pages WHERE pages.k IS NOT NULL
+        )
+        SELECT k FROM pages WHERE k IS NOT NULL"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [PER_FILE])
+        cursor.execute(sql, {"per": PER_FILE})
         return [row[0] for row in cursor.fetchall()]
 
 
 def index(request):
     origin = _origin(request)
     files = [f"{origin}/sitemap-communes.xml"]
-    files += [f"{origin}/sitemap-commerces-{first}.xml" for first in page_starts()]
+    files += [f"{origin}/sitemap-commerces-{k}.xml" for k in page_numbers()]
     body = (
         HEAD
         + '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
@@ -95,18 +103,19 @@ def _stream(head_rows, rows_sql: str, params: list, line):
     yield "</urlset>\n"
 
 
-def shops(request, first_id: int):
+def shops(request, number: int):
     origin = _origin(request)
     sql = (
         "SELECT b.id, b.name, to_char(b.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-        f" FROM businesses_business b WHERE {PUBLISHED} AND b.id >= %s ORDER BY b.id LIMIT %s"
+        f" FROM businesses_business b WHERE {PUBLISHED} AND b.id >= %s AND b.id < %s"
+        " ORDER BY b.id"
     )
 
     def line(row):
         pk, name, lastmod = row
         return f"<url><loc>{origin}{shop_path(pk, name)}</loc><lastmod>{lastmod}</lastmod></url>\n"
 
-    stream = _stream("", sql, [first_id, PER_FILE], line)
+    stream = _stream("", sql, [number * PER_FILE, (number + 1) * PER_FILE], line)
     return _cacheable(StreamingHttpResponse(stream, content_type=XML))
 
 

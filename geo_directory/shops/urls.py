@@ -10,5 +10,5 @@ urlpatterns = [
     path("robots.txt", sitemaps.robots_txt, name="robots"),
     path("sitemap.xml", sitemaps.index, name="sitemap"),
     path("sitemap-communes.xml", sitemaps.communes, name="sitemap_communes"),
-    path("sitemap-commerces-<int:first_id>.xml", sitemaps.shops, name="sitemap_shops"),
+    path("sitemap-commerces-<int:number>.xml", sitemaps.shops, name="sitemap_shops"),
 ]

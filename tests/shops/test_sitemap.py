@@ -59,7 +59,7 @@ def test_shop_pages_are_split_by_keyset(client, monkeypatch):
     monkeypatch.setattr(sitemaps, "PER_FILE", 7)
     published = list(Business.objects.published().order_by("pk").values_list("pk", flat=True))
     assert len(published) > 14, "the real listings of the demo data"
-    assert sitemaps.page_starts() == published[::7]
+    assert sitemaps.page_numbers() == sorted({pk // 7 for pk in published})
     urls = [url for url in all_urls(client) if "/commerces/" in url]
     assert [int(url.split("/commerces/")[1].split("-")[0]) for url in urls] == published
 
