@@ -228,7 +228,7 @@ def describe_fr_lines(expression: str) -> list[str]:
 STATUS_HORIZON_DAYS = 14
 
 
-def _pairs(ranges) -> list[tuple]:
+def range_pairs(ranges) -> list[tuple]:
     """(lower, upper) of a psycopg Multirange (read from the database) or of a list of
     tuples (computed in memory by ``Business.apply_hours``)."""
     return [
@@ -242,14 +242,14 @@ def open_intervals(week, windows, windows_until, now: dt.datetime) -> list[tuple
     STATUS_HORIZON_DAYS after, sorted and merged: the exact windows while they are valid,
     the regular week (in Paris local time) outside them."""
     valid_until = windows_until if windows_until and windows_until > now else None
-    intervals = [(lo, hi) for lo, hi in _pairs(windows)] if valid_until else []
+    intervals = [(lo, hi) for lo, hi in range_pairs(windows)] if valid_until else []
     today = now.astimezone(PARIS).date()
     first_monday = today - dt.timedelta(days=today.weekday() + 7)
     last = max(now, valid_until or now) + dt.timedelta(days=STATUS_HORIZON_DAYS)
     weeks = (last.astimezone(PARIS).date() - first_monday).days // 7 + 1
     for n in range(weeks):
         monday = dt.datetime.combine(first_monday + dt.timedelta(weeks=n), dt.time())
-        for lower, upper in _pairs(week):
+        for lower, upper in range_pairs(week):
             start = (monday + dt.timedelta(minutes=lower)).replace(tzinfo=PARIS)
             end = (monday + dt.timedelta(minutes=upper)).replace(tzinfo=PARIS)
             if valid_until:
@@ -288,7 +288,7 @@ def opening_status_fr(week, windows, windows_until, now: dt.datetime) -> str:
     """« Ouvert · jusqu'à 19 h », « Fermé · ouvre demain à 8 h », « Ouvert 24 h/24 »,
     « Fermé » (no opening within STATUS_HORIZON_DAYS); "" for a listing without hours
     (nothing is claimed). ``now`` is aware."""
-    if not _pairs(week) and not _pairs(windows):
+    if not range_pairs(week) and not range_pairs(windows):
         return ""
     for start, end in open_intervals(week, windows, windows_until, now):
         if start <= now < end:

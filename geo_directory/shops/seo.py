@@ -8,7 +8,7 @@ import json
 
 from django.utils.safestring import mark_safe
 
-from geo_directory.businesses import hours
+from geo_directory.businesses.hours_text import range_pairs
 
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 # As django.utils.html.json_script: nothing in the data can close the <script> element.
@@ -21,21 +21,16 @@ def _clock(minute_of_day: int) -> str:
     return f"{minute_of_day // 60:02d}:{minute_of_day % 60:02d}"
 
 
-def opening_hours_specification(expression: str) -> list[dict]:
-    """The regular week of an OSM ``opening_hours`` as schema.org
+def opening_hours_specification(week) -> list[dict]:
+    """The regular week of the listing's OSM ``opening_hours``, as stored (``hours_week``,
+    minutes from Monday 00:00, hours.py: not parsed again per page), as schema.org
     ``OpeningHoursSpecification`` items, the days with the same hours grouped:
     "Mo-Fr 08:00-19:00; Sa 08:00-12:00" -> [{dayOfWeek: [Monday..Friday], opens: "08:00",
     closes: "19:00"}, {dayOfWeek: [Saturday], ...}]. A range over midnight is split at it.
     Exceptions (holidays, 24 December) are not in the regular week: they are left out.
     """
-    if not expression:
-        return []
-    try:
-        week = hours.compute(expression).week or []
-    except hours.InvalidHours:
-        return []
     by_times: dict[tuple[str, str], list[str]] = {}
-    for lower, upper in week:
+    for lower, upper in range_pairs(week):
         start = lower
         while start < upper:
             day, minute = divmod(start, 1440)
@@ -79,7 +74,7 @@ def local_business(business, url: str, photos: list[dict], base: str) -> dict:
         data["telephone"] = business.phone
     if business.website:
         data["sameAs"] = [business.website]
-    specification = opening_hours_specification(business.opening_hours)
+    specification = opening_hours_specification(business.hours_week)
     if specification:
         data["openingHoursSpecification"] = specification
     if photos:

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from geo_directory.businesses import hours
 from geo_directory.businesses.models import Business
 from geo_directory.photos.services import add_photo
 from geo_directory.shops.seo import opening_hours_specification
@@ -112,8 +113,12 @@ def test_json_ld_canonical_and_opengraph(client, bakery):
     assert htmlmod.unescape(meta(html, "og:image:alt")) == ALT
 
 
+def week(expression: str):
+    return hours.compute(expression).week
+
+
 def test_opening_hours_specification_from_osm_hours():
-    specs = opening_hours_specification("Mo-Fr 08:00-12:30,14:00-19:00; Sa 08:00-13:00")
+    specs = opening_hours_specification(week("Mo-Fr 08:00-12:30,14:00-19:00; Sa 08:00-13:00"))
     weekdays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
     assert [(s["dayOfWeek"], s["opens"], s["closes"]) for s in specs] == [
         (weekdays, "08:00", "12:30"),
@@ -121,12 +126,12 @@ def test_opening_hours_specification_from_osm_hours():
         (["Saturday"], "08:00", "13:00"),
     ]
     # Over midnight: split at it.
-    specs = opening_hours_specification("Fr 22:00-02:00")
+    specs = opening_hours_specification(week("Fr 22:00-02:00"))
     assert [(s["dayOfWeek"], s["opens"], s["closes"]) for s in specs] == [
         (["Friday"], "22:00", "23:59"),
         (["Saturday"], "00:00", "02:00"),
     ]
-    assert opening_hours_specification("") == []
+    assert opening_hours_specification(None) == []
 
 
 def test_json_ld_cannot_close_its_script_element(client):
