@@ -13,7 +13,7 @@ does not grow with the table (a million listings or ten).
 from __future__ import annotations
 
 from django.db import connection, transaction
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.html import escape
 
@@ -21,6 +21,7 @@ from geo_directory.api.queries import PUBLISHED
 from geo_directory.territory.models import Commune
 
 from .paths import shop_path
+from .views import MAX_ID
 
 PER_FILE = 50_000
 CHUNK = 2_000
@@ -104,6 +105,8 @@ def _stream(head_rows, rows_sql: str, params: list, line):
 
 
 def shops(request, number: int):
+    if (number + 1) * PER_FILE > MAX_ID:
+        raise Http404("Page de plan du site inconnue")
     origin = _origin(request)
     sql = (
         "SELECT b.id, b.name, to_char(b.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"

@@ -32,6 +32,7 @@ from .paths import shop_path, shop_slug
 Status = Business.Status
 PHOTO_SIZES = "(max-width: 600px) 100vw, 600px"
 ZONE_TOLERANCE = 0.0005  # degrees
+MAX_ID = 2**63 - 1  # bigint
 
 
 def can_preview(user, business: Business) -> bool:
@@ -83,6 +84,8 @@ def map_data(business: Business) -> dict | None:
 
 
 def shop(request, pk: int, slug: str | None = None):
+    if pk > MAX_ID:  # PostgreSQL would refuse it (bigint): no such shop, not a 500
+        raise Http404("Commerce introuvable")
     business = (
         Business.objects.select_related("category", "commune__departement", "merged_into")
         .filter(pk=pk)

@@ -156,6 +156,10 @@ def test_unknown_shop_is_a_french_404(client):
     html = response.content.decode()
     assert '<html lang="fr">' in html and "Page introuvable" in html
     assert "Not Found" not in html
+    # Beyond PostgreSQL's bigint: still a French 404, not a 500.
+    for path in ("/commerces/99999999999999999999-x/", "/sitemap-commerces-999999999999999.xml"):
+        response = client.get(path)
+        assert response.status_code == 404 and "Page introuvable" in response.content.decode()
 
 
 @pytest.fixture
