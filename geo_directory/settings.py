@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "geo_directory.orders",
     "geo_directory.import_runs",
     "geo_directory.photos",
+    "geo_directory.shops",
     # Before drf_spectacular: its Swagger page template is overridden (no inline code).
     "geo_directory.api",
     "geo_directory.opendata",

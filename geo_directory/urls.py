@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("geo_directory.accounts.urls")),
     path("", include("geo_directory.orders.urls")),
     path("", include("geo_directory.photos.urls")),
+    path("", include("geo_directory.shops.urls")),
     path("", include("maps.urls")),
 ]
 

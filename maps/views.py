@@ -12,10 +12,12 @@ import json
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from geo_directory.businesses import counts
 from geo_directory.businesses.hours_text import describe_fr_lines
 from geo_directory.businesses.models import Business, Category
+from geo_directory.orders.models import Campaign
 from geo_directory.territory.models import Commune
 
 # Région Sud, [[south, west], [north, east]]: the initial view of the map.
@@ -91,9 +93,16 @@ def commune(request, insee: str):
     # A big city holds thousands of shops: the page lists them COMMUNE_PAGE_SIZE at a time
     # (the map page shows them all, clustered).
     page = Paginator(businesses, COMMUNE_PAGE_SIZE).get_page(request.GET.get("page"))
+    # « Commander » on the rows of shops with an open order campaign: one query a page.
+    ordering = set(
+        Campaign.objects.open_at(timezone.now())
+        .filter(business_id__in=[b.pk for b in page])
+        .values_list("business_id", flat=True)
+    )
     listings = [
         {
             "business": b,
+            "takes_orders": b.pk in ordering,
             "hours": describe_fr_lines(b.opening_hours),
             "lat": b.location.y,
             "lon": b.location.x,

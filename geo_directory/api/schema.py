@@ -59,6 +59,17 @@ _BUSINESS_PROPERTIES = {
         "offers_delivery": {"type": "boolean"},
         "distance_m": {"type": "number", "description": "seulement avec point="},
         "description": {"type": "string", "description": "seulement dans le détail"},
+        "url": {"type": "string", "description": "le chemin de la page du commerce"},
+        "opening_status": {
+            "type": "string",
+            "description": "détail : « Ouvert · jusqu'à 19 h », « Fermé · ouvre demain à 8 h »",
+        },
+        "opening_hours_text": {"type": "string", "description": "détail : horaires communiqués"},
+        "photos": {
+            "type": "array",
+            "description": "détail : photos (src, srcset, alt, width, height)",
+            "items": {"type": "object"},
+        },
     },
 }
 _FEATURE = {

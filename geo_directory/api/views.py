@@ -22,8 +22,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
-from geo_directory.businesses.hours_text import describe_fr
+from geo_directory.businesses.hours_text import describe_fr, opening_status_fr
 from geo_directory.businesses.models import Business
+from geo_directory.photos.public import photos_for
+from geo_directory.shops.paths import shop_path
 from geo_directory.territory.models import Commune
 from geo_directory.territory.region import EXTENT
 
@@ -54,6 +56,10 @@ DETAIL_FIELDS = (
     "delivery_radius_km",
     "delivery_min_order_cents",
     "delivery_fee_cents",
+    "opening_hours_text",
+    "hours_week",
+    "hours_windows",
+    "hours_windows_until",
 )
 
 
@@ -75,7 +81,10 @@ def errors_response(errors: dict[str, str]) -> HttpResponse:
     return json_response({"errors": errors}, status=400)
 
 
-def feature(row: dict, ref: reference.Reference, detail: bool = False) -> dict:
+PHOTO_KEYS = ("src", "srcset", "alt", "width", "height")
+
+
+def feature(row: dict, ref: reference.Reference, detail: bool = False, now=None) -> dict:
     category = ref.categories.get(row["category_id"])
     properties = {
         "name": row["name"],
@@ -94,6 +103,7 @@ def feature(row: dict, ref: reference.Reference, detail: bool = False) -> dict:
         "takes_orders": bool(row["takes_orders"]),
         "offers_pickup": row["offers_pickup"],
         "offers_delivery": row["offers_delivery"],
+        "url": shop_path(row["id"], row["name"]),
     }
     if "distance_m" in row:
         properties["distance_m"] = round(row["distance_m"], 1)
@@ -104,6 +114,14 @@ def feature(row: dict, ref: reference.Reference, detail: bool = False) -> dict:
             delivery_radius_km=float(radius) if radius is not None else None,
             delivery_min_order_cents=row["delivery_min_order_cents"],
             delivery_fee_cents=row["delivery_fee_cents"],
+            opening_hours_text=row["opening_hours_text"],
+            opening_status=opening_status_fr(
+                row["hours_week"],
+                row["hours_windows"],
+                row["hours_windows_until"],
+                now or timezone.now(),
+            ),
+            photos=[{key: p[key] for key in PHOTO_KEYS} for p in photos_for(row["id"])],
         )
     return {
         "type": "Feature",
@@ -221,10 +239,11 @@ class BusinessDetailView(PublicView):
         responses={200: schema.FEATURE, 404: OpenApiResponse(description="inconnu")},
     )
     def get(self, request, pk: int):
-        rows = queries.published_by_id(pk, timezone.now()).page(0, 1, DETAIL_FIELDS)
+        now = timezone.now()
+        rows = queries.published_by_id(pk, now).page(0, 1, DETAIL_FIELDS)
         if not rows:
             raise Http404("Commerce introuvable")
-        return json_response(feature(rows[0], reference.get(), detail=True))
+        return json_response(feature(rows[0], reference.get(), detail=True, now=now))
 
 
 class CommuneBusinessesView(BusinessListView):

@@ -11,7 +11,10 @@ else is returned as the raw expression, never a wrong sentence.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+
+from .hours import PARIS
 
 DAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
 DAY_FR = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
@@ -216,3 +219,87 @@ def describe_fr_lines(expression: str) -> list[str]:
     if phrases is None:
         return [expression]
     return [phrase[0].upper() + phrase[1:] for phrase in phrases]
+
+
+# « Ouvert · jusqu'à 19 h » / « Fermé · ouvre demain à 8 h »: from the listing's computed
+# hours (hours.py: ``hours_week``, the minutes of a regular week; ``hours_windows``, the
+# exact intervals until ``hours_windows_until``), the data the « ouvert maintenant » SQL
+# reads, so that the page and the filter never disagree.
+STATUS_HORIZON_DAYS = 14
+
+
+def range_pairs(ranges) -> list[tuple]:
+    """(lower, upper) of a psycopg Multirange (read from the database) or of a list of
+    tuples (computed in memory by ``Business.apply_hours``)."""
+    return [
+        (item.lower, item.upper) if hasattr(item, "lower") else tuple(item)
+        for item in (ranges or [])
+    ]
+
+
+def open_intervals(week, windows, windows_until, now: dt.datetime) -> list[tuple]:
+    """The open intervals (aware datetimes) from a week before ``now`` to
+    STATUS_HORIZON_DAYS after, sorted and merged: the exact windows while they are valid,
+    the regular week (in Paris local time) outside them."""
+    valid_until = windows_until if windows_until and windows_until > now else None
+    intervals = [(lo, hi) for lo, hi in range_pairs(windows)] if valid_until else []
+    today = now.astimezone(PARIS).date()
+    first_monday = today - dt.timedelta(days=today.weekday() + 7)
+    last = max(now, valid_until or now) + dt.timedelta(days=STATUS_HORIZON_DAYS)
+    weeks = (last.astimezone(PARIS).date() - first_monday).days // 7 + 1
+    for n in range(weeks):
+        monday = dt.datetime.combine(first_monday + dt.timedelta(weeks=n), dt.time())
+        for lower, upper in range_pairs(week):
+            start = (monday + dt.timedelta(minutes=lower)).replace(tzinfo=PARIS)
+            end = (monday + dt.timedelta(minutes=upper)).replace(tzinfo=PARIS)
+            if valid_until:
+                if end <= valid_until:
+                    continue
+                start = max(start, valid_until)
+            intervals.append((start, end))
+    merged: list[list] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def _day_fr(moment: dt.datetime, now: dt.datetime) -> str:
+    """ "" today, "demain", "lundi" within the week, else "le 2 janvier"."""
+    local = moment.astimezone(PARIS)
+    days = (local.date() - now.astimezone(PARIS).date()).days
+    if days == 0:
+        return ""
+    if days == 1:
+        return "demain"
+    if days < 7:
+        return DAY_FR[local.weekday()]
+    return f"le {'1er' if local.day == 1 else local.day} {MONTH_FR[local.month - 1]}"
+
+
+def _clock_fr(moment: dt.datetime) -> str:
+    local = moment.astimezone(PARIS)
+    return time_fr(f"{local.hour:02d}:{local.minute:02d}")
+
+
+def opening_status_fr(week, windows, windows_until, now: dt.datetime) -> str:
+    """« Ouvert · jusqu'à 19 h », « Fermé · ouvre demain à 8 h », « Ouvert 24 h/24 »,
+    « Fermé » (no opening within STATUS_HORIZON_DAYS); "" for a listing without hours
+    (nothing is claimed). ``now`` is aware."""
+    if not range_pairs(week) and not range_pairs(windows):
+        return ""
+    for start, end in open_intervals(week, windows, windows_until, now):
+        if start <= now < end:
+            if end - now > dt.timedelta(days=7):
+                return "Ouvert 24 h/24"
+            day = _day_fr(end, now)
+            local_end = end.astimezone(PARIS)
+            if day == "demain" and local_end.hour == 0 and local_end.minute == 0:
+                return "Ouvert · jusqu'à minuit"
+            return f"Ouvert · jusqu'à {day + ' ' if day else ''}{_clock_fr(end)}"
+        if start > now:
+            day = _day_fr(start, now)
+            return f"Fermé · ouvre {day + ' ' if day else ''}à {_clock_fr(start)}"
+    return "Fermé"

@@ -289,5 +289,11 @@ class Business(models.Model):
         self.hours_windows = computed.windows
         self.hours_windows_until = computed.windows_until
 
+    def get_absolute_url(self) -> str:
+        """The shop's public page (geo_directory/shops)."""
+        from geo_directory.shops.paths import shop_path
+
+        return shop_path(self.pk, self.name)
+
     def is_open_at(self, when) -> bool:
         return hours.is_open(self.opening_hours, when)

@@ -31,6 +31,7 @@ PROPERTIES = {
     "takes_orders",
     "offers_pickup",
     "offers_delivery",
+    "url",  # the shop page's path (geo_directory/shops)
 }
 
 
