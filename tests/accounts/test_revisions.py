@@ -143,12 +143,12 @@ def test_an_hours_edit_keeps_the_listing_online_at_every_moment(client, owner, m
 
     # A closure on 26 December: published at once, never offline.
     page = save(client, owner, shop, closures="25/12, 26/12, 01/01")
+    seen = assert_online(client, shop, OLD_NAME)
     assert "Publié immédiatement : horaires." in page
     assert "soumise à la modération" not in page
     shop.refresh_from_db()
     assert shop.status == "published"
     assert "Dec 25,Dec 26" in shop.opening_hours
-    seen = assert_online(client, shop, OLD_NAME)
     assert "Dec 25,Dec 26" in seen["detail"]["properties"]["opening_hours"]
     assert not shop.revisions.exists()  # nothing for a moderator
 
@@ -169,15 +169,17 @@ def test_a_name_change_shows_the_old_name_until_approved(
     client, owner, moderator, shop, mailoutbox
 ):
     page = save(client, owner, shop, name=NEW_NAME)
+    seen = assert_online(client, shop, OLD_NAME)
+    assert NEW_NAME not in seen["commune_page"]
     assert "En attente de validation par un modérateur : nom" in page
     # The edit page shows the pending change and pre-fills the form with the proposal.
     assert f"En attente de validation :</strong> nom « {OLD_NAME} » → « {NEW_NAME} »" in page
     assert f'value="{NEW_NAME}"' in page
+    client.force_login(owner)
     dashboard = client.get(reverse("accounts:dashboard")).content.decode()
     assert f"nom « {OLD_NAME} » → « {NEW_NAME} »" in dashboard
 
-    seen = assert_online(client, shop, OLD_NAME)
-    assert NEW_NAME not in seen["commune_page"]
+    seen = assert_online(client, shop, OLD_NAME)  # still, after the merchant's pages
     assert NEW_NAME not in seen["detail"]["properties"]["name"]
     shop.refresh_from_db()
     assert shop.name == OLD_NAME and shop.status == "published"
@@ -243,8 +245,8 @@ def test_a_rejected_name_keeps_the_old_one(client, owner, moderator, shop, mailo
 def test_a_moved_pin_waits_and_the_api_keeps_the_old_point(client, owner, moderator, shop):
     lon, lat = MOUSTIERS_MOVED
     page = save(client, owner, shop, lon=str(lon), lat=str(lat))
-    assert "En attente de validation par un modérateur : position" in page
     seen = assert_online(client, shop, OLD_NAME)
+    assert "En attente de validation par un modérateur : position" in page
     assert seen["detail"]["geometry"]["coordinates"] == pytest.approx(list(MOUSTIERS), abs=1e-9)
     assert seen["in_list"]["geometry"]["coordinates"] == pytest.approx(list(MOUSTIERS), abs=1e-9)
     # The merchant's pin editor starts from the proposed point.
