@@ -192,6 +192,8 @@ def approve(revision: ListingRevision, moderator) -> Business:
     if revision.state != ListingRevision.State.PENDING:
         raise ValueError("Cette modification a déjà été traitée.")
     business = Business.objects.select_for_update().get(pk=revision.business_id)
+    if business.merged_into_id:
+        raise ValueError(f"« {business.name} » a été fusionnée : refusez cette modification.")
     summary = describe(revision)
     from geo_directory.accounts.listings import radius_zone
 

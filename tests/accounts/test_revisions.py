@@ -304,3 +304,26 @@ def test_a_listing_not_yet_published_stays_in_moderation_as_a_whole(client, owne
     assert not shop.revisions.exists()
     client.logout()
     assert client.get(f"/api/v1/businesses/{shop.pk}/").status_code == 404
+
+
+def test_the_radius_delivery_zone_follows_the_door_once_approved(client, owner, moderator, shop):
+    delivery = {"offers_delivery": "on", "delivery_radius_km": "1"}
+    save(client, owner, shop, **delivery)
+    shop.refresh_from_db()
+    centre = shop.delivery_zone.centroid
+    assert (centre.x, centre.y) == pytest.approx(MOUSTIERS, abs=2e-5)
+
+    lon, lat = MOUSTIERS_MOVED
+    save(client, owner, shop, lon=str(lon), lat=str(lat), **delivery)
+    shop.refresh_from_db()
+    centre = shop.delivery_zone.centroid  # the public door's zone until the decision
+    assert (centre.x, centre.y) == pytest.approx(MOUSTIERS, abs=2e-5)
+
+    client.force_login(moderator)
+    client.post(
+        reverse("admin:businesses_listingrevision_changelist"),
+        {"action": "approve_selected", "_selected_action": [shop.revisions.get().pk]},
+    )
+    shop.refresh_from_db()
+    centre = shop.delivery_zone.centroid
+    assert (centre.x, centre.y) == pytest.approx(MOUSTIERS_MOVED, abs=2e-5)
