@@ -65,6 +65,25 @@ def _claim_inline():
     return ListingClaimInline
 
 
+class ListingRevisionInline(admin.TabularInline):
+    """The listing's revisions, read-only: decisions are taken on the revisions' page."""
+
+    model = ListingRevision
+    extra = 0
+    fields = ["state", "diff", "author", "created_at", "reason"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "modifications proposées par le commerçant"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="modifications (publiée → proposée)")
+    def diff(self, obj):
+        return revisions.describe(obj)
+
+
 @admin.register(Business)
 class BusinessAdmin(LocalGISModelAdmin):
     list_display = [
@@ -89,7 +108,7 @@ class BusinessAdmin(LocalGISModelAdmin):
     raw_id_fields = ["owner", "merged_into"]
     readonly_fields = ["commune", "owned_fields", "created_at", "updated_at"]
     list_select_related = ["category", "commune", "owner"]
-    inlines = [_review_inline(), _claim_inline()]
+    inlines = [_review_inline(), _claim_inline(), ListingRevisionInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["approve_selected", "reject_selected", "merge_selected"]
 

@@ -169,7 +169,10 @@ def changes(revision: ListingRevision) -> list[Change]:
 
 
 def describe(revision: ListingRevision) -> str:
-    """« nom « A » → « B », position … » for the merchant's pages and mails."""
+    """« nom « A » → « B », position … » for the merchant's pages and mails. A decided
+    revision only names what was proposed (the public values have moved on since)."""
+    if revision.state != ListingRevision.State.PENDING:
+        return ", ".join(f"{c.label} → « {c.proposed} »" for c in changes(revision))
     return ", ".join(f"{c.label} « {c.current} » → « {c.proposed} »" for c in changes(revision))
 
 

@@ -327,3 +327,33 @@ def test_the_radius_delivery_zone_follows_the_door_once_approved(client, owner, 
     shop.refresh_from_db()
     centre = shop.delivery_zone.centroid
     assert (centre.x, centre.y) == pytest.approx(MOUSTIERS_MOVED, abs=2e-5)
+
+
+def test_a_new_address_placed_by_the_geocoder_waits_without_unpublishing(
+    client, owner, shop, fake_ban
+):
+    fake_ban.stop()  # no address API: the commune's centre, a weak position to review
+    page = save(
+        client,
+        owner,
+        shop,
+        street="Chemin des Oliviers",
+        postcode="05000",
+        city="Gap",
+        lon="",
+        lat="",
+        pin_precision="",
+    )
+    seen = assert_online(client, shop, OLD_NAME)
+    assert seen["detail"]["geometry"]["coordinates"] == pytest.approx(list(MOUSTIERS), abs=1e-9)
+    assert "Publié immédiatement : adresse, code postal." in page
+    assert "En attente de validation par un modérateur : position" in page
+    shop.refresh_from_db()
+    assert (shop.status, shop.street, shop.commune_id) == (
+        "published",
+        "Chemin des Oliviers",
+        "04135",
+    )
+    proposed = shop.revisions.get(state="pending").proposed
+    assert proposed["geocode_precision"] == "municipality"
+    assert shop.review_items.get().reason == "low_precision"
