@@ -162,7 +162,8 @@ def changes(revision: ListingRevision) -> list[Change]:
             continue
         current, proposed = _public(revision.business, name), revision.proposed[name]
         shown = _shown(name, proposed)
-        if name == "location" and current and proposed:
+        live = revision.state == ListingRevision.State.PENDING
+        if name == "location" and current and proposed and live:
             shown += f" (déplacée de {_moved_metres(current, proposed):.0f} m)"
         rows.append(Change(name, label, _shown(name, current), shown))
     return rows

@@ -193,6 +193,9 @@ def test_a_name_change_shows_the_old_name_until_approved(
     revision = shop.revisions.get(state="pending")
     change = client.get(reverse("admin:businesses_listingrevision_change", args=[revision.pk]))
     assert OLD_NAME in change.content.decode() and NEW_NAME in change.content.decode()
+    # The listing's own admin page points to it too.
+    listing_page = client.get(reverse("admin:businesses_business_change", args=[shop.pk]))
+    assert f"nom « {OLD_NAME} » → « {NEW_NAME} »" in listing_page.content.decode()
 
     client.post(
         reverse("admin:businesses_listingrevision_changelist"),
