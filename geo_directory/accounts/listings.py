@@ -3,15 +3,19 @@ businesses/moderation.py)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.db import connection, transaction
 from django.utils import timezone
 
+from geo_directory.businesses import revisions
 from geo_directory.businesses.models import Business
 from geo_directory.businesses.moderation import mail_user as _mail
 from geo_directory.geocoding.models import ReviewItem
 from geo_directory.geocoding.service import MIN_SCORE, geocoder
 from geo_directory.territory.managers import OutsideRegion
+from geo_directory.territory.models import Commune
 
 from .forms import _value
 from .models import ListingClaim, ListingOwnership
@@ -56,18 +60,36 @@ def changed_fields(business: Business, before: dict) -> set[str]:
     return {name for name in Business.MERCHANT_FIELDS if _value(business, name) != before[name]}
 
 
-@transaction.atomic
-def save_listing(form, user) -> tuple[Business, tuple[str, str] | None]:
-    """Save the merchant's form: pin or geocoding, delivery zone, owned fields, pending.
+@dataclass
+class Saved:
+    """What ``save_listing`` did: the listing, the geocoding review reason (or None), and
+    for a published listing the labels of the fields waiting for a moderator."""
 
-    Returns the listing and the review reason when it went to the review queue. Raises
-    OutsideRegion when the geocoded address falls outside the region.
+    business: Business
+    review: tuple[str, str] | None
+    live: bool = False
+    held: list[str] = field(default_factory=list)
+    published: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def save_listing(form, user) -> Saved:
+    """Save the merchant's form: pin or geocoding, delivery zone, owned fields, moderation.
+
+    A published listing stays published: its name, category, position and SIRET go into
+    the pending revision (businesses/revisions.py), the other fields are published at
+    once. Any other listing goes (back) to moderation as a whole. Raises OutsideRegion
+    when the geocoded address falls outside the region.
     """
     business: Business = form.save(commit=False)
     business.opening_hours = form.opening_hours
+    public = None
     if business.pk is None:
         business.owner = user
         business.source = Business.Source.MERCHANT
+    else:
+        public = Business.objects.select_for_update().get(pk=business.pk)
+    live = public is not None and public.status == Business.Status.PUBLISHED
     review = None
     data = form.cleaned_data
     address_changed = bool({"street", "postcode", "city"} & set(form.changed_data))
@@ -84,6 +106,14 @@ def save_listing(form, user) -> tuple[Business, tuple[str, str] | None]:
         address = " ".join(filter(None, [business.street, business.postcode, data.get("city")]))
         review = geocoder.place(business, address, business.postcode)
 
+    held = []
+    if live:
+        if business.location is not None:  # a proposed point must be in the region too
+            Commune.objects.resolve_code(business.location, business.postcode or None)
+        held = revisions.hold_back(business, public, user, zone_drawn=form.drawn_zone is not None)
+    elif public is not None:
+        revisions.withdraw(business)  # the whole listing goes to moderation
+
     if form.drawn_zone is not None:
         business.delivery_zone = form.drawn_zone
     elif business.offers_delivery and business.delivery_radius_km and business.location:
@@ -95,14 +125,59 @@ def save_listing(form, user) -> tuple[Business, tuple[str, str] | None]:
         euros = data.get(f"{name}_eur")
         setattr(business, f"{name}_cents", None if euros is None else int(round(euros * 100)))
 
-    business.owned_fields = sorted(
-        set(business.owned_fields) | changed_fields(business, form.before)
-    )
-    business.status = Business.Status.PENDING
+    changed = changed_fields(business, form.before)
+    business.owned_fields = sorted(set(business.owned_fields) | changed)
+    if not live:
+        business.status = Business.Status.PENDING
     business.save()
-    if review:
+    if review and live:
+        # The position under review is a proposal: the queue gets it, the listing stays up.
+        ReviewItem.objects.create(business=business, reason=review[0], detail=review[1])
+    elif review:
         geocoder.flag(business, *review)
-    return business, review
+    return Saved(business, review, live, held, sorted({_label(name) for name in changed}))
+
+
+def saved_message(saved: Saved) -> str:
+    """The French message after a save: what is online now, what waits for a moderator."""
+    if not saved.live:
+        text = "Votre fiche est enregistrée et soumise à la modération."
+        if saved.review:
+            text += " Sa position doit être vérifiée par un modérateur."
+        return text
+    parts = ["Votre fiche est enregistrée et reste en ligne."]
+    if saved.published:
+        parts.append(f"Publié immédiatement : {', '.join(saved.published)}.")
+    if saved.held:
+        parts.append(
+            f"En attente de validation par un modérateur : {', '.join(saved.held)} "
+            "(la fiche garde ses valeurs actuelles d'ici là)."
+        )
+    if not saved.published and not saved.held:
+        parts.append("Aucune modification.")
+    if saved.review:
+        parts.append("Un modérateur vérifiera la position trouvée pour la nouvelle adresse.")
+    return " ".join(parts)
+
+
+# The published fields as the merchant's message names them.
+LABELS = {
+    "description": "présentation",
+    "street": "adresse",
+    "postcode": "code postal",
+    "phone": "téléphone",
+    "email": "e-mail",
+    "website": "site web",
+    "opening_hours": "horaires",
+    "offers_pickup": "retrait en boutique",
+    "offers_delivery": "livraison",
+    "delivery_radius_km": "rayon de livraison",
+    "delivery_zone": "zone de livraison",
+}
+
+
+def _label(name: str) -> str:
+    return LABELS.get(name) or str(Business._meta.get_field(name).verbose_name)
 
 
 def domain_matches(email: str, website: str) -> bool:

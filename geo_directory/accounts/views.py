@@ -10,13 +10,14 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.views.decorators.http import require_http_methods
 
+from geo_directory.businesses import revisions
 from geo_directory.businesses.hours_text import describe_fr
 from geo_directory.businesses.models import Business
 from geo_directory.ratelimits import ratelimit
 from geo_directory.territory.managers import OutsideRegion
 
 from .forms import BusinessForm, ClaimForm, SignupForm
-from .listings import create_claim, save_listing
+from .listings import create_claim, save_listing, saved_message
 from .models import ListingClaim
 
 User = get_user_model()
@@ -110,29 +111,33 @@ def dashboard(request):
     )
     for business in businesses:
         business.hours_fr = describe_fr(business.opening_hours)
+        revision = revisions.pending(business)
+        business.revision_text = revision and revisions.describe(revision)
     claims = request.user.listing_claims.select_related("business")
     return render(request, "accounts/dashboard.html", {"businesses": businesses, "claims": claims})
 
 
 def _edit(request, business):
+    revision = revisions.pending(business)
     form = BusinessForm(request.POST or None, instance=business)
+    # The fields under review show the merchant's proposal, not the public value.
+    form.initial.update(revisions.form_initial(revision))
     if request.method == "POST" and form.is_valid():
         try:
-            saved, review = save_listing(form, request.user)
+            saved = save_listing(form, request.user)
         except OutsideRegion as exc:
             form.add_error(None, f"Adresse hors de la Région Sud : {exc}")
         else:
-            text = "Votre fiche est enregistrée et soumise à la modération."
-            if review:
-                text += " Sa position doit être vérifiée par un modérateur."
-            messages.success(request, text)
-            return redirect("accounts:edit", pk=saved.pk)
+            messages.success(request, saved_message(saved))
+            return redirect("accounts:edit", pk=saved.business.pk)
     return render(
         request,
         "accounts/business_form.html",
         {
             "form": form,
             "business": business if business.pk else None,
+            "revision": revision,
+            "revision_text": revision and revisions.describe(revision),
             "tile_url": settings.TILE_URL,
             "hours_fields": [form[f"hours_{day}"] for day in range(7)],
             "hours_fr": describe_fr(business.opening_hours),

@@ -1,4 +1,5 @@
-"""Moderation in the Django admin: map widgets, filters, approve / reject / merge."""
+"""Moderation in the Django admin: map widgets, filters, approve / reject / merge, and the
+published listings' pending revisions (a diff, approve / reject with a reason)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -7,11 +8,13 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from geo_directory.territory.admin import LocalGISModelAdmin
+from geo_directory.territory.managers import OutsideRegion
 
-from .models import Business, Category
+from . import revisions
+from .models import Business, Category, ListingRevision
 
 
 class RejectForm(forms.Form):
@@ -62,6 +65,25 @@ def _claim_inline():
     return ListingClaimInline
 
 
+class ListingRevisionInline(admin.TabularInline):
+    """The listing's revisions, read-only: decisions are taken on the revisions' page."""
+
+    model = ListingRevision
+    extra = 0
+    fields = ["state", "diff", "author", "created_at", "reason"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "modifications proposées par le commerçant"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="modifications (publiée → proposée)")
+    def diff(self, obj):
+        return revisions.describe(obj)
+
+
 @admin.register(Business)
 class BusinessAdmin(LocalGISModelAdmin):
     list_display = [
@@ -86,7 +108,7 @@ class BusinessAdmin(LocalGISModelAdmin):
     raw_id_fields = ["owner", "merged_into"]
     readonly_fields = ["commune", "owned_fields", "created_at", "updated_at"]
     list_select_related = ["category", "commune", "owner"]
-    inlines = [_review_inline(), _claim_inline()]
+    inlines = [_review_inline(), _claim_inline(), ListingRevisionInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["approve_selected", "reject_selected", "merge_selected"]
 
@@ -181,3 +203,73 @@ class BusinessAdmin(LocalGISModelAdmin):
         if obj.location is None:
             return "—"
         return format_html("{:.5f}, {:.5f}", obj.location.y, obj.location.x)
+
+
+@admin.register(ListingRevision)
+class ListingRevisionAdmin(admin.ModelAdmin):
+    """A merchant's changes to a published listing, shown as a diff; decisions by action."""
+
+    list_display = ["business", "diff", "author", "created_at", "state"]
+    list_filter = ["state"]
+    search_fields = ["business__name", "business__siret", "author__email"]
+    list_select_related = ["business", "author"]
+    fields = ["business", "diff", "author", "created_at", "updated_at", "state"]
+    fields += ["decided_by", "decided_at", "reason"]
+    readonly_fields = fields
+    actions = ["approve_selected", "reject_selected"]
+
+    def has_add_permission(self, request):
+        return False  # revisions come from the merchants' edits only
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the history of decisions stays
+
+    @admin.display(description="modifications (valeur publiée → proposée)")
+    def diff(self, obj):
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
+            ((c.label, c.current, c.proposed) for c in revisions.changes(obj)),
+        )
+        return format_html(
+            '<table class="revision-diff"><thead><tr><th>champ</th><th>publié</th>'
+            "<th>proposé</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+    @admin.action(description="Valider les modifications sélectionnées", permissions=["change"])
+    def approve_selected(self, request, queryset):
+        done = 0
+        for revision in queryset.filter(state=ListingRevision.State.PENDING):
+            try:
+                revisions.approve(revision, request.user)
+                done += 1
+            except (ValueError, OutsideRegion) as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} modification(s) validée(s).", messages.SUCCESS)
+
+    @admin.action(
+        description="Refuser les modifications sélectionnées (avec motif)", permissions=["change"]
+    )
+    def reject_selected(self, request, queryset):
+        queryset = queryset.filter(state=ListingRevision.State.PENDING)
+        form = RejectForm(request.POST if "reason" in request.POST else None)
+        if form.is_valid():
+            count = 0
+            for revision in queryset:
+                revisions.reject(revision, request.user, form.cleaned_data["reason"])
+                count += 1
+            self.message_user(
+                request, f"{count} modification(s) refusée(s), motif envoyé.", messages.SUCCESS
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Refuser des modifications",
+            "form": form,
+            "queryset": queryset.select_related("business"),
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/businesses/listingrevision/reject.html", context)

@@ -297,3 +297,62 @@ class Business(models.Model):
 
     def is_open_at(self, when) -> bool:
         return hours.is_open(self.opening_hours, when)
+
+
+class ListingRevision(models.Model):
+    """A merchant's change to a published listing that a moderator must see first (name,
+    category, position, SIRET): the listing stays online unchanged meanwhile.
+
+    At most one pending revision per listing; a new edit updates it
+    (``businesses/revisions.py`` holds the logic).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "en attente de validation"
+        APPROVED = "approved", "acceptée"
+        REJECTED = "rejected", "refusée"
+        WITHDRAWN = "withdrawn", "retirée par le commerçant"
+
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="revisions", verbose_name="commerce"
+    )
+    # {"name": str, "category": id, "siret": str|None,
+    #  "location": [lon, lat], "geocode_precision": str, "geocode_score": float|None}
+    proposed = models.JSONField("valeurs proposées", default=dict)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="auteur",
+    )
+    created_at = models.DateTimeField("proposée le", auto_now_add=True)
+    updated_at = models.DateTimeField("mise à jour le", auto_now=True)
+    state = models.CharField(
+        "état", max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="décidée par",
+    )
+    decided_at = models.DateTimeField("décidée le", null=True, blank=True)
+    reason = models.TextField("motif du refus", blank=True)
+
+    class Meta:
+        verbose_name = "modification à valider"
+        verbose_name_plural = "modifications à valider"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business"],
+                condition=Q(state="pending"),
+                name="listingrevision_one_pending",
+            )
+        ]
+
+    def __str__(self):
+        return f"Modification de « {self.business} » ({self.get_state_display()})"
