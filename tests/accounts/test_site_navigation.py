@@ -165,6 +165,9 @@ def test_every_merchant_page_has_the_one_merchant_navigation(client, shop):
 
 def test_the_order_page_has_the_merchant_navigation_for_its_merchant_only(client, shop):
     url = _merchant_pages(shop)["order"]
+    client.force_login(shop["merchant"])
+    nav = merchant_nav(client.get(url).content.decode())
+    assert nav.found and ("Mes commerces", DASHBOARD) in nav.items
     resident = make_user("resident-nav")
     shop["order"].user = resident
     shop["order"].save(update_fields=["user"])
