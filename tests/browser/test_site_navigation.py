@@ -44,7 +44,9 @@ def merchant_shop(committed_db, settings, site_url):
 
 @pytest.fixture(params=[PHONE, DESKTOP], ids=["phone-360", "desktop"])
 def walker(request, browser, site_url, merchant_shop):
-    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", viewport=request.param)
+    context = browser.new_context(
+        locale="fr-FR", timezone_id="Europe/Paris", viewport=request.param
+    )
     page = watch(context.new_page())
     page.console_errors = []
     page.on(
@@ -55,9 +57,7 @@ def walker(request, browser, site_url, merchant_shop):
     # Nothing leaves the machine (the tile server of production included).
     page.route(
         re.compile(r"^https?://"),
-        lambda route: (
-            route.fallback() if route.request.url.startswith(site_url) else route.abort()
-        ),
+        lambda route: route.fallback() if route.request.url.startswith(site_url) else route.abort(),
     )
     walk = Walk(page, site_url, request.param["width"])
     yield walk
