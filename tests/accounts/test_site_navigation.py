@@ -158,6 +158,8 @@ def test_every_merchant_page_has_the_one_merchant_navigation(client, shop):
         nav = merchant_nav(html)
         assert nav.found and nav.items == expected, name
         assert header(html)[-1] == LOGOUT, name
+        # The count is in the merchant navigation here, not twice.
+        assert not [text for text, _ in header(html) if text.startswith("Commandes (")], name
     # The shop's public pages and the resident's orders are not the merchant space.
     for url in _public_pages(shop)[:3] + ["/mes-commandes/"]:
         assert not merchant_nav(client.get(url).content.decode()).found, url
