@@ -87,7 +87,7 @@ def make_own_listing(owner, **fields):
     (tests/accounts/helpers.py ``form_data``) chooses, pending unless ``status`` is given."""
     return Business.objects.create(
         name="Boulangerie du Vieux-Port",
-        category=Category.objects.order_by("id").first(),
+        category=Category.objects.get(slug="boulangerie"),
         location=Point(*CANEBIERE_DOOR, srid=4326),
         street="2 La Canebière",
         postcode="13001",

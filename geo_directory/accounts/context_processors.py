@@ -1,4 +1,6 @@
-"""The merchant's header: « Commandes (3 nouvelles) » on every page of a logged-in merchant.
+"""The merchant's header: « Commandes (3 nouvelles) » on every page of a logged-in merchant,
+and whether the page belongs to the merchant space (``merchant_page``: the base templates
+then show the merchant navigation, accounts/templatetags/merchant_space.py).
 
 One query, on the ``business_owner`` partial index then the orders' ``business_id`` index,
 and only when a template reads it (lazy): anonymous visitors cost nothing, and a page
@@ -43,8 +45,37 @@ def count_new_orders(user) -> MerchantOrders:
     return MerchantOrders(totals["shops"], totals["new"])
 
 
+# The pages of the merchant space, by URL name: one list, so that a new merchant page
+# gets the merchant navigation by being named here rather than by editing its template.
+MERCHANT_VIEWS = frozenset(
+    {
+        "accounts:dashboard",
+        "accounts:create",
+        "accounts:edit",
+        "accounts:claim",
+        "photos:manage",
+        "orders:merchant_home",
+        "orders:merchant_dashboard",
+        "orders:preparation",
+        "orders:catalogue_admin",
+        "orders:product_new",
+        "orders:product_edit",
+        "orders:campaign_new",
+        "orders:campaign_edit",
+    }
+)
+
+
+def is_merchant_page(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.view_name in MERCHANT_VIEWS
+
+
 def merchant_orders(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
-    return {"merchant_orders": SimpleLazyObject(lambda: count_new_orders(user))}
+        return {}  # a visitor has no merchant space: no navigation, no count
+    return {
+        "merchant_page": is_merchant_page(request),
+        "merchant_orders": SimpleLazyObject(lambda: count_new_orders(user)),
+    }

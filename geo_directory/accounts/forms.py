@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.hashers import make_password
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point, Polygon
+from django.forms.models import ModelChoiceIterator
 
 from geo_directory.businesses.models import Business, Category
 from geo_directory.businesses.validators import siret_error
@@ -98,8 +99,57 @@ class ClaimForm(forms.Form):
         return siret
 
 
+class _GroupedLeaves(ModelChoiceIterator):
+    """The choices, read lazily like Django's own (one query when the form is rendered)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        leaves = self.queryset.select_related("parent").order_by(
+            "parent__position", "parent__label", "position", "label"
+        )
+        groups: dict[str, list] = {}
+        for leaf in leaves:
+            groups.setdefault(leaf.parent.label if leaf.parent else "", []).append(
+                self.choice(leaf)
+            )
+        for parent, options in groups.items():
+            if parent:
+                yield (parent, options)
+            else:  # a top-level category without children is a leaf of its own
+                yield from options
+
+
+class LeafCategoryField(forms.ModelChoiceField):
+    """A listing's category: a leaf of the taxonomy, in an <optgroup> per parent category.
+
+    A parent (« Alimentation ») says too little to be chosen: it is only a group's label,
+    and the queryset (what validation accepts) holds the leaves only.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Catégorie")
+        kwargs.setdefault(
+            "help_text", "Choisissez l'activité la plus précise, dans sa famille de commerces."
+        )
+        kwargs.setdefault("empty_label", "— Choisissez la catégorie —")
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "required": "Choisissez la catégorie de votre commerce.",
+                "invalid_choice": "Choisissez une catégorie de la liste : une activité "
+                "précise (par exemple Boulangerie-pâtisserie), pas une famille.",
+            },
+        )
+        super().__init__(queryset=Category.objects.filter(children__isnull=True), **kwargs)
+
+    iterator = _GroupedLeaves
+
+
 class BusinessForm(forms.ModelForm):
     """The merchant's listing: identity, address + pin, hours editor, services."""
+
+    category = LeafCategoryField()
 
     city = forms.CharField(label="Commune", max_length=100, required=False)
     lon = forms.FloatField(required=False, widget=forms.HiddenInput)
@@ -168,7 +218,6 @@ class BusinessForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         instance = self.instance
         self.before = {name: _value(instance, name) for name in Business.MERCHANT_FIELDS}
-        self.fields["category"].queryset = Category.objects.order_by("label")
         for day, label in enumerate(WEEKDAYS_FR):
             self.fields[f"hours_{day}"] = forms.CharField(
                 label=label, required=False, widget=forms.TextInput(attrs={"class": "hours"})

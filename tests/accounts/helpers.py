@@ -25,7 +25,7 @@ def form_data(**overrides) -> dict:
 
     data = {
         "name": "Boulangerie du Vieux-Port",
-        "category": Category.objects.order_by("id").first().pk,
+        "category": Category.objects.get(slug="boulangerie").pk,  # a leaf: parents are not offered
         "siret": "",
         "street": "2 La Canebière",
         "postcode": "13001",

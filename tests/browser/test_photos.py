@@ -44,7 +44,7 @@ def test_merchant_adds_a_photo_and_sees_its_thumbnail(
     page.click("button[type=submit]")
     page.wait_for_url("**/espace/")
     # From the dashboard, through the visible link of this listing's row.
-    row = page.locator("tr", has_text="Four des Navettes")
+    row = page.locator(".listing-card", has_text="Four des Navettes")
     row.get_by_role("link", name="Photos").click()
     page.wait_for_url(f"**/espace/commerces/{business.pk}/photos/")
     assert page.get_by_role("heading", name="Photos de « Four des Navettes »").is_visible()
