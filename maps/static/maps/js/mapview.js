@@ -57,6 +57,10 @@ export class MapView {
     return box.map((v) => v.toFixed(5)).join(",");
   }
 
+  contains(point) {
+    return this.map.getBounds().contains([point.lat, point.lon]);
+  }
+
   clear() {
     this.layer.clearLayers();
     this.markers.clear();
