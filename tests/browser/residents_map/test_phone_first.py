@@ -295,6 +295,13 @@ def test_filters_on_and_nothing_in_view_say_so_and_still_offer_the_nearest(
     show_list(page)
     page.locator("#results-more h3").wait_for()
     assert page.get_by_role("link", name="Votre commerce n’y est pas ? Inscrivez-le").is_visible()
+    # One click takes every filter off.
+    page.get_by_role("button", name="Retirer les filtres").click()
+    page.wait_for_url(lambda url: "ouvert=" not in url)
+    wait_until(page, f"{STATUS} === 'Aucun commerce référencé dans cette zone pour l’instant.'")
+    assert not page.get_by_label("Ouvert maintenant").is_checked()
+    if page.device == "phone":
+        assert page.get_by_role("button", name="Filtres", exact=True).is_visible()
     assert_clean(page)
 
 

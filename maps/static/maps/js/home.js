@@ -38,6 +38,7 @@ const mapView = new MapView($("map"), config, {
 const results = new ResultsList($("results-list"), $("results-status"), {
   hover: (id) => hover(id, "list"),
   select: (id) => select(id),
+  clearFilters: () => clearFilters(),
 }, $("results-more"));
 const panel = new DetailPanel($("detail"), $("detail-body"), $("detail-close"), {
   close: () => closePanel(),
@@ -157,6 +158,14 @@ nameInput.addEventListener("input", () => {
   }, 300);
 });
 $("search-form").addEventListener("submit", (event) => event.preventDefault());
+
+function clearFilters() {
+  Object.assign(state, { cat: [], q: "", open: false, delivery: false, pickup: false });
+  syncControls();
+  commit({ push: true });
+  scheduleRefresh(0);
+  $("results-status").focus(); // the button is gone: the focus goes to what changed
+}
 
 moreCategories.addEventListener("toggle", () => {
   if (moreCategories.open && lastBbox) refreshCounts(lastBbox, refreshController?.signal);

@@ -10,12 +10,13 @@ export class ResultsList {
     this.list = list;
     this.more = more; // where the nearest listings go when the view has none
     this.status = status;
-    this.handlers = handlers; // { hover(id|null), select(id) }
+    this.handlers = handlers; // { hover(id|null), select(id), clearFilters() }
     this.features = new Map();
     for (const area of [list, more].filter(Boolean)) {
       area.addEventListener("click", (event) => {
         const button = event.target.closest("button[data-id]");
         if (button) this.handlers.select(Number(button.dataset.id));
+        if (event.target.closest("[data-action=clear-filters]")) this.handlers.clearFilters?.();
       });
     }
     const hover = (event) => {
@@ -104,6 +105,8 @@ export class ResultsList {
       ? (filtered ? "Aucun commerce de la région ne répond à ces filtres." : "Aucun commerce référencé pour l’instant.")
       : `${count > 1 ? `Les ${count} commerces` : "Le commerce"} les plus proches ${fromMe ? "de vous" : "du centre de la carte"}`;
     more.replaceChildren(
+      filtered ? el("p", {}, el("button", { type: "button", class: "button", "data-action": "clear-filters" },
+        "Retirer les filtres")) : null,
       el("h3", {}, title),
       count ? el("ol", { class: "results-list results-nearest" },
         features.map((f) => this.row(f, fromMe ? "me" : "centre"))) : null,
