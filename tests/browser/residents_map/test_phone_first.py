@@ -390,7 +390,9 @@ def test_commune_change_closes_the_detail_and_back_restores_everything(device_pa
     page.locator("#detail h2#detail-title").wait_for()
     wait_until(page, "id => document.getElementById('detail-title').textContent === id", arg=name)
     view = page.evaluate(VIEW)
-    assert view == pytest.approx(marseille_view, abs=1e-4)
+    assert view[2] == marseille_view[2]
+    # The same view to a pixel or two (Leaflet places a panned map on whole pixels).
+    assert view[:2] == pytest.approx(marseille_view[:2], abs=2e-3)
     # Forward: Aix, no shop open.
     page.go_forward()
     page.wait_for_url(re.compile("commune=13001"))
