@@ -39,43 +39,43 @@ def map_config() -> dict:
     }
 
 
-# Always offered as chips, listed or not yet: what residents look for first.
-MAIN_CATEGORIES = (
-    "boulangerie",
-    "boucherie",
-    "fromagerie",
-    "primeur",
-    "poissonnerie",
-    "fleuriste",
-    "librairie",
-    "restaurant",
-    "traiteur",
-    "hotel",
-)
+def category_groups() -> list[dict]:
+    """Every category of the taxonomy: the parents (the chips over the map) with their
+    leaves (the choices of the filter sheet), in the taxonomy's order.
 
-
-def category_chips() -> list[dict]:
-    """The main categories and every other category with published listings.
-
-    Rendered with the page, so the filters are on screen before any API request; counts
-    are the published listings of each category, read from the counts the database keeps
-    (``businesses/counts.py``): the home page never scans the listings table.
+    Rendered with the page, so the filters are on screen before any API request. The
+    counts are the published listings of the whole region (a parent's: its leaves'), read
+    from the counts the database keeps (``businesses/counts.py``): the home page never
+    scans the listings table. The script replaces them with the counts of the view.
     """
     published = counts.published_per_category()
-    leaves = Category.objects.filter(children__isnull=True).order_by()
-    chips = [
-        {"slug": slug, "label": label, "count": published.get(pk, 0)}
-        for pk, slug, label in leaves.values_list("pk", "slug", "label")
-        if published.get(pk) or slug in MAIN_CATEGORIES
-    ]
-    main = {slug: i for i, slug in enumerate(MAIN_CATEGORIES)}
-    chips.sort(key=lambda c: (main.get(c["slug"], len(main)), -c["count"], c["label"]))
-    return chips
+    rows = list(
+        Category.objects.order_by("position", "label").values("pk", "slug", "label", "parent")
+    )
+    groups = {
+        row["pk"]: {
+            "slug": row["slug"],
+            "label": row["label"],
+            "count": published.get(row["pk"], 0),
+            "leaves": [],
+        }
+        for row in rows
+        if row["parent"] is None
+    }
+    for row in rows:
+        group = groups.get(row["parent"])
+        if group is not None:
+            count = published.get(row["pk"], 0)
+            group["leaves"].append({"slug": row["slug"], "label": row["label"], "count": count})
+            group["count"] += count
+    return list(groups.values())
 
 
 def home(request):
     return render(
-        request, "maps/home.html", {"config": map_config(), "categories": category_chips()}
+        request,
+        "maps/home.html",
+        {"config": map_config(), "category_groups": category_groups()},
     )
 
 

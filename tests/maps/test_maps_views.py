@@ -9,7 +9,7 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from geo_directory.businesses.hours_text import describe_fr_lines
-from geo_directory.businesses.models import Business
+from geo_directory.businesses.models import Business, Category
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +27,13 @@ def test_home_renders_the_shell_with_chips_and_config(client, settings):
     # Leaflet is served by Django static files, never a CDN.
     assert re.search(r'src="/static/vendor/leaflet/leaflet(\.[0-9a-f]+)?\.js"', html)
     assert "unpkg" not in html and "cdn" not in html.lower()
+    # The parents are the chips over the map; every leaf is a choice of the filters.
+    main = re.search(r'<div class="chips chips-main"(.*?)</div>', html, re.S)[1]
+    parents = Category.objects.filter(parent=None).order_by("position")
+    assert re.findall(r'data-category="([a-z0-9-]+)"', main) == [c.slug for c in parents]
     chips = re.findall(r'data-category="([a-z0-9-]+)"', html)
-    assert chips[:3] == ["boulangerie", "boucherie", "fromagerie"]
-    listed = set(Business.objects.published().values_list("category__slug", flat=True).distinct())
-    assert listed <= set(chips), "every category with published listings has a chip"
+    assert set(chips) == set(Category.objects.values_list("slug", flat=True))
+    assert len(chips) == Category.objects.count(), "one chip each"
     assert 'role="status"' in html and 'aria-live="polite"' in html
 
 
@@ -60,12 +63,16 @@ def test_home_chips_count_the_published_listings_of_each_category(client):
     chips = {
         slug: int(n)
         for slug, n in re.findall(
-            r'data-category="([a-z0-9-]+)">[^<]*<span class="chip-count"[^>]*> (\d+)</span>', html
+            r'data-category="([a-z0-9-]+)"[^>]*>[^<]*<span class="chip-count"> (\d+)</span>', html
         )
     }
-    assert {slug: n for slug, n in chips.items() if n} == {
-        slug: n for slug, n in expected.items() if n
+    leaves = Category.objects.filter(parent__isnull=False).select_related("parent")
+    assert {leaf.slug: chips[leaf.slug] for leaf in leaves} == {
+        leaf.slug: expected.get(leaf.slug, 0) for leaf in leaves
     }
+    # A parent counts its leaves' listings.
+    for parent in Category.objects.filter(parent=None):
+        assert chips[parent.slug] == sum(expected.get(c.slug, 0) for c in parent.children.all())
 
 
 def test_commune_page_lists_its_published_businesses(client):

@@ -1,21 +1,28 @@
 // The residents' map: wires the state (URL), the map, the list, the panel and the search.
 //
 // One refresh per view: the listings of the view nearest first from the reference point
-// (the user's position after "Autour de moi", else the map centre), and, when zoomed
-// out, the server-side clusters. Never more than MAX_MARKERS listings at once.
+// (the user's position when it is in the view, else the map centre), and, when zoomed
+// out, the server-side clusters; then how many listings of each category the view holds
+// (the chips with none are disabled). A view with no listing offers the nearest ones.
+// Never more than MAX_MARKERS listings at once. Every API request's parameters are built
+// by requestParams(), the one place to change them.
 
 import { config, filterParams, getJSON, lonlat, servicesMatch, stats } from "./api.js";
 import { CommuneSearch } from "./commune_search.js";
 import { DETAIL_ZOOM, MapView } from "./mapview.js";
 import { DetailPanel } from "./panel.js";
 import { ResultsList } from "./results.js";
-import { parseState, serializeState } from "./state.js";
+import { FilterSheet, ListSheet } from "./sheet.js";
+import { loadPosition, parseState, savePosition, serializeState } from "./state.js";
 
 const LIST_SIZE = 50;
 const MAX_MARKERS = 200;
 const NEAREST_TO_FIT = 8;
+const NEAREST_OUTSIDE = 5; // listings offered when the view has none
 
 let state = parseState(window.location.search);
+// The user's position is never in the URL (state.js): this tab's, if it gave one.
+state.me = loadPosition();
 let refreshController = null;
 let refreshTimer = null;
 let firstRender = true;
@@ -31,11 +38,41 @@ const mapView = new MapView($("map"), config, {
 const results = new ResultsList($("results-list"), $("results-status"), {
   hover: (id) => hover(id, "list"),
   select: (id) => select(id),
-});
+  clearFilters: () => clearFilters(),
+}, $("results-more"));
 const panel = new DetailPanel($("detail"), $("detail-body"), $("detail-close"), {
   close: () => closePanel(),
 });
-new CommuneSearch($("commune-search"), $("commune-options"), { choose: (c) => chooseCommune(c) });
+const communeInput = $("commune-search");
+new CommuneSearch(communeInput, $("commune-options"), { choose: (c) => chooseCommune(c) });
+new ListSheet($("results"), $("sheet-handle"));
+const filterSheet = new FilterSheet($("filters-open"), $("filters-close"), $("filters"));
+
+// --- the API requests ----------------------------------------------------------------
+
+// The parameters of every request the map makes, by kind: "listing" (the view's listings,
+// nearest first), "clusters" (zoomed out), "count" (one category in the view),
+// "nearest" (outside the view, when it has none) and "fit" (around the user).
+function requestParams(kind, { bbox = null, reference = null, zoom = null, category = null } = {}) {
+  const filters = filterParams(state);
+  switch (kind) {
+    case "listing":
+      return {
+        ...filters, in_bbox: bbox, point: lonlat(reference),
+        page_size: zoom >= DETAIL_ZOOM ? MAX_MARKERS : LIST_SIZE,
+      };
+    case "clusters":
+      return { ...filters, in_bbox: bbox, zoom };
+    case "count":
+      return { ...filters, category, in_bbox: bbox, page_size: 1 };
+    case "nearest":
+      return { ...filters, point: lonlat(reference), page_size: NEAREST_OUTSIDE };
+    case "fit":
+      return { ...filters, point: lonlat(reference), page_size: NEAREST_TO_FIT };
+    default:
+      throw new Error(`unknown request ${kind}`);
+  }
+}
 
 // --- history -------------------------------------------------------------------------
 
@@ -48,13 +85,13 @@ function commit({ push }) {
 }
 
 window.addEventListener("popstate", () => {
-  state = parseState(window.location.search);
+  state = { ...parseState(window.location.search), me: state.me };
   applyingHistory = true;
   try {
-    syncControls();
+    syncControls({ history: true });
     placeView();
     mapView.showUser(state.me);
-    loadOutline(false);
+    loadOutline(false, { history: true });
     syncPanel();
   } finally {
     applyingHistory = false;
@@ -69,13 +106,28 @@ const toggles = {
   open: $("filter-open"), delivery: $("filter-delivery"), pickup: $("filter-pickup"),
 };
 const nameInput = $("name-search");
+const moreCategories = $("more-categories");
 
-function syncControls() {
+function filterCount() {
+  return state.cat.length + (state.q ? 1 : 0) + ["open", "delivery", "pickup"].filter((k) => state[k]).length;
+}
+
+// `history`: the state comes from Back or Forward, the fields say it even when focused
+// (otherwise a field being typed in is left alone).
+function syncControls({ history = false } = {}) {
   for (const chip of chips) {
-    chip.setAttribute("aria-pressed", String(state.cat.includes(chip.dataset.category)));
+    const pressed = state.cat.includes(chip.dataset.category);
+    chip.setAttribute("aria-pressed", String(pressed));
+    // A chip on stays clickable (to turn it off) whatever the view holds.
+    if (pressed) chip.disabled = false;
+    else if (chip.dataset.count === "0") chip.disabled = true;
   }
   for (const [key, input] of Object.entries(toggles)) input.checked = state[key];
-  if (document.activeElement !== nameInput) nameInput.value = state.q;
+  if (history || document.activeElement !== nameInput) nameInput.value = state.q;
+  if (history || document.activeElement !== communeInput) communeInput.value = communeName(state.commune);
+  filterSheet.setCount(filterCount());
+  // A chosen leaf is shown, not hidden in a closed list.
+  if (chips.some((c) => c.dataset.parent && c.getAttribute("aria-pressed") === "true")) moreCategories.open = true;
 }
 
 for (const chip of chips) {
@@ -90,6 +142,7 @@ for (const chip of chips) {
 for (const [key, input] of Object.entries(toggles)) {
   input.addEventListener("change", () => {
     state[key] = input.checked;
+    filterSheet.setCount(filterCount());
     commit({ push: true });
     scheduleRefresh(0);
   });
@@ -99,18 +152,23 @@ nameInput.addEventListener("input", () => {
   clearTimeout(nameTimer);
   nameTimer = setTimeout(() => {
     state.q = nameInput.value.trim();
+    filterSheet.setCount(filterCount());
     commit({ push: false });
     scheduleRefresh(0);
   }, 300);
 });
 $("search-form").addEventListener("submit", (event) => event.preventDefault());
 
-const viewToggle = $("view-toggle");
-viewToggle.addEventListener("click", () => {
-  const hidden = document.body.classList.toggle("map-hidden");
-  viewToggle.setAttribute("aria-expanded", String(!hidden));
-  viewToggle.textContent = hidden ? "Afficher la carte" : "Masquer la carte";
-  if (!hidden) mapView.map.invalidateSize();
+function clearFilters() {
+  Object.assign(state, { cat: [], q: "", open: false, delivery: false, pickup: false });
+  syncControls();
+  commit({ push: true });
+  scheduleRefresh(0);
+  $("results-status").focus(); // the button is gone: the focus goes to what changed
+}
+
+moreCategories.addEventListener("toggle", () => {
+  if (moreCategories.open && lastBbox) refreshCounts(lastBbox, refreshController?.signal);
 });
 
 // --- "Autour de moi" -----------------------------------------------------------------
@@ -138,15 +196,15 @@ nearButton.addEventListener("click", () => {
 
 async function aroundMe(me) {
   state.me = me;
+  savePosition(me);
   state.commune = null;
+  communeInput.value = "";
   mapView.showOutline(null);
   mapView.showUser(me);
   // Frame the user and the nearest listings; the refresh that follows lists them.
   let nearest = [];
   try {
-    const data = await getJSON("businesses/", {
-      ...filterParams(state), point: lonlat(me), page_size: NEAREST_TO_FIT,
-    });
+    const data = await getJSON("businesses/", requestParams("fit", { reference: me }));
     nearest = data.features.map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]]);
   } catch {
     /* the refresh below reports errors */
@@ -158,21 +216,35 @@ async function aroundMe(me) {
 
 // --- communes ------------------------------------------------------------------------
 
+// The names of the communes met, by code: the search field says the commune of the
+// state (after Back too), not the last one typed.
+const communeNames = new Map();
+function communeName(code) {
+  return code ? communeNames.get(code) || "" : "";
+}
+
+// Looking at a commune is a new place: the listing opened elsewhere is closed. The user's
+// position stays known (it is still true), the list is ordered from the view's centre.
 async function chooseCommune(commune) {
+  communeNames.set(commune.code, commune.name);
   state.commune = commune.code;
-  state.me = null;
-  mapView.showUser(null);
+  state.b = null;
   commit({ push: true });
+  syncPanel();
   await loadOutline(true);
 }
 
-async function loadOutline(fit) {
-  if (!state.commune) {
+async function loadOutline(fit, { history = false } = {}) {
+  const code = state.commune;
+  if (!code) {
     mapView.showOutline(null);
     return;
   }
   try {
-    const feature = await getJSON(`communes/${state.commune}/`);
+    const feature = await getJSON(`communes/${code}/`);
+    if (state.commune !== code) return; // Back or another choice meanwhile
+    if (feature.properties.name) communeNames.set(code, feature.properties.name);
+    if (history || document.activeElement !== communeInput) communeInput.value = communeName(code);
     mapView.showOutline(feature.geometry);
     if (fit && feature.properties.bbox) mapView.fitBbox(feature.properties.bbox);
   } catch {
@@ -255,17 +327,27 @@ function scheduleRefresh(delay) {
   refreshTimer = setTimeout(refresh, delay);
 }
 
+// The reference of distances and order: the user's position when it is in the view
+// (then distances are shown), else the view's centre (order only).
+function referenceOf(view) {
+  if (state.me && mapView.contains(state.me)) return { point: state.me, kind: "me" };
+  return { point: { lat: view.lat, lon: view.lon }, kind: "centre" };
+}
+
+let lastBbox = null;
+
 async function refresh() {
   refreshController?.abort();
   refreshController = new AbortController();
   const { signal } = refreshController;
   const view = mapView.view();
-  const reference = state.me || { lat: view.lat, lon: view.lon };
+  const reference = referenceOf(view);
   const detailed = view.z >= DETAIL_ZOOM;
-  const filters = filterParams(state);
-  const inBbox = mapView.bbox();
-  if (!inBbox) {
-    results.render([], { total: 0 });
+  const filtered = filterCount() > 0;
+  const bbox = mapView.bbox();
+  lastBbox = bbox;
+  if (!bbox) {
+    results.render([], { total: 0, reference: reference.kind, filtered });
     mapView.clear();
     results.setStatus("Aucun commerce ici : Sauvons Noël couvre la Région Sud.");
     finishRefresh();
@@ -273,19 +355,18 @@ async function refresh() {
   }
   try {
     const [listing, clusters] = await Promise.all([
-      getJSON("businesses/", {
-        ...filters, in_bbox: inBbox, point: lonlat(reference),
-        page_size: detailed ? MAX_MARKERS : LIST_SIZE,
-      }, signal),
-      detailed ? null : getJSON("clusters/", { ...filters, in_bbox: inBbox, zoom: view.z }, signal),
+      getJSON("businesses/", requestParams("listing", { bbox, reference: reference.point, zoom: view.z }), signal),
+      detailed ? null : getJSON("clusters/", requestParams("clusters", { bbox, zoom: view.z }), signal),
     ]);
     const features = listing.features.filter((f) => servicesMatch(state, f));
     const total = state.delivery && state.pickup ? features.length : listing.count;
-    results.render(features.slice(0, LIST_SIZE), { total, reference: state.me ? "me" : "centre" });
+    results.render(features.slice(0, LIST_SIZE), { total, reference: reference.kind, filtered });
     if (detailed) mapView.showMarkers(features);
     else mapView.showClusters(clusters.features);
+    if (!features.length) await showNearest(reference, filtered, signal);
     results.setSelected(state.b);
     finishRefresh();
+    refreshCounts(bbox, signal);
   } catch (error) {
     if (error.name === "AbortError") return;
     const reasons = error.errors ? Object.values(error.errors).join(" ; ") : "";
@@ -293,6 +374,56 @@ async function refresh() {
     mapView.addTiles();
     finishRefresh({ rendered: false });
   }
+}
+
+// Nothing in the view: the nearest listings with the same filters, wherever they are.
+async function showNearest(reference, filtered, signal) {
+  let features = [];
+  try {
+    const data = await getJSON("businesses/", requestParams("nearest", { reference: reference.point }), signal);
+    features = data.features.filter((f) => servicesMatch(state, f));
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+  }
+  results.showNearest(features, { fromMe: reference.kind === "me", filtered });
+}
+
+// How many listings of each category the view holds, with the other filters: a chip with
+// none is disabled (never a click into an empty map) and says 0. The parents are counted
+// on every view; the leaves when their list is open, and only under a parent that has
+// some. One small request per category (page_size=1: its count only).
+let countsDone = 0;
+async function refreshCounts(bbox, signal) {
+  const counts = new Map();
+  const count = async (slug) => {
+    const data = await getJSON("businesses/", requestParams("count", { bbox, category: slug }), signal);
+    counts.set(slug, data.count_exact === false ? `≈ ${data.count.toLocaleString("fr-FR")}` : data.count);
+  };
+  try {
+    const parents = chips.filter((c) => !c.dataset.parent);
+    await Promise.all(parents.map((c) => count(c.dataset.category)));
+    const leaves = chips.filter((c) => c.dataset.parent);
+    for (const leaf of leaves) if (counts.get(leaf.dataset.parent) === 0) counts.set(leaf.dataset.category, 0);
+    if (moreCategories.open) {
+      await Promise.all(leaves.filter((c) => !counts.has(c.dataset.category)).map((c) => count(c.dataset.category)));
+    }
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    // Counts are a help: without them every chip stays usable.
+  }
+  for (const chip of chips) {
+    const n = counts.get(chip.dataset.category);
+    if (n === undefined) {
+      delete chip.dataset.count;
+      chip.querySelector(".chip-count").textContent = "";
+    } else {
+      chip.dataset.count = String(n);
+      chip.querySelector(".chip-count").textContent = ` ${typeof n === "number" ? n.toLocaleString("fr-FR") : n}`;
+    }
+    chip.disabled = n === 0 && chip.getAttribute("aria-pressed") !== "true";
+  }
+  countsDone += 1;
+  document.body.dataset.counted = String(countsDone);
 }
 
 // The first render of listings is the figure the browser test reports (performance.mark).
@@ -319,5 +450,6 @@ applyingHistory = false;
 mapView.showUser(state.me);
 loadOutline(!sharedView);
 syncPanel({ focus: false });
+// Written without `moi=` even when the link had one (state.js).
 commit({ push: false });
 scheduleRefresh(0);

@@ -57,6 +57,10 @@ export class MapView {
     return box.map((v) => v.toFixed(5)).join(",");
   }
 
+  contains(point) {
+    return this.map.getBounds().contains([point.lat, point.lon]);
+  }
+
   clear() {
     this.layer.clearLayers();
     this.markers.clear();
@@ -150,8 +154,9 @@ export class MapView {
     const map = this.map.getContainer().getBoundingClientRect();
     const panel = cover.getBoundingClientRect();
     const margin = 24;
-    const left = panel.left <= map.left + margin && panel.bottom < map.bottom - 80;
-    const options = left
+    // Beside the map's left edge (a wide screen) or across its bottom (a phone's sheet).
+    const side = panel.right < map.right - 4 * margin && panel.width < map.width * 0.6;
+    const options = side
       ? { paddingTopLeft: [Math.max(0, panel.right - map.left) + margin, margin] }
       : { paddingBottomRight: [margin, Math.max(0, map.bottom - panel.top) + margin] };
     this.map.panInside([lat, lon], { ...options, animate: false });

@@ -1,6 +1,11 @@
-// The page state and its URL: centre, zoom, filters, selected business, user position.
+// The page state and its URL: centre, zoom, filters, selected business, commune.
 // ?c=lat,lon&z=13&cat=boulangerie,fleuriste&q=paul&ouvert=1&livraison=1&emporter=1
-//  &b=42&moi=lat,lon&commune=13055
+//  &b=42&commune=13055
+//
+// The user's position is part of the state but never of the URL: a shared link must not
+// tell where its sender stands, nor put the sender's blue dot on someone else's map. It
+// lives in this tab's sessionStorage (savePosition / loadPosition); the `moi=` of older
+// links is ignored, and the first replaceState writes the URL without it.
 
 export function emptyState() {
   return {
@@ -32,8 +37,6 @@ export function parseState(search) {
   state.pickup = params.get("emporter") === "1";
   const id = Number(params.get("b"));
   state.b = Number.isInteger(id) && id > 0 ? id : null;
-  const me = pair(params.get("moi"));
-  state.me = me ? { lat: me[0], lon: me[1] } : null;
   const commune = params.get("commune") || "";
   state.commune = /^[0-9AB]{5}$/.test(commune) ? commune : null;
   return state;
@@ -51,8 +54,32 @@ export function serializeState(state) {
   if (state.delivery) params.set("livraison", "1");
   if (state.pickup) params.set("emporter", "1");
   if (state.b) params.set("b", String(state.b));
-  if (state.me) params.set("moi", `${state.me.lat.toFixed(5)},${state.me.lon.toFixed(5)}`);
   if (state.commune) params.set("commune", state.commune);
   const query = params.toString().replaceAll("%2C", ",");
   return query ? `?${query}` : window.location.pathname;
+}
+
+const POSITION_KEY = "sn:position";
+const POSITION_MAX_AGE_MS = 30 * 60 * 1000; // a position older than this is no longer "here"
+
+export function savePosition(me) {
+  try {
+    if (me) sessionStorage.setItem(POSITION_KEY, JSON.stringify({ ...me, at: Date.now() }));
+    else sessionStorage.removeItem(POSITION_KEY);
+  } catch {
+    /* storage refused (private mode): the position stays in memory only */
+  }
+}
+
+export function loadPosition() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(POSITION_KEY) || "null");
+    const fresh = saved && Date.now() - saved.at < POSITION_MAX_AGE_MS;
+    if (fresh && Number.isFinite(saved.lat) && Number.isFinite(saved.lon)) {
+      return { lat: saved.lat, lon: saved.lon };
+    }
+  } catch {
+    /* unreadable: no position */
+  }
+  return null;
 }
