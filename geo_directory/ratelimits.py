@@ -41,6 +41,8 @@ DEFAULTS: dict[str, dict[str, tuple[int, int]]] = {
     # Per account: no mail-bombing of one address through the reset form.
     "password_reset": {"ip": (10, HOUR), "account": (3, HOUR)},
     "checkout": {"ip": (30, 10 * MINUTE), "account": (10, 10 * MINUTE)},
+    # Each one e-mails or texts a shop's published address: no spamming shops through us.
+    "claim_code": {"ip": (20, HOUR), "account": (6, HOUR)},
 }
 
 MESSAGES = {
@@ -49,6 +51,7 @@ MESSAGES = {
     "login": "Trop de tentatives de connexion : patientez quelques minutes avant de réessayer.",
     "password_reset": "Trop de demandes de réinitialisation : réessayez plus tard.",
     "checkout": "Trop de commandes envoyées en peu de temps : patientez quelques minutes.",
+    "claim_code": "Trop de codes demandés : réessayez dans une heure ou envoyez un justificatif.",
 }
 
 
