@@ -118,7 +118,9 @@ class Journey:
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         where = f"{self.who} on {self.page.url}"
-        assert overflow <= 0, f"horizontal overflow of {overflow} px, {where}"
+        if overflow > 0:
+            wide = self.page.evaluate(WIDEST_ELEMENTS)
+            raise AssertionError(f"horizontal overflow of {overflow} px, {where}: {wide}")
         assert self.page.js_errors == [], f"JavaScript errors {self.page.js_errors}, {where}"
         assert self.console_errors == [], f"console errors {self.console_errors}, {where}"
         assert self.page.csp_violations == [], f"CSP violations {self.page.csp_violations}"
@@ -128,6 +130,17 @@ class Journey:
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         self.check()
         self.context.close()
+
+
+# The innermost elements reaching past the viewport's right edge (what overflows).
+WIDEST_ELEMENTS = """() => {
+  const width = document.documentElement.clientWidth;
+  const past = [...document.querySelectorAll("body *")].filter(
+    (e) => !e.closest(".leaflet-container") && e.getBoundingClientRect().right > width);
+  return past.filter((e) => !past.some((o) => o !== e && e.contains(o))).slice(0, 5)
+    .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className} → `
+      + Math.round(e.getBoundingClientRect().right));
+}"""
 
 
 def last_mail_to(address: str, subject: str):
