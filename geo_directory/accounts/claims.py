@@ -109,11 +109,6 @@ def find_claimable(name: str, place: str, street: str = "") -> list[Business]:
     return list(found.select_related("commune", "category").order_by("-relevance", "id")[:RESULTS])
 
 
-def claimable(business: Business) -> bool:
-    """A listing someone may claim: listed and not merged into another."""
-    return business.status == Business.Status.PUBLISHED and business.merged_into_id is None
-
-
 # --- the ways of proving ---------------------------------------------------------------
 
 

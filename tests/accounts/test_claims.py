@@ -376,3 +376,17 @@ def test_own_listing_is_not_claimed_again(client, merchant):
     own = make_own_listing(merchant, status="published")
     response = client.get(listing_page(own))
     assert response.url == reverse("accounts:edit", args=[own.pk])
+
+
+def test_code_sending_is_rate_limited_per_account(client, merchant, settings, rate_window):
+    """Each code e-mails or texts a shop: an account cannot make us spam many shops."""
+    settings.RATE_LIMITS = {"claim_code": {"account": (2, 3600)}}
+    shops = [
+        make_listing(f"Épicerie Numéro {n}", *BELSUNCE, email=f"epicerie{n}@example.fr")
+        for n in range(3)
+    ]
+    assert send_code(client, shops[0]).status_code == 302
+    assert send_code(client, shops[1]).status_code == 302
+    response = send_code(client, shops[2])
+    assert response.status_code == 429
+    assert "Trop de codes demandés" in response.content.decode()
