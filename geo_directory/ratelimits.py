@@ -43,6 +43,8 @@ DEFAULTS: dict[str, dict[str, tuple[int, int]]] = {
     "checkout": {"ip": (30, 10 * MINUTE), "account": (10, 10 * MINUTE)},
     # Each request may send an e-mail: no mail-bombing through « Mes commandes ».
     "guest_orders": {"ip": (10, HOUR), "account": (3, HOUR)},
+    # Each one e-mails or texts a shop's published address: no spamming shops through us.
+    "claim_code": {"ip": (20, HOUR), "account": (6, HOUR)},
 }
 
 MESSAGES = {
@@ -52,6 +54,7 @@ MESSAGES = {
     "password_reset": "Trop de demandes de réinitialisation : réessayez plus tard.",
     "checkout": "Trop de commandes envoyées en peu de temps : patientez quelques minutes.",
     "guest_orders": "Trop de demandes de lien : réessayez plus tard.",
+    "claim_code": "Trop de codes demandés : réessayez dans une heure ou envoyez un justificatif.",
 }
 
 

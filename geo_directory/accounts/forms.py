@@ -10,7 +10,6 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, P
 from django.forms.models import ModelChoiceIterator
 
 from geo_directory.businesses.models import Business, Category
-from geo_directory.businesses.validators import siret_error
 from geo_directory.territory.managers import OutsideRegion
 from geo_directory.territory.models import Commune
 from geo_directory.territory.region import (
@@ -77,26 +76,6 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()
-
-
-class ClaimForm(forms.Form):
-    siret = forms.CharField(label="SIRET de l'établissement", max_length=20)
-    message = forms.CharField(
-        label="Message au modérateur (facultatif)", widget=forms.Textarea, required=False
-    )
-
-    def clean_siret(self):
-        siret = "".join(self.cleaned_data["siret"].split())
-        error = siret_error(siret)
-        if error:
-            raise forms.ValidationError(error)
-        business = Business.objects.filter(siret=siret, merged_into__isnull=True).first()
-        if business is None:
-            raise forms.ValidationError(
-                "Aucune fiche avec ce SIRET : créez votre fiche à la place."
-            )
-        self.business = business
-        return siret
 
 
 class _GroupedLeaves(ModelChoiceIterator):

@@ -1,5 +1,5 @@
-"""Saving a merchant's listing and claims (the moderators' decisions on listings are in
-businesses/moderation.py)."""
+"""Saving a merchant's listing (claims on existing listings: claims.py; the moderators'
+decisions on listings: businesses/moderation.py)."""
 
 from __future__ import annotations
 
@@ -7,42 +7,15 @@ from dataclasses import dataclass, field
 
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.db import connection, transaction
-from django.utils import timezone
 
 from geo_directory.businesses import revisions
 from geo_directory.businesses.models import Business
-from geo_directory.businesses.moderation import mail_user as _mail
 from geo_directory.geocoding.models import ReviewItem
 from geo_directory.geocoding.service import MIN_SCORE, geocoder
 from geo_directory.territory.managers import OutsideRegion
 from geo_directory.territory.models import Commune
 
 from .forms import _value
-from .models import ListingClaim, ListingOwnership
-
-# Webmail domains never prove that someone belongs to a business.
-PUBLIC_MAIL_DOMAINS = {
-    "gmail.com",
-    "googlemail.com",
-    "yahoo.fr",
-    "yahoo.com",
-    "hotmail.fr",
-    "hotmail.com",
-    "outlook.fr",
-    "outlook.com",
-    "live.fr",
-    "orange.fr",
-    "wanadoo.fr",
-    "free.fr",
-    "sfr.fr",
-    "laposte.net",
-    "icloud.com",
-    "gmx.fr",
-    "bbox.fr",
-    "neuf.fr",
-    "proton.me",
-    "protonmail.com",
-}
 
 
 def radius_zone(point: Point, radius_km) -> GEOSGeometry:
@@ -178,68 +151,6 @@ LABELS = {
 
 def _label(name: str) -> str:
     return LABELS.get(name) or str(Business._meta.get_field(name).verbose_name)
-
-
-def domain_matches(email: str, website: str) -> bool:
-    """Does the account's e-mail domain prove it belongs to the listing's website?"""
-    from urllib.parse import urlsplit
-
-    domain = email.rpartition("@")[2].lower()
-    host = (urlsplit(website if "//" in website else f"//{website}").hostname or "").lower()
-    host = host.removeprefix("www.")
-    if not domain or not host or domain in PUBLIC_MAIL_DOMAINS:
-        return False
-    return host == domain or host.endswith("." + domain)
-
-
-@transaction.atomic
-def create_claim(user, business: Business, siret: str, message: str = "") -> ListingClaim:
-    claim, _ = ListingClaim.objects.get_or_create(
-        user=user,
-        business=business,
-        status=ListingClaim.Status.PENDING,
-        defaults={"siret": siret, "message": message},
-    )
-    if business.owner_id is None and domain_matches(user.email, business.website):
-        claim.auto_approved = True
-        approve_claim(claim, decided_by=None)
-    return claim
-
-
-@transaction.atomic
-def approve_claim(claim: ListingClaim, decided_by) -> None:
-    business = claim.business
-    now = timezone.now()
-    business.owner = claim.user
-    business.save(update_fields=["owner"])
-    # The new owner sees the orders placed from now on, not the previous owner's customers.
-    ListingOwnership.objects.update_or_create(
-        business=business, defaults={"user": claim.user, "since": now}
-    )
-    claim.status = ListingClaim.Status.APPROVED
-    claim.decided_by = decided_by
-    claim.decided_at = now
-    claim.save()
-    _mail(
-        claim.user,
-        f"Votre fiche « {business.name} » vous est attribuée",
-        f"Bonjour,\n\nVotre demande sur la fiche « {business.name} » est acceptée : vous "
-        "pouvez désormais la modifier depuis votre espace commerçant.\n\nL'équipe Sauvons Noël",
-    )
-
-
-def reject_claim(claim: ListingClaim, decided_by, reason: str) -> None:
-    claim.status = ListingClaim.Status.REJECTED
-    claim.decided_by = decided_by
-    claim.decided_at = timezone.now()
-    claim.reason = reason
-    claim.save()
-    _mail(
-        claim.user,
-        f"Votre demande sur la fiche « {claim.business.name} »",
-        f"Bonjour,\n\nVotre demande n'a pas été acceptée.\nMotif : {reason}\n\n"
-        "L'équipe Sauvons Noël",
-    )
 
 
 __all__ = ["OutsideRegion", "save_listing"]

@@ -3,7 +3,7 @@ from django.urls import path, reverse_lazy
 
 from geo_directory.ratelimits import ratelimit
 
-from . import views
+from . import claim_views, views
 from .forms import EmailAuthenticationForm
 
 app_name = "accounts"
@@ -57,5 +57,11 @@ urlpatterns = [
     path("espace/", views.dashboard, name="dashboard"),
     path("espace/commerces/nouveau/", views.create, name="create"),
     path("espace/commerces/<int:pk>/", views.edit, name="edit"),
-    path("espace/revendiquer/", views.claim, name="claim"),
+    path("espace/revendiquer/", claim_views.claim, name="claim"),
+    path("espace/revendiquer/<int:pk>/", claim_views.claim_listing, name="claim_listing"),
+    path(
+        "espace/revendiquer/demandes/<int:claim_id>/code/",
+        claim_views.claim_code,
+        name="claim_code",
+    ),
 ]

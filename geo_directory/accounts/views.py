@@ -16,9 +16,8 @@ from geo_directory.businesses.models import Business
 from geo_directory.ratelimits import ratelimit
 from geo_directory.territory.managers import OutsideRegion
 
-from .forms import BusinessForm, ClaimForm, SignupForm
-from .listings import create_claim, save_listing, saved_message
-from .models import ListingClaim
+from .forms import BusinessForm, SignupForm
+from .listings import save_listing, saved_message
 
 User = get_user_model()
 
@@ -157,30 +156,3 @@ def edit(request, pk):
     # Only the owner's listings exist here: anyone else's is a 404, GET or crafted POST.
     business = get_object_or_404(Business, pk=pk, owner=request.user, merged_into__isnull=True)
     return _edit(request, business)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def claim(request):
-    form = ClaimForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        business = form.business
-        if business.owner_id == request.user.pk:
-            messages.info(request, "Cette fiche est déjà la vôtre.")
-            return redirect("accounts:edit", pk=business.pk)
-        result = create_claim(
-            request.user, business, form.cleaned_data["siret"], form.cleaned_data["message"]
-        )
-        if result.status == ListingClaim.Status.APPROVED:
-            messages.success(
-                request,
-                f"Votre adresse e-mail correspond au site de « {business.name} » : "
-                "la fiche vous est attribuée.",
-            )
-            return redirect("accounts:edit", pk=business.pk)
-        messages.success(
-            request,
-            f"Demande enregistrée pour « {business.name} » : un modérateur va la vérifier.",
-        )
-        return redirect("accounts:dashboard")
-    return render(request, "accounts/claim.html", {"form": form})

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.contrib.gis.geos import Point
 from django.urls import reverse
 
-from geo_directory.accounts.listings import domain_matches
+from geo_directory.accounts.claims import domain_matches
 from geo_directory.accounts.models import ListingClaim
 from geo_directory.businesses.models import Business
 from geo_directory.businesses.moderation import merge

@@ -9,7 +9,7 @@ orders placed since.
 
 import pytest
 
-from geo_directory.accounts.listings import approve_claim, create_claim
+from geo_directory.accounts.claims import approve_claim, create_claim
 from geo_directory.accounts.models import ListingOwnership
 from geo_directory.orders.services import place_order
 from tests.factories import (
