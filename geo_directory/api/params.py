@@ -35,7 +35,6 @@ from rest_framework.filters import BaseFilterBackend
 from rest_framework_gis.filters import DistanceToPointFilter, InBBoxFilter
 
 from geo_directory.businesses.hours import PARIS
-from geo_directory.businesses.search import name_tsquery
 from geo_directory.territory.region import DOMAIN, BadCoordinates, check_lonlat
 
 from . import queries, reference
@@ -419,8 +418,7 @@ class NameSearch(Family):
     def apply(self, cleaned, query):
         text = cleaned.get("q")
         if text:
-            queries.name_matches(query, name_tsquery(text))
-            query.by_relevance(text)
+            queries.search(query, text)
         return query
 
     def get_schema_operation_parameters(self, view):

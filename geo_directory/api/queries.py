@@ -23,8 +23,11 @@ from django.db import connection
 
 from geo_directory.businesses.hours import minute_of_week
 from geo_directory.businesses.models import Business
-from geo_directory.businesses.search import TSVECTOR_SQL
+from geo_directory.businesses.search import TSVECTOR_SQL, name_tsquery
 from geo_directory.postgis.l93 import L93, envelope, to_l93
+
+from . import reference
+from .query_words import Understanding, understand
 
 PUBLISHED = "b.merged_into_id IS NULL AND b.status = 'published'"
 RELEVANCE = "word_similarity(immutable_unaccent(lower(%s)), immutable_unaccent(lower(b.name)))"
@@ -73,6 +76,7 @@ class Query:
         self._orders: dict[str, tuple[str, list]] = {}
         self._distance_from: tuple[float, float] | None = None
         self._relevance_to: str | None = None
+        self._tiers: list[tuple[str, list]] = []
 
     # What the filter backends call.
     def filter(self, sql: str, params: list | tuple = ()) -> Query:
@@ -112,6 +116,12 @@ class Query:
         self._relevance_to = text
         return self.offer_order("relevance")
 
+    def in_tiers(self, tiers: list[tuple[str, list]]) -> Query:
+        """Rank the matches of the first condition first, then those of the second...
+        (each tier in the order the filters chose). The conditions must cover the matches."""
+        self._tiers = tiers
+        return self
+
     # The statements.
     @property
     def sort(self) -> str:
@@ -120,27 +130,64 @@ class Query:
     def _where(self) -> str:
         return " AND ".join(self.where)
 
+    def _tier_wheres(self) -> list[tuple[str, list]]:
+        """Each tier's WHERE: the filters, its condition, none of the tiers before it."""
+        wheres, before, before_params = [], [], []
+        for sql, params in self._tiers:
+            where = f"{self._where()} AND ({sql})"
+            if before:
+                where += f" AND ({' OR '.join(before)}) IS NOT TRUE"
+            wheres.append((where, [*self.params, *params, *before_params]))
+            before.append(f"({sql})")
+            before_params += params
+        return wheres or [(self._where(), self.params)]
+
     def ranked(self) -> list[tuple[int, float]]:
-        """(id, relevance) of the first RANKED_AT_MOST matches, best first, then by id.
-        Their relevance is read in the same pass as their ids (one heap visit each)."""
+        """(id, relevance) of the first RANKED_AT_MOST matches, best first, then by id
+        (tier by tier when there are tiers). Their relevance is read in the same pass as
+        their ids (one heap visit each)."""
+        ranked: list[tuple[int, float]] = []
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT b.id, {RELEVANCE} FROM businesses_business b WHERE {self._where()}"
-                " LIMIT %s",
-                [self._relevance_to, *self.params, RANKED_AT_MOST],
-            )
-            scored = cursor.fetchall()
-        scored.sort(key=lambda row: (-row[1], row[0]))
-        return scored
+            for where, params in self._tier_wheres():
+                if len(ranked) >= RANKED_AT_MOST:
+                    break
+                cursor.execute(
+                    f"SELECT b.id, {RELEVANCE} FROM businesses_business b WHERE {where} LIMIT %s",
+                    [self._relevance_to, *params, RANKED_AT_MOST - len(ranked)],
+                )
+                scored = cursor.fetchall()
+                scored.sort(key=lambda row: (-row[1], row[0]))
+                ranked += scored
+        return ranked
+
+    def tiered(self, count: int) -> list[int]:
+        """Ids of the first ``count`` matches, tier by tier, each tier in the query's order
+        (one index-served statement per tier, stopping when ``count`` are found)."""
+        order, order_params = self._orders.get(self.sort, ("b.id", []))
+        ids: list[int] = []
+        with connection.cursor() as cursor:
+            for where, params in self._tier_wheres():
+                if len(ids) >= count:
+                    break
+                cursor.execute(
+                    f"SELECT b.id FROM businesses_business b WHERE {where}"
+                    f" ORDER BY {order} LIMIT %s",
+                    [*params, *order_params, count - len(ids)],
+                )
+                ids += [row[0] for row in cursor.fetchall()]
+        return ids
 
     def page(self, offset: int, limit: int, columns: tuple[str, ...]) -> list[dict]:
         """Rows of ``columns`` (views.LIST_FIELDS or DETAIL_FIELDS) and the computed
         open_now, takes_orders, lon, lat (and distance_m with a point)."""
         sort = self.sort
-        if sort == "relevance":
-            if not hasattr(self, "_ranked_ids"):
-                self._ranked_ids = [pk for pk, _ in self.ranked()]
-            ids = self._ranked_ids[offset : offset + limit]
+        if sort == "relevance" or self._tiers:
+            if sort == "relevance":
+                if not hasattr(self, "_ranked_ids"):
+                    self._ranked_ids = [pk for pk, _ in self.ranked()]
+                ids = self._ranked_ids[offset : offset + limit]
+            else:
+                ids = self.tiered(offset + limit)[offset : offset + limit]
             where, where_params = "b.id = ANY(%s::bigint[])", [ids]
             order, order_params = "array_position(%s::bigint[], b.id)", [ids]
             offset = 0
@@ -207,12 +254,75 @@ class Query:
             return cursor.fetchall()
 
 
+NAME_MATCH = f"{TSVECTOR_SQL.format('b.name')} @@ %s::tsquery"
+
+
 def name_matches(query: Query, tsquery: str | None) -> Query:
     """Listings having, for every query word, one of its corrections (search.py): the GIN
     full-text index ``business_name_tsv``. No correction for a word: nothing matches."""
     if tsquery is None:
         return query.filter("false")
-    return query.filter(f"{TSVECTOR_SQL.format('b.name')} @@ %s::tsquery", [tsquery])
+    return query.filter(NAME_MATCH, [tsquery])
+
+
+def search(query: Query, text: str) -> Query:
+    """``q=``: trades, a commune and name words (``query_words.understand``).
+
+    The commune restricts; the listings of the trades (their categories and those below)
+    and those whose name has the name words are found together (GIN full-text index and
+    the (status, category) index), the names first: listings of the trades with the name,
+    then with the name, then of the trades. A query of trades only ranks the listings of
+    the trades having those words in their name first, then the others of the trades,
+    then the other names having the words (what the name search alone found). When this
+    reading finds no published listing at all, the whole text is searched in the names.
+    """
+    understood = understand(text)
+    if understood.interpreted:
+        commune = ("b.commune_id = %s", [understood.commune]) if understood.commune else None
+        tiers = _trade_and_name_tiers(understood)
+        union = tiers[1:] if len(tiers) > 1 else tiers
+        conditions = [c for c in (commune, _any_of(union)) if c]
+        if _any_published(conditions):
+            for sql, params in conditions:
+                query.filter(sql, params)
+            if not tiers:  # a place only: its listings
+                return query.offer_order("commune", "b.commune_id, b.id")
+            query.in_tiers(tiers)
+            return query.by_relevance(understood.name_text or understood.trade_text)
+    return name_matches(query, name_tsquery(text)).by_relevance(text)
+
+
+def _trade_and_name_tiers(understood: Understanding) -> list[tuple[str, list]]:
+    names = understood.name_text or understood.trade_text
+    tsquery = name_tsquery(names) if names else None
+    name = (NAME_MATCH, [tsquery]) if tsquery else None
+    if not understood.categories:
+        return [name] if name else []
+    ids = reference.get().descendants(list(understood.categories))
+    trade = ("b.category_id = ANY(%s)", [ids])
+    if name is None:
+        return [trade]
+    both = (f"{trade[0]} AND {name[0]}", [*trade[1], *name[1]])
+    if understood.name_text:
+        return [both, name, trade]
+    return [both, trade, name]
+
+
+def _any_of(tiers: list[tuple[str, list]]) -> tuple[str, list] | None:
+    if not tiers:
+        return None
+    sql = " OR ".join(f"({condition})" for condition, _ in tiers)
+    return f"({sql})", [p for _, params in tiers for p in params]
+
+
+def _any_published(conditions: list[tuple[str, list]]) -> bool:
+    where = " AND ".join([PUBLISHED, *(sql for sql, _ in conditions)])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {where})",
+            [p for _, params in conditions for p in params],
+        )
+        return cursor.fetchone()[0]
 
 
 def published_by_id(pk: int, now: dt.datetime) -> Query:
