@@ -432,8 +432,11 @@ class NameSearch(Family):
                     "pattern": NO_NUL,
                     "example": "boulangerie patissiere",
                 },
-                "Recherche dans le nom, tolérante aux accents, à la casse et aux petites "
-                "fautes ; triée par pertinence (sauf avec `point`). Une recherche très large "
+                "Recherche qui comprend les métiers (« boulangerie », « resto », « fleuriste » : "
+                "leur catégorie), une commune (« marseille », « à Aix » : s'y limite) et les "
+                "noms de commerces (le reste), tolérante aux accents, à la casse et aux petites "
+                "fautes. Les noms trouvés d'abord, puis les commerces du métier ; par "
+                "pertinence, ou du plus proche au plus loin avec `point`. Une recherche très large "
                 f"(un mot courant seul) classe les {queries.RANKED_AT_MOST:,} premiers "
                 "résultats trouvés : précisez un lieu pour tout voir.".replace(",", " "),
             )
@@ -687,6 +690,40 @@ class CommuneSearch(Family):
                 self.MAX_LIMIT,
                 f"Nombre de résultats ({self.DEFAULT_LIMIT} par défaut).",
             ),
+        ]
+
+
+class Suggest(Family):
+    """``q`` of /suggest/: what is being typed in the search field."""
+
+    names = ("q",)
+    MAX = NameSearch.MAX
+
+    def parse(self, query, name):
+        raw = read(query, name)
+        text = " ".join((raw or "").split())
+        if not text:
+            raise ParamError(name, "paramètre obligatoire : le début d'une recherche")
+        if len(raw) > self.MAX:
+            raise ParamError(name, f"au plus {self.MAX} caractères")
+        return text
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "q",
+                "in": "query",
+                "required": True,
+                "description": "Ce qui est tapé dans le champ de recherche : nom de commerce, "
+                "métier (« boulangerie », « resto »...) ou commune, fautes de frappe tolérées.",
+                "schema": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": self.MAX,
+                    "pattern": NOT_BLANK,
+                    "example": "boulagerie",
+                },
+            }
         ]
 
 

@@ -325,6 +325,32 @@ def _any_published(conditions: list[tuple[str, list]]) -> bool:
         return cursor.fetchone()[0]
 
 
+# Suggestions rank the first matches the index finds (few: a suggestion must be instant).
+SUGGEST_CANDIDATES = 100
+
+
+def suggested_shops(understood: Understanding, limit: int) -> list[tuple[int, str, str]]:
+    """(id, name, commune code) of published listings whose name has the query's name
+    words (else its trade words), in its commune if it names one, best named first among
+    the first SUGGEST_CANDIDATES the full-text index finds."""
+    names = understood.name_text or understood.trade_text
+    tsquery = name_tsquery(names) if names else None
+    if tsquery is None:
+        return []
+    where, params = [PUBLISHED, NAME_MATCH], [tsquery]
+    if understood.commune:
+        where.append("b.commune_id = %s")
+        params.append(understood.commune)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, name, commune_id FROM (SELECT b.id, b.name, b.commune_id,"
+            f" {RELEVANCE} AS r FROM businesses_business b WHERE {' AND '.join(where)}"
+            " LIMIT %s) AS candidates ORDER BY r DESC, id LIMIT %s",
+            [names, *params, SUGGEST_CANDIDATES, limit],
+        )
+        return cursor.fetchall()
+
+
 def published_by_id(pk: int, now: dt.datetime) -> Query:
     """One published listing (the detail endpoint)."""
     return Query(now).filter("b.id = %s", [pk])

@@ -54,7 +54,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "nougat",
     ),
     "traiteur": ("traiteur", "plat a emporter", "plats cuisines"),
-    "restauration": ("restauration", "ou manger"),
+    "restauration": ("restauration", "restaurants et cafes", "ou manger"),
     "restaurant": (
         "restaurant",
         "resto",
