@@ -10,6 +10,7 @@ import { DETAIL_ZOOM, MapView } from "./mapview.js";
 import { DetailPanel } from "./panel.js";
 import { ResultsList } from "./results.js";
 import { parseState, serializeState } from "./state.js";
+import { Suggest } from "./suggest.js";
 
 const LIST_SIZE = 50;
 const MAX_MARKERS = 200;
@@ -69,6 +70,7 @@ const toggles = {
   open: $("filter-open"), delivery: $("filter-delivery"), pickup: $("filter-pickup"),
 };
 const nameInput = $("name-search");
+new Suggest(nameInput, { commune: (c) => chooseCommune(c), shop: (id) => select(id) });
 
 function syncControls() {
   for (const chip of chips) {
