@@ -77,6 +77,7 @@ class Query:
         self._distance_from: tuple[float, float] | None = None
         self._relevance_to: str | None = None
         self._tiers: list[tuple[str, list]] = []
+        self.unscored_tiers: set[int] = set()
 
     # What the filter backends call.
     def filter(self, sql: str, params: list | tuple = ()) -> Query:
@@ -116,10 +117,12 @@ class Query:
         self._relevance_to = text
         return self.offer_order("relevance")
 
-    def in_tiers(self, tiers: list[tuple[str, list]]) -> Query:
+    def in_tiers(self, tiers: list[tuple[str, list]], unscored: set[int] = frozenset()) -> Query:
         """Rank the matches of the first condition first, then those of the second...
-        (each tier in the order the filters chose). The conditions must cover the matches."""
+        (each tier in the order the filters chose; by id in a tier of ``unscored`` when by
+        relevance). The conditions must cover the matches."""
         self._tiers = tiers
+        self.unscored_tiers = set(unscored)
         return self
 
     # The statements.
@@ -131,34 +134,35 @@ class Query:
         return " AND ".join(self.where)
 
     def _tier_wheres(self) -> list[tuple[str, list]]:
-        """Each tier's WHERE: the filters, its condition, none of the tiers before it."""
-        wheres, before, before_params = [], [], []
-        for sql, params in self._tiers:
-            where = f"{self._where()} AND ({sql})"
-            if before:
-                where += f" AND ({' OR '.join(before)}) IS NOT TRUE"
-            wheres.append((where, [*self.params, *params, *before_params]))
-            before.append(f"({sql})")
-            before_params += params
-        return wheres or [(self._where(), self.params)]
+        """Each tier's WHERE: the filters and its condition (tiers: its matches not yet
+        found, excluded by id: cheaper than testing the earlier tiers' conditions again)."""
+        return [
+            (f"{self._where()} AND ({sql}) AND b.id <> ALL(%s::bigint[])", [*self.params, *params])
+            for sql, params in self._tiers
+        ] or [(self._where() + " AND b.id <> ALL(%s::bigint[])", self.params)]
 
     def ranked(self) -> list[tuple[int, float]]:
         """(id, relevance) of the first RANKED_AT_MOST matches, best first, then by id
-        (tier by tier when there are tiers). Their relevance is read in the same pass as
-        their ids (one heap visit each)."""
+        (tier by tier when there are tiers; a tier in UNSCORED, the listings of a trade
+        without the name, by id). Their relevance is read in the same pass as their ids
+        (one heap visit each)."""
         ranked: list[tuple[int, float]] = []
         with connection.cursor() as cursor:
-            for where, params in self._tier_wheres():
+            for (where, params), scored in zip(self._tier_wheres(), self._scored(), strict=True):
                 if len(ranked) >= RANKED_AT_MOST:
                     break
+                relevance, text = (RELEVANCE, [self._relevance_to]) if scored else ("0", [])
                 cursor.execute(
-                    f"SELECT b.id, {RELEVANCE} FROM businesses_business b WHERE {where} LIMIT %s",
-                    [self._relevance_to, *params, RANKED_AT_MOST - len(ranked)],
+                    f"SELECT b.id, {relevance} FROM businesses_business b WHERE {where} LIMIT %s",
+                    [*text, *params, [pk for pk, _ in ranked], RANKED_AT_MOST - len(ranked)],
                 )
-                scored = cursor.fetchall()
-                scored.sort(key=lambda row: (-row[1], row[0]))
-                ranked += scored
+                scored_rows = cursor.fetchall()
+                scored_rows.sort(key=lambda row: (-row[1], row[0]))
+                ranked += scored_rows
         return ranked
+
+    def _scored(self) -> list[bool]:
+        return [pos not in self.unscored_tiers for pos in range(max(1, len(self._tiers)))]
 
     def tiered(self, count: int) -> list[int]:
         """Ids of the first ``count`` matches, tier by tier, each tier in the query's order
@@ -172,7 +176,7 @@ class Query:
                 cursor.execute(
                     f"SELECT b.id FROM businesses_business b WHERE {where}"
                     f" ORDER BY {order} LIMIT %s",
-                    [*params, *order_params, count - len(ids)],
+                    [*params, ids, *order_params, count - len(ids)],
                 )
                 ids += [row[0] for row in cursor.fetchall()]
         return ids
@@ -287,8 +291,10 @@ def search(query: Query, text: str) -> Query:
                 query.filter(sql, params)
             if not tiers:  # a place only: its listings
                 return query.offer_order("commune", "b.commune_id, b.id")
-            query.in_tiers(tiers)
-            return query.by_relevance(understood.name_text or understood.trade_text)
+            # The trade's listings without the name: nothing to rank them by but the id.
+            unscored = {2} if understood.name_text and len(tiers) == 3 else set()
+            query.in_tiers(tiers, unscored)
+            return query.by_relevance(understood.words_text)
     return name_matches(query, name_tsquery(text)).by_relevance(text)
 
 

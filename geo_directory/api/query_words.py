@@ -179,6 +179,7 @@ class Understanding:
     trade_text: str = ""  # the words taken for trades, as typed
     categories: tuple[str, ...] = ()  # slugs
     commune: str | None = None  # INSEE code
+    words_text: str = ""  # the trade and name words in their order (for relevance)
 
     @property
     def interpreted(self) -> bool:
@@ -212,15 +213,19 @@ def understand(text: str, lex: Lexicon | None = None) -> Understanding:
             i = end
             continue
         i += 1
-    # The preposition before the place, and the words of a trade phrase (« de », « a »).
     names = [t for t, kind in zip(tokens, taken, strict=True) if kind == ""]
+    names = [t for t in names if any(c.isalnum() for c in t)]  # not « & » alone
+    if slugs or commune:  # « l' », « d' », a stray letter: not a name beside a trade
+        names = [t for t in names if len(t) > 1]
     trades = [t for t, kind in zip(tokens, taken, strict=True) if kind == "trade"]
+    words = [t for t, kind in zip(tokens, taken, strict=True) if kind == "trade" or t in names]
     return Understanding(
         text=text,
         name_text=" ".join(names),
         trade_text=" ".join(trades),
         categories=tuple(slugs),
         commune=commune,
+        words_text=" ".join(words),
     )
 
 

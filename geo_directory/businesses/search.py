@@ -38,7 +38,7 @@ ALTERNATIVES = 5
 MIN_WORD = 3
 # Words this long get their one-slip neighbours looked up (longer ones: trigrams suffice).
 SLIP_LENGTHS = range(4, 6)
-SLIP_LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789"
+LETTERS, DIGITS = "abcdefghijklmnopqrstuvwxyz", "0123456789"
 
 
 def query_words(text: str) -> list[str]:
@@ -55,12 +55,14 @@ def _fold(word: str) -> str:
 
 
 def one_slip_away(word: str) -> set[str]:
-    """The strings one slip from ``word`` (optimal string alignment distance 1)."""
+    """The strings one slip from ``word`` (optimal string alignment distance 1); digits
+    only in a word that has some (« pual »: 241 strings)."""
+    letters = LETTERS + (DIGITS if any(c.isdigit() for c in word) else "")
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     found = {a + b[1:] for a, b in splits if b}
     found |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    found |= {a + c + b[1:] for a, b in splits if b for c in SLIP_LETTERS}
-    found |= {a + c + b for a, b in splits for c in SLIP_LETTERS}
+    found |= {a + c + b[1:] for a, b in splits if b for c in letters}
+    found |= {a + c + b for a, b in splits for c in letters}
     found.discard(word)
     return found
 
@@ -83,11 +85,17 @@ def name_tsquery(text: str) -> str | None:
     Uses ``pg_trgm.word_similarity_threshold``, set on every connection (postgis/base.py).
     """
     words = query_words(text)
+    strings, of = slips(words)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT search_name_tsquery(%s::text[], %s, %s::text[], %s::int[])::text",
-            [words, ALTERNATIVES, *slips(words)],
-        )
+        if strings:
+            cursor.execute(
+                "SELECT search_name_tsquery(%s::text[], %s, %s::text[], %s::int[])::text",
+                [words, ALTERNATIVES, strings, of],
+            )
+        else:  # no short word: the trigram correction alone
+            cursor.execute(
+                "SELECT business_name_tsquery(%s::text[], %s)::text", [words, ALTERNATIVES]
+            )
         return cursor.fetchone()[0]
 
 

@@ -125,7 +125,7 @@ def search_tiers(text: str) -> tuple[list[set[int]], str]:
         tiers = [trade & name, trade - name, name - trade]
     if not set().union(*tiers):
         return [named(text)], text
-    return tiers, names
+    return tiers, words.words_text
 
 
 def l93(lon, lat):
@@ -179,7 +179,13 @@ def oracle(data: dict, now):
             Business.objects.annotate(r=relevance_to(relevance_text)).values_list("pk", "r")
         )
         rows = qs.values(*fields)
-        return sorted(rows, key=lambda row: (tier(row), -relevance[row["id"]], row["id"]))
+        # The trade's listings without the name: by id (nothing to rank them by).
+        unscored = 2 if understand(data["q"]).name_text and len(tiers) == 3 else None
+
+        def score(row):
+            return 0 if tier(row) == unscored else -relevance[row["id"]]
+
+        return sorted(rows, key=lambda row: (tier(row), score(row), row["id"]))
     if data.get("commune") or data.get("departement") or relevance_text is None:
         return qs.order_by("commune_id", "id").values(*fields)
     if data.get("in_bbox"):

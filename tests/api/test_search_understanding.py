@@ -119,7 +119,7 @@ def test_boulagerie_finds_every_bakery_in_view_not_only_those_named_so(client):
         assert distances == sorted(distances)
 
 
-@pytest.mark.parametrize("typo", ["Pual", "Paull", "Pau", "aPul"])
+@pytest.mark.parametrize("typo", ["Pual", "Pail", "aPul", "Paull"])
 def test_a_slip_in_a_short_name_is_forgiven(client, typo):
     found = search(client, q=typo)
     assert {f["properties"]["name"] for f in found} == {"Paul"}

@@ -21,15 +21,18 @@ LANGUAGE sql STABLE PARALLEL SAFE SET enable_seqscan = off AS $$
         SELECT u.i::integer AS i, immutable_unaccent(lower(u.w)) AS w,
                business_name_tsquery(ARRAY[u.w], alternatives)::text AS close
           FROM unnest(words) WITH ORDINALITY AS u(w, i)
+    ), missing AS MATERIALIZED (  -- the typed words no name has: only they are slipped
+        SELECT t.i FROM typed t
+         WHERE NOT EXISTS (SELECT 1 FROM businesses_name_word e WHERE e.word = t.w)
     ), slipped AS (
-        SELECT s.i, string_agg(DISTINCT
+        SELECT m.i, string_agg(DISTINCT
                    '''' || replace(replace(d.word, '\', '\\'), '''', '''''') || '''', ' | ')
                    AS alts
-          FROM unnest(slips, slip_of) AS s(w, i)
+          FROM missing m
+         CROSS JOIN LATERAL (SELECT s.w FROM unnest(slips, slip_of) AS s(w, i)
+                              WHERE s.i = m.i) AS s
           JOIN businesses_name_word d ON d.word = s.w
-          JOIN typed t ON t.i = s.i
-         WHERE NOT EXISTS (SELECT 1 FROM businesses_name_word e WHERE e.word = t.w)
-         GROUP BY s.i
+         GROUP BY m.i
     )
     SELECT CASE WHEN bool_and(t.close IS NOT NULL OR s.alts IS NOT NULL)
                 THEN string_agg('(' || concat_ws(' | ', t.close, s.alts) || ')', ' & '
