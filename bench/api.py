@@ -244,7 +244,8 @@ def _search_steps(q: str, base: dict, trade_ids) -> list[tuple]:
         # name are not scored (nothing to rank them by but the id).
         scored = not (understood.name_text and k == 2)
         relevance = RELEVANCE if scored else "0"
-        condition = f"{where} AND ({tier}) AND b.id <> ALL(%(seen)s::bigint[])"
+        # Its own condition only: the union would compute the name's vector again per row.
+        condition = f"{PUBLISHED}{place} AND ({tier}) AND b.id <> ALL(%(seen)s::bigint[])"
 
         def statement(tp, condition=condition, relevance=relevance):
             left = ranked_at_most - len(tp["ranked"])

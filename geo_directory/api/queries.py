@@ -77,6 +77,7 @@ class Query:
         self._distance_from: tuple[float, float] | None = None
         self._relevance_to: str | None = None
         self._tiers: list[tuple[str, list]] = []
+        self._union: tuple[str, list] | None = None  # the tiers' union, last condition
         self.unscored_tiers: set[int] = set()
 
     # What the filter backends call.
@@ -117,11 +118,15 @@ class Query:
         self._relevance_to = text
         return self.offer_order("relevance")
 
-    def in_tiers(self, tiers: list[tuple[str, list]], unscored: set[int] = frozenset()) -> Query:
-        """Rank the matches of the first condition first, then those of the second...
-        (each tier in the order the filters chose; by id in a tier of ``unscored`` when by
-        relevance). The conditions must cover the matches."""
-        self._tiers = tiers
+    def in_tiers(
+        self, tiers: list[tuple[str, list]], union: tuple[str, list], unscored=frozenset()
+    ) -> Query:
+        """Only the listings of ``union`` (the tiers' conditions ORed), the matches of the
+        first tier first, then those of the second... (each tier in the order the filters
+        chose; by id in a tier of ``unscored`` when by relevance). A tier's statement
+        tests its own condition only, not the union (which would compute the name's
+        full-text vector once more per row)."""
+        self._tiers, self._union = tiers, union
         self.unscored_tiers = set(unscored)
         return self
 
@@ -131,15 +136,19 @@ class Query:
         return next((kind for kind in ORDERS if kind in self._orders), "id")
 
     def _where(self) -> str:
-        return " AND ".join(self.where)
+        return " AND ".join([*self.where, *([self._union[0]] if self._union else [])])
+
+    def _params(self) -> list:
+        return [*self.params, *(self._union[1] if self._union else [])]
 
     def _tier_wheres(self) -> list[tuple[str, list]]:
         """Each tier's WHERE: the filters and its condition (tiers: its matches not yet
         found, excluded by id: cheaper than testing the earlier tiers' conditions again)."""
+        filters = " AND ".join(self.where)
         return [
-            (f"{self._where()} AND ({sql}) AND b.id <> ALL(%s::bigint[])", [*self.params, *params])
+            (f"{filters} AND ({sql}) AND b.id <> ALL(%s::bigint[])", [*self.params, *params])
             for sql, params in self._tiers
-        ] or [(self._where() + " AND b.id <> ALL(%s::bigint[])", self.params)]
+        ] or [(filters + " AND b.id <> ALL(%s::bigint[])", self.params)]
 
     def ranked(self) -> list[tuple[int, float]]:
         """(id, relevance) of the first RANKED_AT_MOST matches, best first, then by id
@@ -196,7 +205,7 @@ class Query:
             order, order_params = "array_position(%s::bigint[], b.id)", [ids]
             offset = 0
         else:
-            where, where_params = self._where(), self.params
+            where, where_params = self._where(), self._params()
             order, order_params = self._orders.get(sort, ("b.id", []))
         params: list = []
         select = (
@@ -232,7 +241,7 @@ class Query:
                 self._ranked_ids = [pk for pk, _ in self.ranked()]
             return len(self._ranked_ids), len(self._ranked_ids) <= cap
         ids = f"SELECT b.id FROM businesses_business b WHERE {self._where()}"
-        query = connection.ops.compose_sql(ids, self.params)
+        query = connection.ops.compose_sql(ids, self._params())
         with connection.cursor() as cursor:
             cursor.execute("SELECT n, exact FROM api_capped_count(%s, %s)", [query, cap])
             count, exact = cursor.fetchone()
@@ -254,7 +263,7 @@ class Query:
                  GROUP BY floor(ST_X(b.location_l93) / %s), floor(ST_Y(b.location_l93) / %s)
             ) AS cells"""
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*self.params, float(cell_m), float(cell_m)])
+            cursor.execute(sql, [*self._params(), float(cell_m), float(cell_m)])
             return cursor.fetchall()
 
 
@@ -285,15 +294,14 @@ def search(query: Query, text: str) -> Query:
         commune = ("b.commune_id = %s", [understood.commune]) if understood.commune else None
         tiers = _trade_and_name_tiers(understood)
         union = tiers[1:] if len(tiers) > 1 else tiers
-        conditions = [c for c in (commune, _any_of(union)) if c]
-        if _any_published(conditions):
-            for sql, params in conditions:
-                query.filter(sql, params)
+        if _any_published([c for c in (commune, _any_of(union)) if c]):
+            if commune:
+                query.filter(*commune)
             if not tiers:  # a place only: its listings
                 return query.offer_order("commune", "b.commune_id, b.id")
             # The trade's listings without the name: nothing to rank them by but the id.
             unscored = {2} if understood.name_text and len(tiers) == 3 else set()
-            query.in_tiers(tiers, unscored)
+            query.in_tiers(tiers, _any_of(union), unscored)
             return query.by_relevance(understood.words_text)
     return name_matches(query, name_tsquery(text)).by_relevance(text)
 

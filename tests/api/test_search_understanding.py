@@ -195,15 +195,16 @@ def test_the_search_conditions_are_index_served(client):
 
     query = queries.Query(now=None)
     params.NameSearch().apply({"q": "boulangerie Paul marseille"}, query)
-    where = " AND ".join(query.where)
+    statements = [(query._where(), query._params())]  # the count's, the clusters'
+    statements += [(where, [*p, []]) for where, p in query._tier_wheres()]  # each tier's
+    assert len(statements) == 4
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(
-            f"EXPLAIN SELECT b.id FROM businesses_business b WHERE {where}", query.params
-        )
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "Seq Scan" not in plan, plan
-    assert "business_name_tsv" in plan or "business_published_commune_id" in plan, plan
+        for where, values in statements:
+            cursor.execute(f"EXPLAIN SELECT b.id FROM businesses_business b WHERE {where}", values)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "Seq Scan" not in plan, plan
+            assert "Index" in plan, plan
 
 
 # --- suggestions -------------------------------------------------------------------------
