@@ -220,7 +220,6 @@ def _search_steps(q: str, base: dict, trade_ids) -> list[tuple]:
     place = " AND b.commune_id = %(commune)s" if understood.commune else ""
     name = f"{NAME_TSV} @@ %(tsquery)s::tsquery"
     trade = "b.category_id = ANY(%(trade)s::bigint[])"
-    where = f"{PUBLISHED}{place} AND (({name}) OR ({trade}))"
     tiers = (
         [f"{trade} AND {name}", name, trade]
         if understood.name_text
@@ -237,7 +236,13 @@ def _search_steps(q: str, base: dict, trade_ids) -> list[tuple]:
 
     steps = [
         _tsquery_step(names, tp),
-        (f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {where})", tp, found),
+        (
+            f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}{place}"
+            f" AND {name}) OR EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}"
+            f"{place} AND {trade})",
+            tp,
+            found,
+        ),
     ]
     for k, tier in enumerate(tiers):
         # The earlier tiers' listings excluded by id; the trade's listings without the

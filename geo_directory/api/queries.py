@@ -294,7 +294,7 @@ def search(query: Query, text: str) -> Query:
         commune = ("b.commune_id = %s", [understood.commune]) if understood.commune else None
         tiers = _trade_and_name_tiers(understood)
         union = tiers[1:] if len(tiers) > 1 else tiers
-        if _any_published([c for c in (commune, _any_of(union)) if c]):
+        if _any_published(commune, union):
             if commune:
                 query.filter(*commune)
             if not tiers:  # a place only: its listings
@@ -329,13 +329,18 @@ def _any_of(tiers: list[tuple[str, list]]) -> tuple[str, list] | None:
     return f"({sql})", [p for _, params in tiers for p in params]
 
 
-def _any_published(conditions: list[tuple[str, list]]) -> bool:
-    where = " AND ".join([PUBLISHED, *(sql for sql, _ in conditions)])
+def _any_published(commune: tuple[str, list] | None, tiers: list[tuple[str, list]]) -> bool:
+    """Does one published listing (of the commune) match one of the conditions: one
+    EXISTS per condition, each stopping at its index's first row (one EXISTS of their
+    OR would build both bitmaps whole)."""
+    filters = [PUBLISHED, *([commune[0]] if commune else [])]
+    where = " AND ".join(filters)
+    place = commune[1] if commune else []
+    checks = [f"({where} AND ({sql}))" for sql, _ in tiers] or [f"({where})"]
+    values = [p for _, params in tiers for p in [*place, *params]] or place
+    sql = " OR ".join(f"EXISTS (SELECT 1 FROM businesses_business b WHERE {c})" for c in checks)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {where})",
-            [p for _, params in conditions for p in params],
-        )
+        cursor.execute(f"SELECT {sql}", values)
         return cursor.fetchone()[0]
 
 

@@ -265,6 +265,15 @@ def test_suggest_errors_are_french(client):
         assert message in response.json()["errors"]["q"]
 
 
+@pytest.mark.parametrize(
+    "q", ["1e300", "nan", "' OR 1=1 --", "& | ! ( ) :*", "🎄", "a", "à", "st", "-", "x" * 100]
+)
+def test_any_text_is_a_suggestion_query(client, q):
+    response = client.get(SUGGEST, {"q": q})
+    assert response.status_code == 200, response.content[:300]
+    assert len(response.json()["results"]) <= 8
+
+
 def test_suggest_is_in_the_schema(client):
     schema = client.get("/api/v1/schema/?format=json").json()
     operation = schema["paths"]["/api/v1/suggest/"]["get"]
