@@ -71,6 +71,7 @@ CENTRES = [
     (6.0790, 44.5590),  # Gap
 ]
 COMMUNES = ["13001", "83137", "84007", "06088", "05061", "13004", "83069"]
+# Each is a trade and a name (query_words.py): the trade's listings and the names, in tiers.
 SEARCHES = [
     "boulagerie fabre",
     "fromagerie martin",
@@ -80,6 +81,18 @@ SEARCHES = [
     "cordonerie blanc",
     "epicerie fine roux",
 ]
+
+# The issue's shapes: a trade, a name and a commune; a slip in a short name; suggestions.
+TRADE_NAME_COMMUNE = [
+    "boulangerie paul marseille",
+    "fleuriste martin nice",
+    "boucherie roux toulon",
+    "resto blanc avignon",
+    "cave pons aix-en-provence",
+    "pizzeria giordano antibes",
+]
+SHORT_NAME_SLIPS = ["Pual", "Rouz", "Balnc", "Pnos", "Burn", "Rmey"]
+SUGGESTS = ["boulagerie", "pau", "fleuriste nice", "marti", "boucherie roux", "à aix"]
 
 FEATURE_COLUMNS = """b.id, b.name, b.category_id, b.street, b.postcode, b.commune_id, b.phone,
     b.email, b.website, b.opening_hours, b.offers_pickup, b.offers_delivery,
@@ -164,8 +177,177 @@ SINGLES_SQL = """SELECT b.id, b.name, b.category_id FROM businesses_business b
    AND b.status = 'published' AND b.merged_into_id IS NULL"""
 
 
+NAME_TSV = "to_tsvector('simple'::regconfig, immutable_unaccent(lower(b.name)))"
+PUBLISHED = "b.status = 'published' AND b.merged_into_id IS NULL"
+SEARCH_TSQUERY = (
+    "SELECT search_name_tsquery(%(words)s::text[], %(alternatives)s, %(slips)s::text[],"
+    " %(slip_of)s::int[])::text"
+)
+LONG_WORDS_TSQUERY = "SELECT business_name_tsquery(%(words)s::text[], %(alternatives)s)::text"
+RELEVANCE = (
+    "word_similarity(immutable_unaccent(lower(%(names)s)), immutable_unaccent(lower(b.name)))"
+)
+
+
+def _tsquery_step(text: str, tp: dict) -> tuple:
+    """The name words corrected through the dictionary (one statement): tp["tsquery"]."""
+    from geo_directory.businesses.search import query_words, slips
+
+    words = query_words(text)
+    strings, of = slips(words)
+    tp.update(words=words, slips=strings, slip_of=of, alternatives=ALTERNATIVES, names=text)
+
+    def carry(rows, tp=tp):
+        tp["tsquery"] = rows[0][0]
+        return True
+
+    return (SEARCH_TSQUERY if strings else LONG_WORDS_TSQUERY, tp, carry)
+
+
+def _search_steps(q: str, base: dict, trade_ids) -> list[tuple]:
+    """As /businesses/?q= (api/queries.py: search, Query.ranked, the page by id): the
+    query read in memory (query_words.understand, no SQL); the name words corrected; does
+    this reading find a listing; the ids and relevance of at most RANKED_AT_MOST matches,
+    tier by tier (trade and name, name, trade); the page's rows by primary key. The count
+    is the number of ranked ids."""
+    from geo_directory.api.query_words import understand
+
+    ranked_at_most = _application()[1]
+    understood = understand(q)
+    assert understood.categories, q  # the bench's searches all name a trade
+    names = understood.name_text or understood.trade_text
+    tp = {**base, "trade": trade_ids(understood.categories), "commune": understood.commune}
+    place = " AND b.commune_id = %(commune)s" if understood.commune else ""
+    name = f"{NAME_TSV} @@ %(tsquery)s::tsquery"
+    trade = "b.category_id = ANY(%(trade)s::bigint[])"
+    tiers = (
+        [f"{trade} AND {name}", name, trade]
+        if understood.name_text
+        else [
+            f"{trade} AND {name}",
+            trade,
+            name,
+        ]
+    )
+
+    def found(rows, tp=tp):
+        tp["ranked"] = []
+        return bool(rows[0][0])
+
+    steps = [
+        _tsquery_step(names, tp),
+        (
+            f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}{place}"
+            f" AND {name}) OR EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}"
+            f"{place} AND {trade})",
+            tp,
+            found,
+        ),
+    ]
+    for k, tier in enumerate(tiers):
+        # The earlier tiers' listings excluded by id; the trade's listings without the
+        # name are not scored (nothing to rank them by but the id).
+        scored = not (understood.name_text and k == 2)
+        relevance = RELEVANCE if scored else "0"
+        # Its own condition only: the union would compute the name's vector again per row.
+        condition = f"{PUBLISHED}{place} AND ({tier}) AND b.id <> ALL(%(seen)s::bigint[])"
+
+        def statement(tp, condition=condition, relevance=relevance):
+            left = ranked_at_most - len(tp["ranked"])
+            if left <= 0:
+                return None
+            tp["left"] = left
+            tp["seen"] = [row[0] for row in tp["ranked"]]
+            return (
+                f"SELECT b.id, {relevance} FROM businesses_business b WHERE {condition}"
+                " LIMIT %(left)s"
+            )
+
+        def carry(rows, tp=tp):
+            tp["ranked"] += sorted(rows, key=lambda row: (-row[1], row[0]))
+            tp["page"] = [row[0] for row in tp["ranked"][:51]]
+            return True
+
+        steps.append((statement, tp, carry))
+    steps.append(
+        (
+            f"SELECT {FEATURE_COLUMNS} FROM businesses_business b"
+            " WHERE b.id = ANY(%(page)s::bigint[])"
+            " ORDER BY array_position(%(page)s::bigint[], b.id)",
+            tp,
+            None,
+        )
+    )
+    return steps
+
+
+def _plain_search_steps(q: str, base: dict) -> list[tuple]:
+    """As /businesses/?q= for a name alone (no trade, no commune): corrected (with the
+    short words' slips), ranked, the page by id."""
+    ranked_at_most = _application()[1]
+    tp = {**base}
+
+    def carry_page(rows, tp=tp):
+        ranked = sorted(rows, key=lambda row: (-row[1], row[0]))
+        tp["page"] = [row[0] for row in ranked[:51]]
+        return True
+
+    return [
+        _tsquery_step(q, tp),
+        (
+            f"SELECT b.id, {RELEVANCE} FROM businesses_business b WHERE {PUBLISHED}"
+            f" AND {NAME_TSV} @@ %(tsquery)s::tsquery LIMIT {ranked_at_most}",
+            tp,
+            carry_page,
+        ),
+        (
+            f"SELECT {FEATURE_COLUMNS} FROM businesses_business b"
+            " WHERE b.id = ANY(%(page)s::bigint[])"
+            " ORDER BY array_position(%(page)s::bigint[], b.id)",
+            tp,
+            None,
+        ),
+    ]
+
+
+def _suggest_steps(q: str) -> list[tuple]:
+    """As /suggest/?q= (views.suggestions): the query read in memory; the communes of
+    its last word when it names none (the autocomplete's statement); the name words
+    corrected; the shops among the first SUGGEST_CANDIDATES the full-text index finds."""
+    from geo_directory.api import queries, query_words, views
+    from geo_directory.territory.managers import normalise_place_query
+
+    understood = query_words.understand(q)
+    names = understood.name_text or understood.trade_text
+    trades = len(dict.fromkeys([*understood.categories, *query_words.trade_prefixes(q)]))
+    last = q.split()[-1]
+    communes = 1 if understood.commune else 2 if len(last) >= 3 else 0
+    tp = {
+        "commune": understood.commune,
+        "candidates": queries.SUGGEST_CANDIDATES,
+        "room": 4 * (views.SUGGESTIONS - min(trades, 2) - communes),
+    }
+    steps = []
+    if not understood.commune and len(last) >= 3:
+        place = {"q": normalise_place_query(last), "limit": 2}
+        steps.append((AUTOCOMPLETE_SQL, place, lambda rows: True))
+    if names:
+        place = " AND b.commune_id = %(commune)s" if understood.commune else ""
+        steps += [
+            _tsquery_step(names, tp),
+            (
+                f"SELECT id, name, commune_id FROM (SELECT b.id, b.name, b.commune_id,"
+                f" {RELEVANCE} AS r FROM businesses_business b WHERE {PUBLISHED}"
+                f" AND {NAME_TSV} @@ %(tsquery)s::tsquery{place} LIMIT %(candidates)s)"
+                " AS candidates ORDER BY r DESC, id LIMIT %(room)s",
+                tp,
+                None,
+            ),
+        ]
+    return steps
+
+
 def build_cases(conn, n: int) -> list[Case]:
-    RANKED_AT_MOST = _application()[1]
     rng = random.Random(n)
     now = time.time()
     import datetime as dt
@@ -187,6 +369,16 @@ def build_cases(conn, n: int) -> list[Case]:
         Case("text search"),
         Case("clusters z8 whole region"),
     )
+    understood = Case("text: trade, name, commune")
+    slip = Case("text: slip in a short name")
+    suggest = Case("suggestions")
+    categories = dict(conn.execute("SELECT slug, id FROM businesses_category").fetchall())
+    parents = dict(conn.execute("SELECT id, parent_id FROM businesses_category").fetchall())
+
+    def trade_ids(slugs):  # the categories and those below them
+        ids = {categories[slug] for slug in slugs}
+        return sorted(ids | {c for c, p in parents.items() if p in ids})
+
     clusters_z11 = Case("clusters z11 screen")
     clusters_z11_cat = Case("clusters z11 screen, category")
     autocomplete = Case("commune autocomplete")
@@ -255,48 +447,16 @@ def build_cases(conn, n: int) -> list[Case]:
         )
         q = SEARCHES[i % len(SEARCHES)]
         text.urls.append("/api/v1/businesses/?" + urllib.parse.urlencode({"q": q}))
-        # As the endpoint (api/queries.py: Query.ranked, then the page by id):
-        # the words corrected through the dictionary of the names' words (one query), the
-        # ids and relevance of at most RANKED_AT_MOST listings having them (the full-text
-        # index), ranked, then the page's rows by primary key; the count is the number
-        # of ranked ids.
-        words = list(dict.fromkeys(w for w in q.lower().split() if len(w) >= 3))
-        tp = {**base, "q": q, "words": words, "alternatives": ALTERNATIVES}
-
-        def carry_tsquery(rows, tp=tp):
-            tp["tsquery"] = rows[0][0]
-            return True
-
-        def carry_page(rows, tp=tp):
-            ranked = sorted(rows, key=lambda row: (-row[1], row[0]))
-            tp["page"] = [row[0] for row in ranked[:51]]
-            return True
-
-        text.sql.append(
-            [
-                (
-                    "SELECT business_name_tsquery(%(words)s::text[], %(alternatives)s)::text",
-                    tp,
-                    carry_tsquery,
-                ),
-                (
-                    "SELECT b.id, word_similarity(immutable_unaccent(lower(%(q)s)),"
-                    " immutable_unaccent(lower(b.name))) FROM businesses_business b"
-                    " WHERE b.status = 'published' AND b.merged_into_id IS NULL"
-                    " AND to_tsvector('simple'::regconfig, immutable_unaccent(lower(b.name)))"
-                    f" @@ %(tsquery)s::tsquery LIMIT {RANKED_AT_MOST}",
-                    tp,
-                    carry_page,
-                ),
-                (
-                    f"SELECT {FEATURE_COLUMNS} FROM businesses_business b"
-                    " WHERE b.id = ANY(%(page)s::bigint[])"
-                    " ORDER BY array_position(%(page)s::bigint[], b.id)",
-                    tp,
-                    None,
-                ),
-            ]
-        )
+        text.sql.append(_search_steps(q, base, trade_ids))
+        q = TRADE_NAME_COMMUNE[i % len(TRADE_NAME_COMMUNE)]
+        understood.urls.append("/api/v1/businesses/?" + urllib.parse.urlencode({"q": q}))
+        understood.sql.append(_search_steps(q, base, trade_ids))
+        q = SHORT_NAME_SLIPS[i % len(SHORT_NAME_SLIPS)]
+        slip.urls.append("/api/v1/businesses/?" + urllib.parse.urlencode({"q": q}))
+        slip.sql.append(_plain_search_steps(q, base))
+        q = SUGGESTS[i % len(SUGGESTS)]
+        suggest.urls.append("/api/v1/suggest/?" + urllib.parse.urlencode({"q": q}))
+        suggest.sql.append(_suggest_steps(q))
         clusters.urls.append(f"/api/v1/clusters/?in_bbox={REGION_BBOX}&zoom=8")
         # A zoom-11 screen (1280 × 800 px, ~70 km × 42 km) around a city centre.
         lon, lat = CENTRES[i % len(CENTRES)]
@@ -351,6 +511,9 @@ def build_cases(conn, n: int) -> list[Case]:
         bbox,
         commune,
         text,
+        understood,
+        slip,
+        suggest,
         clusters,
         clusters_z11,
         clusters_z11_cat,
@@ -442,6 +605,10 @@ def measure(server: Server, conn: psycopg.Connection, case: Case):
         started = time.perf_counter()
         with conn.cursor() as cursor:
             for sql, params, go_on in case.sql[i % len(case.sql)]:
+                if callable(sql):  # a statement the endpoint runs only in some cases
+                    sql = sql(params)
+                    if sql is None:
+                        continue
                 cursor.execute(sql, params)
                 rows = cursor.fetchall()
                 if go_on is None or not go_on(rows):

@@ -35,7 +35,6 @@ from rest_framework.filters import BaseFilterBackend
 from rest_framework_gis.filters import DistanceToPointFilter, InBBoxFilter
 
 from geo_directory.businesses.hours import PARIS
-from geo_directory.businesses.search import name_tsquery
 from geo_directory.territory.region import DOMAIN, BadCoordinates, check_lonlat
 
 from . import queries, reference
@@ -419,8 +418,7 @@ class NameSearch(Family):
     def apply(self, cleaned, query):
         text = cleaned.get("q")
         if text:
-            queries.name_matches(query, name_tsquery(text))
-            query.by_relevance(text)
+            queries.search(query, text)
         return query
 
     def get_schema_operation_parameters(self, view):
@@ -434,8 +432,11 @@ class NameSearch(Family):
                     "pattern": NO_NUL,
                     "example": "boulangerie patissiere",
                 },
-                "Recherche dans le nom, tolérante aux accents, à la casse et aux petites "
-                "fautes ; triée par pertinence (sauf avec `point`). Une recherche très large "
+                "Recherche qui comprend les métiers (« boulangerie », « resto », « fleuriste » : "
+                "leur catégorie), une commune (« marseille », « à Aix » : s'y limite) et les "
+                "noms de commerces (le reste), tolérante aux accents, à la casse et aux petites "
+                "fautes. Les noms trouvés d'abord, puis les commerces du métier ; par "
+                "pertinence, ou du plus proche au plus loin avec `point`. Une recherche très large "
                 f"(un mot courant seul) classe les {queries.RANKED_AT_MOST:,} premiers "
                 "résultats trouvés : précisez un lieu pour tout voir.".replace(",", " "),
             )
@@ -689,6 +690,40 @@ class CommuneSearch(Family):
                 self.MAX_LIMIT,
                 f"Nombre de résultats ({self.DEFAULT_LIMIT} par défaut).",
             ),
+        ]
+
+
+class Suggest(Family):
+    """``q`` of /suggest/: what is being typed in the search field."""
+
+    names = ("q",)
+    MAX = NameSearch.MAX
+
+    def parse(self, query, name):
+        raw = read(query, name)
+        text = " ".join((raw or "").split())
+        if not text:
+            raise ParamError(name, "paramètre obligatoire : le début d'une recherche")
+        if len(raw) > self.MAX:
+            raise ParamError(name, f"au plus {self.MAX} caractères")
+        return text
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "q",
+                "in": "query",
+                "required": True,
+                "description": "Ce qui est tapé dans le champ de recherche : nom de commerce, "
+                "métier (« boulangerie », « resto »...) ou commune, fautes de frappe tolérées.",
+                "schema": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": self.MAX,
+                    "pattern": NOT_BLANK,
+                    "example": "boulagerie",
+                },
+            }
         ]
 
 

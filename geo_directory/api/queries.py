@@ -23,8 +23,11 @@ from django.db import connection
 
 from geo_directory.businesses.hours import minute_of_week
 from geo_directory.businesses.models import Business
-from geo_directory.businesses.search import TSVECTOR_SQL
+from geo_directory.businesses.search import TSVECTOR_SQL, name_tsquery
 from geo_directory.postgis.l93 import L93, envelope, to_l93
+
+from . import reference
+from .query_words import Understanding, understand
 
 PUBLISHED = "b.merged_into_id IS NULL AND b.status = 'published'"
 RELEVANCE = "word_similarity(immutable_unaccent(lower(%s)), immutable_unaccent(lower(b.name)))"
@@ -73,6 +76,9 @@ class Query:
         self._orders: dict[str, tuple[str, list]] = {}
         self._distance_from: tuple[float, float] | None = None
         self._relevance_to: str | None = None
+        self._tiers: list[tuple[str, list]] = []
+        self._union: tuple[str, list] | None = None  # the tiers' union, last condition
+        self.unscored_tiers: set[int] = set()
 
     # What the filter backends call.
     def filter(self, sql: str, params: list | tuple = ()) -> Query:
@@ -112,40 +118,94 @@ class Query:
         self._relevance_to = text
         return self.offer_order("relevance")
 
+    def in_tiers(
+        self, tiers: list[tuple[str, list]], union: tuple[str, list], unscored=frozenset()
+    ) -> Query:
+        """Only the listings of ``union`` (the tiers' conditions ORed), the matches of the
+        first tier first, then those of the second... (each tier in the order the filters
+        chose; by id in a tier of ``unscored`` when by relevance). A tier's statement
+        tests its own condition only, not the union (which would compute the name's
+        full-text vector once more per row)."""
+        self._tiers, self._union = tiers, union
+        self.unscored_tiers = set(unscored)
+        return self
+
     # The statements.
     @property
     def sort(self) -> str:
         return next((kind for kind in ORDERS if kind in self._orders), "id")
 
     def _where(self) -> str:
-        return " AND ".join(self.where)
+        return " AND ".join([*self.where, *([self._union[0]] if self._union else [])])
+
+    def _params(self) -> list:
+        return [*self.params, *(self._union[1] if self._union else [])]
+
+    def _tier_wheres(self) -> list[tuple[str, list]]:
+        """Each tier's WHERE: the filters and its condition (tiers: its matches not yet
+        found, excluded by id: cheaper than testing the earlier tiers' conditions again)."""
+        filters = " AND ".join(self.where)
+        return [
+            (f"{filters} AND ({sql}) AND b.id <> ALL(%s::bigint[])", [*self.params, *params])
+            for sql, params in self._tiers
+        ] or [(filters + " AND b.id <> ALL(%s::bigint[])", self.params)]
 
     def ranked(self) -> list[tuple[int, float]]:
-        """(id, relevance) of the first RANKED_AT_MOST matches, best first, then by id.
-        Their relevance is read in the same pass as their ids (one heap visit each)."""
+        """(id, relevance) of the first RANKED_AT_MOST matches, best first, then by id
+        (tier by tier when there are tiers; a tier in UNSCORED, the listings of a trade
+        without the name, by id). Their relevance is read in the same pass as their ids
+        (one heap visit each)."""
+        ranked: list[tuple[int, float]] = []
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT b.id, {RELEVANCE} FROM businesses_business b WHERE {self._where()}"
-                " LIMIT %s",
-                [self._relevance_to, *self.params, RANKED_AT_MOST],
-            )
-            scored = cursor.fetchall()
-        scored.sort(key=lambda row: (-row[1], row[0]))
-        return scored
+            for (where, params), scored in zip(self._tier_wheres(), self._scored(), strict=True):
+                if len(ranked) >= RANKED_AT_MOST:
+                    break
+                relevance, text = (RELEVANCE, [self._relevance_to]) if scored else ("0", [])
+                cursor.execute(
+                    f"SELECT b.id, {relevance} FROM businesses_business b WHERE {where} LIMIT %s",
+                    [*text, *params, [pk for pk, _ in ranked], RANKED_AT_MOST - len(ranked)],
+                )
+                scored_rows = cursor.fetchall()
+                scored_rows.sort(key=lambda row: (-row[1], row[0]))
+                ranked += scored_rows
+        return ranked
+
+    def _scored(self) -> list[bool]:
+        return [pos not in self.unscored_tiers for pos in range(max(1, len(self._tiers)))]
+
+    def tiered(self, count: int) -> list[int]:
+        """Ids of the first ``count`` matches, tier by tier, each tier in the query's order
+        (one index-served statement per tier, stopping when ``count`` are found)."""
+        order, order_params = self._orders.get(self.sort, ("b.id", []))
+        ids: list[int] = []
+        with connection.cursor() as cursor:
+            for where, params in self._tier_wheres():
+                if len(ids) >= count:
+                    break
+                cursor.execute(
+                    f"SELECT b.id FROM businesses_business b WHERE {where}"
+                    f" ORDER BY {order} LIMIT %s",
+                    [*params, ids, *order_params, count - len(ids)],
+                )
+                ids += [row[0] for row in cursor.fetchall()]
+        return ids
 
     def page(self, offset: int, limit: int, columns: tuple[str, ...]) -> list[dict]:
         """Rows of ``columns`` (views.LIST_FIELDS or DETAIL_FIELDS) and the computed
         open_now, takes_orders, lon, lat (and distance_m with a point)."""
         sort = self.sort
-        if sort == "relevance":
-            if not hasattr(self, "_ranked_ids"):
-                self._ranked_ids = [pk for pk, _ in self.ranked()]
-            ids = self._ranked_ids[offset : offset + limit]
+        if sort == "relevance" or self._tiers:
+            if sort == "relevance":
+                if not hasattr(self, "_ranked_ids"):
+                    self._ranked_ids = [pk for pk, _ in self.ranked()]
+                ids = self._ranked_ids[offset : offset + limit]
+            else:
+                ids = self.tiered(offset + limit)[offset : offset + limit]
             where, where_params = "b.id = ANY(%s::bigint[])", [ids]
             order, order_params = "array_position(%s::bigint[], b.id)", [ids]
             offset = 0
         else:
-            where, where_params = self._where(), self.params
+            where, where_params = self._where(), self._params()
             order, order_params = self._orders.get(sort, ("b.id", []))
         params: list = []
         select = (
@@ -181,7 +241,7 @@ class Query:
                 self._ranked_ids = [pk for pk, _ in self.ranked()]
             return len(self._ranked_ids), len(self._ranked_ids) <= cap
         ids = f"SELECT b.id FROM businesses_business b WHERE {self._where()}"
-        query = connection.ops.compose_sql(ids, self.params)
+        query = connection.ops.compose_sql(ids, self._params())
         with connection.cursor() as cursor:
             cursor.execute("SELECT n, exact FROM api_capped_count(%s, %s)", [query, cap])
             count, exact = cursor.fetchone()
@@ -203,8 +263,11 @@ class Query:
                  GROUP BY floor(ST_X(b.location_l93) / %s), floor(ST_Y(b.location_l93) / %s)
             ) AS cells"""
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*self.params, float(cell_m), float(cell_m)])
+            cursor.execute(sql, [*self._params(), float(cell_m), float(cell_m)])
             return cursor.fetchall()
+
+
+NAME_MATCH = f"{TSVECTOR_SQL.format('b.name')} @@ %s::tsquery"
 
 
 def name_matches(query: Query, tsquery: str | None) -> Query:
@@ -212,7 +275,99 @@ def name_matches(query: Query, tsquery: str | None) -> Query:
     full-text index ``business_name_tsv``. No correction for a word: nothing matches."""
     if tsquery is None:
         return query.filter("false")
-    return query.filter(f"{TSVECTOR_SQL.format('b.name')} @@ %s::tsquery", [tsquery])
+    return query.filter(NAME_MATCH, [tsquery])
+
+
+def search(query: Query, text: str) -> Query:
+    """``q=``: trades, a commune and name words (``query_words.understand``).
+
+    The commune restricts; the listings of the trades (their categories and those below)
+    and those whose name has the name words are found together (GIN full-text index and
+    the (status, category) index), the names first: listings of the trades with the name,
+    then with the name, then of the trades. A query of trades only ranks the listings of
+    the trades having those words in their name first, then the others of the trades,
+    then the other names having the words (what the name search alone found). When this
+    reading finds no published listing at all, the whole text is searched in the names.
+    """
+    understood = understand(text)
+    if understood.interpreted:
+        commune = ("b.commune_id = %s", [understood.commune]) if understood.commune else None
+        tiers = _trade_and_name_tiers(understood)
+        union = tiers[1:] if len(tiers) > 1 else tiers
+        if _any_published(commune, union):
+            if commune:
+                query.filter(*commune)
+            if not tiers:  # a place only: its listings
+                return query.offer_order("commune", "b.commune_id, b.id")
+            # The trade's listings without the name: nothing to rank them by but the id.
+            unscored = {2} if understood.name_text and len(tiers) == 3 else set()
+            query.in_tiers(tiers, _any_of(union), unscored)
+            return query.by_relevance(understood.words_text)
+    return name_matches(query, name_tsquery(text)).by_relevance(text)
+
+
+def _trade_and_name_tiers(understood: Understanding) -> list[tuple[str, list]]:
+    names = understood.name_text or understood.trade_text
+    tsquery = name_tsquery(names) if names else None
+    name = (NAME_MATCH, [tsquery]) if tsquery else None
+    if not understood.categories:
+        return [name] if name else []
+    ids = reference.get().descendants(list(understood.categories))
+    trade = ("b.category_id = ANY(%s)", [ids])
+    if name is None:
+        return [trade]
+    both = (f"{trade[0]} AND {name[0]}", [*trade[1], *name[1]])
+    if understood.name_text:
+        return [both, name, trade]
+    return [both, trade, name]
+
+
+def _any_of(tiers: list[tuple[str, list]]) -> tuple[str, list] | None:
+    if not tiers:
+        return None
+    sql = " OR ".join(f"({condition})" for condition, _ in tiers)
+    return f"({sql})", [p for _, params in tiers for p in params]
+
+
+def _any_published(commune: tuple[str, list] | None, tiers: list[tuple[str, list]]) -> bool:
+    """Does one published listing (of the commune) match one of the conditions: one
+    EXISTS per condition, each stopping at its index's first row (one EXISTS of their
+    OR would build both bitmaps whole)."""
+    filters = [PUBLISHED, *([commune[0]] if commune else [])]
+    where = " AND ".join(filters)
+    place = commune[1] if commune else []
+    checks = [f"({where} AND ({sql}))" for sql, _ in tiers] or [f"({where})"]
+    values = [p for _, params in tiers for p in [*place, *params]] or place
+    sql = " OR ".join(f"EXISTS (SELECT 1 FROM businesses_business b WHERE {c})" for c in checks)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", values)
+        return cursor.fetchone()[0]
+
+
+# Suggestions rank the first matches the index finds (few: a suggestion must be instant).
+SUGGEST_CANDIDATES = 100
+
+
+def suggested_shops(understood: Understanding, limit: int) -> list[tuple[int, str, str]]:
+    """(id, name, commune code) of published listings whose name has the query's name
+    words (else its trade words), in its commune if it names one, best named first among
+    the first SUGGEST_CANDIDATES the full-text index finds."""
+    names = understood.name_text or understood.trade_text
+    tsquery = name_tsquery(names) if names else None
+    if tsquery is None:
+        return []
+    where, params = [PUBLISHED, NAME_MATCH], [tsquery]
+    if understood.commune:
+        where.append("b.commune_id = %s")
+        params.append(understood.commune)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, name, commune_id FROM (SELECT b.id, b.name, b.commune_id,"
+            f" {RELEVANCE} AS r FROM businesses_business b WHERE {' AND '.join(where)}"
+            " LIMIT %s) AS candidates ORDER BY r DESC, id LIMIT %s",
+            [names, *params, SUGGEST_CANDIDATES, limit],
+        )
+        return cursor.fetchall()
 
 
 def published_by_id(pk: int, now: dt.datetime) -> Query:

@@ -18,4 +18,5 @@ urlpatterns = [
     ),
     path("categories/", views.CategoryTreeView.as_view(), name="category-tree"),
     path("clusters/", views.ClusterView.as_view(), name="clusters"),
+    path("suggest/", views.SuggestView.as_view(), name="suggest"),
 ]

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db.models import Count, F, FloatField, Func
 from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.text import slugify
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -29,7 +30,7 @@ from geo_directory.shops.paths import shop_path
 from geo_directory.territory.models import Commune
 from geo_directory.territory.region import EXTENT
 
-from . import clusters, params, queries, reference, schema
+from . import clusters, params, queries, query_words, reference, schema
 
 # The count is exact up to this many rows; above, it is PostgreSQL's estimate and the
 # response says so (``count_exact: false``): counting a million rows for every page
@@ -447,3 +448,78 @@ class ClusterView(FilteredView):
                 "features": features,
             }
         )
+
+
+SUGGESTIONS = 8  # at most, of every kind together
+SUGGESTION = {
+    "type": "object",
+    "required": ["kind", "label"],
+    "properties": {
+        "kind": {"type": "string", "enum": ["trade", "commune", "shop"]},
+        "label": {"type": "string", "description": "Le texte à afficher"},
+        "slug": {"type": "string", "description": "trade : la catégorie (paramètre category)"},
+        "code": {"type": "string", "description": "commune : son code INSEE"},
+        "id": {"type": "integer", "description": "shop : l'identifiant du commerce"},
+        "commune": {"type": "string", "description": "shop : le nom de sa commune"},
+        "url": {"type": "string", "description": "shop : le chemin de sa page"},
+    },
+}
+
+
+class SuggestView(FilteredView):
+    """Suggestions as one types: trades, communes and shops (query_words.py)."""
+
+    filter_backends = [params.Suggest]
+
+    @extend_schema(
+        operation_id="suggest",
+        summary="Suggestions pendant la frappe : métiers, communes, commerces",
+        responses={
+            200: OpenApiResponse(
+                {
+                    "type": "object",
+                    "properties": {
+                        "results": {"type": "array", "items": SUGGESTION, "maxItems": SUGGESTIONS}
+                    },
+                },
+                description="Les métiers, puis les communes, puis les commerces",
+            ),
+            400: schema.ERRORS,
+        },
+    )
+    def get(self, request):
+        errors = self.clean(request.GET)
+        if errors:
+            return errors_response(errors)
+        return json_response({"results": suggestions(self.cleaned["q"])})
+
+
+def suggestions(text: str) -> list[dict]:
+    ref = reference.get()
+    understood = query_words.understand(text)
+    slugs = [*understood.categories, *query_words.trade_prefixes(text)]
+    trades = [
+        {"kind": "trade", "label": ref.by_slug[slug].label, "slug": slug}
+        for slug in dict.fromkeys(slugs)
+    ][:2]
+    if understood.commune:
+        places = [(understood.commune, ref.commune_names[understood.commune])]
+    else:
+        last = text.split()[-1]
+        found = Commune.objects.autocomplete(last, 2) if len(last) >= 3 else []
+        places = [(c["code"], c["name"]) for c in found]
+    communes = [{"kind": "commune", "label": name, "code": code} for code, name in places]
+    room = SUGGESTIONS - len(trades) - len(communes)
+    shops: dict[tuple[str, str], dict] = {}  # a chain's shops of one commune: the first
+    for pk, name, commune in queries.suggested_shops(understood, room * 4):
+        shops.setdefault(
+            (name, commune),
+            {
+                "kind": "shop",
+                "label": name,
+                "id": pk,
+                "commune": ref.commune_names.get(commune),
+                "url": f"/commerces/{pk}-{slugify(name) or 'commerce'}/",
+            },
+        )
+    return [*trades, *communes, *list(shops.values())[:room]]

@@ -14,6 +14,11 @@ A query such as « boulagerie fabre » is answered in two steps (migration
    intersects a rare word with a common one (every « boulangerie ») without reading the
    common one's whole posting list.
 
+A word of 4 or 5 letters that no name has is also corrected to the names' words one slip
+away (a letter missing, extra, wrong, or two swapped: « pual », « paull » → paul), which
+trigrams miss in so short a word: the few hundred strings one slip away are written here
+and looked up in the dictionary's hash index (``search_name_tsquery``, api migration 0008).
+
 Relevance (``word_similarity`` of the whole query to the name, 0..1) is computed on
 those candidates only. A word that no listing has, nor anything close, matches nothing.
 """
@@ -21,6 +26,7 @@ those candidates only. A word that no listing has, nor anything close, matches n
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.db import connection
 from django.db.models import BooleanField, Func, TextField
@@ -30,6 +36,9 @@ from django.db.models import BooleanField, Func, TextField
 # full-text query cheap (a rare surname matches hundreds of made-up names by prefix).
 ALTERNATIVES = 5
 MIN_WORD = 3
+# Words this long get their one-slip neighbours looked up (longer ones: trigrams suffice).
+SLIP_LENGTHS = range(4, 6)
+LETTERS, DIGITS = "abcdefghijklmnopqrstuvwxyz", "0123456789"
 
 
 def query_words(text: str) -> list[str]:
@@ -39,16 +48,54 @@ def query_words(text: str) -> list[str]:
     return list(dict.fromkeys(words or [text.lower()]))
 
 
+def _fold(word: str) -> str:
+    """As ``immutable_unaccent(lower(word))`` for the letters of French names."""
+    decomposed = unicodedata.normalize("NFKD", word.lower().replace("œ", "oe").replace("æ", "ae"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def one_slip_away(word: str) -> set[str]:
+    """The strings one slip from ``word`` (optimal string alignment distance 1); digits
+    only in a word that has some (« pual »: 241 strings)."""
+    letters = LETTERS + (DIGITS if any(c.isdigit() for c in word) else "")
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    found = {a + b[1:] for a, b in splits if b}
+    found |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    found |= {a + c + b[1:] for a, b in splits if b for c in letters}
+    found |= {a + c + b for a, b in splits for c in letters}
+    found.discard(word)
+    return found
+
+
+def slips(words: list[str]) -> tuple[list[str], list[int]]:
+    """(strings, 1-based index of their query word) for the words of SLIP_LENGTHS letters."""
+    strings, of = [], []
+    for i, word in enumerate(words, start=1):
+        folded = _fold(word)
+        if len(folded) in SLIP_LENGTHS and folded.isalnum():
+            near = sorted(one_slip_away(folded))
+            strings += near
+            of += [i] * len(near)
+    return strings, of
+
+
 def name_tsquery(text: str) -> str | None:
     """The full-text query of ``text`` (tsquery text), None if a word has no close word.
 
     Uses ``pg_trgm.word_similarity_threshold``, set on every connection (postgis/base.py).
     """
+    words = query_words(text)
+    strings, of = slips(words)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT business_name_tsquery(%s::text[], %s)::text",
-            [query_words(text), ALTERNATIVES],
-        )
+        if strings:
+            cursor.execute(
+                "SELECT search_name_tsquery(%s::text[], %s, %s::text[], %s::int[])::text",
+                [words, ALTERNATIVES, strings, of],
+            )
+        else:  # no short word: the trigram correction alone
+            cursor.execute(
+                "SELECT business_name_tsquery(%s::text[], %s)::text", [words, ALTERNATIVES]
+            )
         return cursor.fetchone()[0]
 
 

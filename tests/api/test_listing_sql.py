@@ -16,6 +16,8 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from geo_directory.api import params, queries, views
+from geo_directory.api.query_words import understand
+from geo_directory.businesses.managers import relevance_to
 from geo_directory.businesses.models import Business, Category
 from geo_directory.orders.models import Campaign
 from geo_directory.postgis.l93 import L93, to_l93
@@ -56,6 +58,12 @@ QUERIES = [
     f"q=boulangerie&point={VIEUX_PORT[0]},{VIEUX_PORT[1]}",
     "q=zzzzqqqq",
     "q=action&departement=83&open_now=false",
+    # Trades, a commune and name words (api/query_words.py).
+    "q=boulangerie%20Paul",
+    "q=boulangerie%20paul%20marseille",
+    f"q=boulagerie&point={VIEUX_PORT[0]},{VIEUX_PORT[1]}",
+    "q=marseille",
+    f"q=bazar%20marseille&in_bbox={MARSEILLE_BOX}",
 ]
 
 
@@ -79,6 +87,45 @@ def variety(db):
         business=always, name="Réveillon", cutoff_at=timezone.now() + dt.timedelta(days=3)
     )
     return Business.objects.filter(pk__gte=always.pk).order_by("pk")
+
+
+def search_tiers(text: str) -> tuple[list[set[int]], str]:
+    """The listings ``q=text`` finds, best tier first, and the text they are ranked by:
+    the reading of ``query_words.understand`` (trades, commune, name words) applied with
+    the ORM; the whole text in the names when that reading finds nothing. A place only:
+    its listings, ranked by no text (None: in the commune order)."""
+    words = understand(text)
+    published = Business.objects.filter(status="published", merged_into__isnull=True)
+    if words.commune:
+        published = published.filter(commune_id=words.commune)
+
+    def named(names):
+        return set(
+            published.filter(pk__in=Business.objects.matching(names).values("pk")).values_list(
+                "pk", flat=True
+            )
+        )
+
+    if not words.interpreted:
+        return [named(text)], text
+    names = words.name_text or words.trade_text
+    name = named(names) if names else set()
+    trade = set()
+    if words.categories:
+        categories = Category.objects.with_descendants(list(words.categories))
+        trade = set(published.filter(category_id__in=categories).values_list("pk", flat=True))
+    if not words.categories and not names:
+        place = set(published.values_list("pk", flat=True))
+        return ([place], None) if place else ([named(text)], text)
+    if not words.categories:
+        tiers = [name]
+    elif words.name_text:
+        tiers = [trade & name, name - trade, trade - name]
+    else:
+        tiers = [trade & name, trade - name, name - trade]
+    if not set().union(*tiers):
+        return [named(text)], text
+    return tiers, words.words_text
 
 
 def l93(lon, lat):
@@ -108,28 +155,38 @@ def oracle(data: dict, now):
         qs = qs.filter(Business.objects.open_condition(data["open_at"]))
     if data.get("service"):
         qs = qs.filter(**{f"offers_{data['service']}": True})
+    tiers, relevance_text = search_tiers(data["q"]) if data.get("q") else (None, "")
     if data.get("q"):
-        qs = qs.filter(pk__in=Business.objects.matching(data["q"]).values("pk"))
+        qs = qs.filter(pk__in=set().union(*tiers))
     fields = [*views.LIST_FIELDS, "open_now", "takes_orders", "lon", "lat"]
     qs = qs.annotate(
         open_now=ExpressionWrapper(Business.objects.open_condition(now), BooleanField()),
         takes_orders=Exists(Campaign.objects.open_at(now).filter(business=OuterRef("pk"))),
     )
+
+    def tier(row):  # stable sort: each tier keeps the order within it
+        return next(i for i, pks in enumerate(tiers) if row["id"] in pks)
+
     if data.get("point"):
         here = Point(*data["point"], srid=4326)
         qs = qs.annotate(distance_m=Distance("location", here, spheroid=True))
-        return qs.order_by(GeometryDistance("location_l93", l93(*data["point"]))).values(
+        rows = qs.order_by(GeometryDistance("location_l93", l93(*data["point"]))).values(
             *fields, "distance_m"
         )
-    if data.get("q"):
-        ranked = Business.objects.matching(data["q"]).filter(pk__in=qs.values("pk"))
-        order = [
-            pk
-            for _, pk in sorted(ranked.values_list("relevance", "pk"), key=lambda r: (-r[0], r[1]))
-        ]
-        rows = {row["id"]: row for row in qs.values(*fields)}
-        return [rows[pk] for pk in order]
-    if data.get("commune") or data.get("departement"):
+        return sorted(rows, key=tier) if tiers else rows
+    if tiers and relevance_text is not None:
+        relevance = dict(
+            Business.objects.annotate(r=relevance_to(relevance_text)).values_list("pk", "r")
+        )
+        rows = qs.values(*fields)
+        # The trade's listings without the name: by id (nothing to rank them by).
+        unscored = 2 if understand(data["q"]).name_text and len(tiers) == 3 else None
+
+        def score(row):
+            return 0 if tier(row) == unscored else -relevance[row["id"]]
+
+        return sorted(rows, key=lambda row: (tier(row), score(row), row["id"]))
+    if data.get("commune") or data.get("departement") or relevance_text is None:
         return qs.order_by("commune_id", "id").values(*fields)
     if data.get("in_bbox"):
         x0, y0, x1, y1 = data["in_bbox"]

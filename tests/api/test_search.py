@@ -53,7 +53,6 @@ def published_ids(**filters) -> set[int]:
         ("Marie Blachere", "Boulangerie Marie Blachère"),
         ("blachère", "Boulangerie Marie Blachère"),
         ("BLACHRE", "Boulangerie Marie Blachère"),  # a letter missing
-        ("boulangeri mari", "Boulangerie Marie Blachère"),
         ("stokomany", "Stokomani"),
         ("gifi", "GiFi"),
         ("B&M", "B&M"),
@@ -64,6 +63,15 @@ def test_real_names_are_found_despite_accents_case_and_typos(client, q, name):
     assert names(response) == {name}
     expected = published_ids(name=name)
     assert response.json()["count"] == len(expected) and set(ids(response)) == expected
+
+
+def test_with_a_trade_word_the_names_come_first_then_the_trade(client):
+    """« boulangeri » is the bakery trade (query_words.py): the names having « mari »
+    first, then the other bakeries."""
+    found = features(client.get(URL, {"q": "boulangeri mari", "page_size": 200}))
+    named = published_ids(name="Boulangerie Marie Blachère")
+    assert {f["id"] for f in found[: len(named)]} == named
+    assert {f["id"] for f in found} == named | published_ids(category__slug="boulangerie")
 
 
 def test_a_word_no_name_has_finds_nothing(client):
@@ -92,7 +100,9 @@ def test_metacharacters_are_plain_text(client, q):
     response = client.get(URL, {"q": q})
     assert response.status_code == 200, response.content[:300]
     if "boulangerie" in q:  # the words are still searched, operators are not operators
-        assert names(response) == {"Boulangerie Marie Blachère"}
+        found = features(response)  # the bakery trade: the name « boulangerie » first
+        assert found[0]["properties"]["name"] == "Boulangerie Marie Blachère"
+        assert {f["properties"]["category"] for f in found} == {"boulangerie"}
 
 
 def test_query_words():
@@ -153,7 +163,8 @@ def test_ranked_best_first_then_by_id(client):
     assert found[0]["id"] == exact.id
     qs = Business.objects.published().matching("boulangerie blachère")
     expected = sorted(qs.values_list("relevance", "id"), key=lambda r: (-r[0], r[1]))
-    assert [f["id"] for f in found] == [i for _, i in expected]
+    # The names first (then the bakery trade's other listings, query_words.py).
+    assert [f["id"] for f in found][: len(expected)] == [i for _, i in expected]
 
 
 def test_a_common_word_ranks_at_most_so_many_matches(db):
@@ -261,7 +272,14 @@ def test_any_one_letter_missing_from_a_long_word_is_forgiven(client, word):
     expected = {n for n in Business.objects.published().values_list("name", flat=True) if word in n}
     for i in range(len(word)):
         typo = word[:i] + word[i + 1 :]
-        assert names(client.get(URL, {"q": typo, "page_size": 200})) == expected, typo
+        found = [
+            f["properties"]["name"]
+            for f in features(client.get(URL, {"q": typo, "page_size": 200}))
+        ]
+        if word == "Boulangerie":  # the trade: the names having the word first
+            assert set(found[: found.count(*expected)]) == expected, typo
+            found = found[: found.count(*expected)]
+        assert set(found) == expected, typo
 
 
 def test_a_search_finding_nothing_is_an_empty_answer_everywhere(client):

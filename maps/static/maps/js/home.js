@@ -14,6 +14,8 @@ import { DetailPanel } from "./panel.js";
 import { ResultsList } from "./results.js";
 import { FilterSheet, ListSheet } from "./sheet.js";
 import { loadPosition, parseState, savePosition, serializeState } from "./state.js";
+import { parseState, serializeState } from "./state.js";
+import { Suggest } from "./suggest.js";
 
 const LIST_SIZE = 50;
 const MAX_MARKERS = 200;
@@ -107,6 +109,7 @@ const toggles = {
 };
 const nameInput = $("name-search");
 const moreCategories = $("more-categories");
+new Suggest(nameInput, { commune: (c) => chooseCommune(c), shop: (id) => select(id) });
 
 function filterCount() {
   return state.cat.length + (state.q ? 1 : 0) + ["open", "delivery", "pickup"].filter((k) => state[k]).length;

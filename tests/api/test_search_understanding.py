@@ -1,0 +1,284 @@
+"""A search that understands: trades, a commune and shop names in one query (issue #17).
+
+On the real chain listings of tests/conftest.py (Paul and Marie Blachère are bakeries,
+GiFi, Action, B&M and Stokomani are « bazar »). Each query of the issue found nothing, or
+the names only, before.
+"""
+
+import pytest
+from django.db import connection
+
+from geo_directory.api import query_words
+from geo_directory.api.query_words import fold, understand, within_one_slip
+from geo_directory.api.trade_synonyms import SHARED, SYNONYMS
+from geo_directory.businesses.models import Business, Category
+from geo_directory.businesses.search import name_tsquery, one_slip_away, slips
+
+from .conftest import features
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/businesses/"
+# Around Marseille's centre: Paul and Marie Blachère bakeries, GiFi, Action, B&M.
+MARSEILLE_BOX = "5.2,43.2,5.6,43.4"
+
+
+def published(**filters) -> set[int]:
+    return set(Business.objects.published().filter(**filters).values_list("id", flat=True))
+
+
+def search(client, **params) -> list[dict]:
+    return features(client.get(URL, {"page_size": 200, **params}))
+
+
+# --- reading the query ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, categories, commune, names",
+    [
+        ("boulangerie Paul", ("boulangerie",), None, "Paul"),
+        ("boulagerie", ("boulangerie",), None, ""),  # a letter missing
+        ("Boulangerei", ("boulangerie",), None, ""),  # two letters swapped
+        ("pâtisseries", ("boulangerie",), None, ""),  # plural, accent
+        ("boulangerie Paul marseille", ("boulangerie",), "13055", "Paul"),
+        ("Paul à Aix", (), "13001", "Paul"),  # a first word after « à », « à » dropped
+        ("fleuriste aix-en-provence", ("fleuriste",), "13001", ""),
+        ("resto nice", ("restaurant",), "06088", ""),
+        ("salon de thé", ("cafe-bar",), None, ""),  # a phrase wins over its words
+        ("salon de coiffure à Salon", ("coiffure",), "13103", ""),
+        ("st rémy de provence boucher", ("boucherie",), "13100", ""),
+        ("marseile", (), "13055", ""),  # one slip in a long commune name
+        ("fruits et légumes toulon", ("primeur",), "83137", ""),
+        ("B&M", (), None, "B&M"),
+        ("Pual", (), None, "Pual"),
+        ("aix", (), None, "aix"),  # a first word alone is not the commune
+        ("bain", (), None, "bain"),  # short trade words must be exact: not « pain »
+    ],
+)
+def test_a_query_is_read_as_trades_a_commune_and_name_words(text, categories, commune, names):
+    understood = understand(text)
+    assert understood.categories == categories
+    assert understood.commune == commune
+    assert understood.name_text == names
+
+
+def test_every_category_has_its_words_and_no_word_means_two_trades():
+    assert set(SYNONYMS) == set(Category.objects.values_list("slug", flat=True))
+    assert len(SYNONYMS) == 34
+    seen: dict[str, str] = {}
+    for slug, phrases in SYNONYMS.items():
+        assert phrases, slug
+        for phrase in phrases:
+            assert phrase == fold(phrase), phrase  # stored as the query is normalised
+            key = " ".join(query_words.singular(w) for w in query_words.words_of(phrase))
+            assert seen.setdefault(key, slug) == slug or key in SHARED, (key, slug)
+    # Each label is understood as its own category (or its parent's words).
+    for category in Category.objects.all():
+        assert category.slug in understand(category.label).categories, category.label
+
+
+def test_one_slip():
+    for a, b in [("paul", "pual"), ("paul", "paull"), ("paul", "pal"), ("paul", "pail")]:
+        assert within_one_slip(a, b) and within_one_slip(b, a)
+        assert b in one_slip_away(a)
+    for a, b in [("paul", "pula"), ("abcd", "bcdx"), ("paul", "plua"), ("nice", "vicez")]:
+        assert not within_one_slip(a, b)
+        assert b not in one_slip_away(a)
+    strings, of = slips(["blachere", "pual", "gifi"])  # 4-5 letters only
+    assert set(of) == {2, 3} and "paul" in strings and "gifi" not in strings
+
+
+# --- the issue's queries, on the real listings -----------------------------------------
+
+
+def test_boulangerie_paul_finds_the_paul_bakeries_first_then_the_other_bakeries(client):
+    found = search(client, q="boulangerie Paul")
+    bakeries = published(category__slug="boulangerie")
+    pauls = published(name="Paul")
+    assert pauls and pauls <= bakeries
+    assert {f["id"] for f in found} == bakeries | pauls
+    names = [f["properties"]["name"] for f in found]
+    assert names[: len(pauls)] == ["Paul"] * len(pauls)  # the name first
+    assert set(names[len(pauls) :]) == {"Boulangerie Marie Blachère"}
+
+
+def test_boulagerie_finds_every_bakery_in_view_not_only_those_named_so(client):
+    in_view = published(category__slug="boulangerie") & {
+        f["id"] for f in search(client, in_bbox=MARSEILLE_BOX)
+    }
+    found = search(client, q="boulagerie", in_bbox=MARSEILLE_BOX, point="5.37,43.30")
+    assert {f["id"] for f in found} == in_view
+    assert {f["properties"]["name"] for f in found} == {"Paul", "Boulangerie Marie Blachère"}
+    # Named « boulangerie » first, each tier nearest first.
+    tiers = [f["properties"]["name"] != "Boulangerie Marie Blachère" for f in found]
+    assert tiers == sorted(tiers)
+    for tier in (False, True):
+        distances = [
+            f["properties"]["distance_m"] for f, t in zip(found, tiers, strict=True) if t == tier
+        ]
+        assert distances == sorted(distances)
+
+
+@pytest.mark.parametrize("typo", ["Pual", "Pail", "aPul", "Paull"])
+def test_a_slip_in_a_short_name_is_forgiven(client, typo):
+    found = search(client, q=typo)
+    assert {f["properties"]["name"] for f in found} == {"Paul"}
+    assert {f["id"] for f in found} == published(name="Paul")
+
+
+def test_a_word_a_name_has_is_taken_as_typed(client):
+    # « gifi » is a real word: its slips (« gift »...) are not added.
+    assert name_tsquery("gifi") == "'gifi'"
+    assert {f["properties"]["name"] for f in search(client, q="gifi")} == {"GiFi"}
+
+
+def test_boulangerie_paul_marseille(client):
+    found = search(client, q="boulangerie Paul marseille")
+    assert {f["properties"]["commune"] for f in found} == {"13055"}
+    in_marseille = published(commune_id="13055")
+    expected = in_marseille & (published(category__slug="boulangerie") | published(name="Paul"))
+    assert {f["id"] for f in found} == expected
+    pauls = in_marseille & published(name="Paul")
+    assert [f["properties"]["name"] for f in found[: len(pauls)]] == ["Paul"] * len(pauls)
+    assert len(found) > len(pauls)  # then Marseille's other bakeries
+
+
+@pytest.mark.parametrize(
+    "q, name, commune",
+    [("Paul à Aix", "Paul", "13001"), ("gifi marseille", "GiFi", "13055")],
+)
+def test_a_commune_in_the_query_restricts_to_it(client, q, name, commune):
+    found = search(client, q=q)
+    assert {f["id"] for f in found} == published(name=name, commune_id=commune)
+    assert found
+
+
+def test_a_reading_that_finds_nothing_falls_back_to_the_name_search(client):
+    # « Marie » is a commune of the Alpes-Maritimes without any Marie Blachère.
+    assert understand("Boulangerie Marie Blachère").commune == "06080"
+    found = search(client, q="Boulangerie Marie Blachère")
+    assert {f["id"] for f in found} == published(name="Boulangerie Marie Blachère")
+    # No restaurant in the data: « resto » is searched in the names (none).
+    assert understand("resto").categories == ("restaurant",)
+    assert search(client, q="resto") == []
+
+
+def test_a_commune_alone_lists_its_listings(client):
+    found = search(client, q="marseille")
+    assert {f["id"] for f in found} == published(commune_id="13055")
+
+
+def test_the_slips_are_looked_up_in_the_dictionary_index():
+    """The one-slip strings are probed in the dictionary's hash index: the plan of the
+    function's statement, with the function's own setting (sequential scans off)."""
+    strings, of = slips(["pual"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT proconfig FROM pg_proc WHERE proname = 'search_name_tsquery'",
+        )
+        assert cursor.fetchone()[0] == ["enable_seqscan=off"]
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT s.i, d.word FROM unnest(%s::text[], %s::int[]) AS s(w, i)"
+            " JOIN businesses_name_word d ON d.word = s.w",
+            [strings, of],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "businesses_name_word_word" in plan, plan
+    assert "Seq Scan on businesses_name_word" not in plan
+
+
+def test_the_search_conditions_are_index_served(client):
+    """« boulangerie Paul marseille »: the name (GIN full-text), the trade (status,
+    category) and the commune (status, commune) conditions each have an index."""
+    from geo_directory.api import params, queries
+
+    query = queries.Query(now=None)
+    params.NameSearch().apply({"q": "boulangerie Paul marseille"}, query)
+    statements = [(query._where(), query._params())]  # the count's, the clusters'
+    statements += [(where, [*p, []]) for where, p in query._tier_wheres()]  # each tier's
+    assert len(statements) == 4
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for where, values in statements:
+            cursor.execute(f"EXPLAIN SELECT b.id FROM businesses_business b WHERE {where}", values)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "Seq Scan" not in plan, plan
+            assert "Index" in plan, plan
+
+
+# --- suggestions -------------------------------------------------------------------------
+
+SUGGEST = "/api/v1/suggest/"
+
+
+def suggest(client, q):
+    response = client.get(SUGGEST, {"q": q})
+    assert response.status_code == 200, response.content[:300]
+    return response.json()["results"]
+
+
+def test_suggestions_of_the_three_kinds(client):
+    found = suggest(client, "boulangerie paul marseille")
+    assert found[0] == {"kind": "trade", "label": "Boulangerie-pâtisserie", "slug": "boulangerie"}
+    assert found[1] == {"kind": "commune", "label": "Marseille", "code": "13055"}
+    shops = [s for s in found if s["kind"] == "shop"]
+    paul = Business.objects.published().filter(name="Paul", commune_id="13055").order_by("id")[0]
+    assert shops == [
+        {
+            "kind": "shop",
+            "label": "Paul",
+            "id": paul.id,
+            "commune": "Marseille",
+            "url": f"/commerces/{paul.id}-paul/",
+        }
+    ]
+
+
+def test_a_typo_suggests_the_trade_first(client):
+    found = suggest(client, "boulagerie")
+    assert found[0]["kind"] == "trade" and found[0]["slug"] == "boulangerie"
+    assert 1 < len(found) <= 8
+    shops = [(s["label"], s["commune"]) for s in found if s["kind"] == "shop"]
+    assert len(shops) == len(set(shops))  # a chain's shop once per commune
+
+
+def test_a_word_being_typed_suggests_trades_and_communes(client):
+    found = suggest(client, "boul")
+    assert {"kind": "trade", "label": "Boulangerie-pâtisserie", "slug": "boulangerie"} in found
+    assert suggest(client, "à Aix")[0] == {
+        "kind": "commune",
+        "label": "Aix-en-Provence",
+        "code": "13001",
+    }
+
+
+def test_suggest_errors_are_french(client):
+    for params, message in [
+        ({}, "paramètre obligatoire"),
+        ({"q": "   "}, "paramètre obligatoire"),
+        ({"q": "x" * 101}, "au plus 100 caractères"),
+        ({"q": "a\x00b"}, "caractère nul"),
+    ]:
+        response = client.get(SUGGEST, params)
+        assert response.status_code == 400
+        assert message in response.json()["errors"]["q"]
+
+
+@pytest.mark.parametrize(
+    "q", ["1e300", "nan", "' OR 1=1 --", "& | ! ( ) :*", "🎄", "a", "à", "st", "-", "x" * 100]
+)
+def test_any_text_is_a_suggestion_query(client, q):
+    response = client.get(SUGGEST, {"q": q})
+    assert response.status_code == 200, response.content[:300]
+    assert len(response.json()["results"]) <= 8
+
+
+def test_suggest_is_in_the_schema(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/suggest/"]["get"]
+    (q,) = operation["parameters"]
+    assert q["name"] == "q" and q["required"] and q["schema"]["maxLength"] == 100
+    results = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    item = results["properties"]["results"]["items"]
+    assert item["properties"]["kind"]["enum"] == ["trade", "commune", "shop"]
