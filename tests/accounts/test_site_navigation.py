@@ -200,6 +200,7 @@ def test_a_merchant_with_several_listings_gets_each_listings_links_on_the_dashbo
             ("Catalogue", f"/commercant/commerces/{business.pk}/catalogue/"),
             ("Campagnes et créneaux", f"/commercant/commerces/{business.pk}/catalogue/#campagnes"),
             ("Commandes reçues", f"/commercant/commerces/{business.pk}/commandes/"),
+            ("Voir la page publique", business.get_absolute_url()),
         ]
     # A page about one of them: the navigation's links are that listing's.
     html = client.get(reverse("photos:manage", args=[second.pk])).content.decode()

@@ -68,7 +68,9 @@ def test_merchant_edit_keeps_the_shop_online(
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/espace/")
-    page.locator("tr", has_text=OLD_NAME).get_by_role("link", name="Modifier").click()
+    page.locator(".listing-card", has_text=OLD_NAME).get_by_role(
+        "link", name="Modifier la fiche"
+    ).click()
     page.wait_for_url(f"**/espace/commerces/{shop.pk}/**")
     page.fill("#id_name", NEW_NAME)
     page.fill("#id_closures", "25/12, 26/12, 01/01")

@@ -1,7 +1,7 @@
 """The whole merchant journey in Chromium, desktop and 390 × 844 phone, through visible
 links only after the first page: sign up, confirm, find and claim an imported listing with
 a code, add a photo, set hours with a 25 December closure, create a réveillon catalogue
-and a campaign with slots; a moderator publishes the listing; a resident orders; the
+and a campaign with slots (the listing stays online all along); a resident orders; the
 merchant gets the alert e-mail, accepts the order and prints the preparation list.
 
 The merchant's clicks and the journey's duration are printed (``-s`` shows them) and
@@ -23,7 +23,7 @@ from playwright.sync_api import expect
 from geo_directory.businesses.models import Business
 from geo_directory.orders.models import Order
 from tests.browser.conftest import ARTIFACTS, wait_until, watch
-from tests.factories import in_days, make_listing, make_moderator
+from tests.factories import in_days, make_listing
 
 pytestmark = [pytest.mark.browser]
 
@@ -97,6 +97,13 @@ class Journey:
 
     def link(self, name, within=None):
         self.click((within or self.page).get_by_role("link", name=name).first)
+
+    def header(self, name):
+        """A link of the site's header: behind its « Menu » button on a phone."""
+        toggle = self.page.locator(".sn-menu-toggle")
+        if toggle.is_visible():
+            self.click(toggle)
+        self.link(name, within=self.page.locator("header"))
 
     def button(self, name, within=None):
         self.click((within or self.page).get_by_role("button", name=name).first)
@@ -186,7 +193,7 @@ def test_merchant_journey(browser, site_url, committed_db, offline_tiles, viewpo
 
     # Sign up from the home page, confirm through the e-mail's link.
     me.open("/")
-    me.link("Inscrire mon commerce")
+    me.header("Inscrire mon commerce")
     me.fill("Adresse e-mail", email)
     me.fill("Mot de passe", PASSWORD, exact=True)  # the first: then the confirmation
     me.fill("Confirmation du mot de passe", PASSWORD)
@@ -213,8 +220,8 @@ def test_merchant_journey(browser, site_url, committed_db, offline_tiles, viewpo
     assert listing.owner.email == email
 
     # A photo of the shop front.
-    me.link("Mon espace")
-    me.link("Photos", within=me.page.locator("tr", has_text=SHOP))
+    me.header("Espace commerçant")
+    me.link("Photos", within=me.page.locator(".listing-card", has_text=SHOP))
     me.page.get_by_label("Photo (JPEG, PNG ou WebP, 10 Mo au maximum)").set_input_files(
         {"name": "devanture.jpg", "mimeType": "image/jpeg", "buffer": shop_front_jpeg()}
     )
@@ -222,21 +229,20 @@ def test_merchant_journey(browser, site_url, committed_db, offline_tiles, viewpo
     me.button("Envoyer la photo")
     me.see("Photo ajoutée.")
 
-    # Opening hours, closed on 25 December.
-    me.link("Mon espace")
-    me.link("Modifier", within=me.page.locator("tr", has_text=SHOP))
+    # Opening hours, closed on 25 December: published at once, the listing stays online.
+    me.link("Horaires", within=me.page.locator(".merchant-nav"))
     for day in ("Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi"):
         me.fill(day, "07:00-13:00, 15:30-19:30", exact=True)
     me.fill("Dimanche", "07:00-12:30", exact=True)
     me.fill("Fermetures exceptionnelles", "25/12")
-    me.button("Enregistrer et soumettre à la modération")
-    me.see("Votre fiche est enregistrée")
+    me.button("Enregistrer")
+    me.see("Votre fiche est enregistrée et reste en ligne.")
     listing.refresh_from_db()
     assert "Dec 25 off" in listing.opening_hours
+    assert listing.status == Business.Status.PUBLISHED
 
     # The réveillon catalogue and a campaign with two pickup slots.
-    me.link(re.compile(r"^Commandes \("))  # one shop: straight to its orders
-    me.link("Catalogue et campagnes")
+    me.link("Catalogue", within=me.page.locator(".merchant-nav"))
     me.link("Ajouter un produit")
     me.fill("Nom", "Menu du réveillon", exact=True)
     me.fill("Prix TTC (€)", "65,00")
@@ -257,24 +263,6 @@ def test_merchant_journey(browser, site_url, committed_db, offline_tiles, viewpo
     me.see("Campagne « Réveillon 2026 » enregistrée.")
     merchant_clicks = me.clicks
     merchant_seconds = time.monotonic() - started
-
-    # A moderator publishes the edited listing (edits go to moderation).
-    moderator_email = f"moderatrice-{suffix}@sauvons-noel.fr"
-    make_moderator(moderator_email, PASSWORD)
-    mod = Journey(browser, site_url, viewport, "moderator")
-    mod.open("/admin/")
-    mod.fill("Nom d’utilisateur", moderator_email)
-    mod.fill("Mot de passe", PASSWORD)
-    mod.button("Connexion")
-    # The model's link (the app's own heading is also « Commerces »).
-    mod.click(mod.page.locator("a[href$='/businesses/business/']", has_text="Commerces").first)
-    mod.page.locator("#searchbar").fill(SHOP)
-    mod.button("Rechercher")
-    mod.page.locator("#result_list tbody tr", has_text=SHOP).locator("input[type=checkbox]").check()
-    mod.page.locator("select[name=action]").select_option("approve_selected")
-    mod.button("Envoyer")
-    mod.see("1 fiche(s) publiée(s).")
-    mod.close(f"journey_moderator_{suffix}")
 
     # A resident, from the shop on the map, orders the menu for pickup.
     resident = Journey(browser, site_url, viewport, "resident")
@@ -325,7 +313,7 @@ def test_merchant_journey(browser, site_url, committed_db, offline_tiles, viewpo
         f"\nmerchant journey ({suffix} {viewport[0]}×{viewport[1]}): "
         f"{merchant_clicks} clicks and {merchant_seconds:.1f} s to a claimed listing with "
         f"photo, hours, catalogue and campaign; {total_clicks} merchant clicks with the "
-        f"order accepted and printed; moderator {mod.clicks}, resident {resident.clicks} "
+        f"order accepted and printed; resident {resident.clicks} "
         f"clicks; {seconds:.1f} s in all"
     )
     assert total_clicks <= MAX_MERCHANT_CLICKS

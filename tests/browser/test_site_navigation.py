@@ -186,7 +186,7 @@ def test_every_page_fits_and_is_reached_through_visible_links(walker, merchant_s
     expect(page.get_by_text("Ce champ est obligatoire.").first).to_be_visible()
     walk.check("nouvelle fiche : erreurs en français")
     walk.merchant("Mes commerces")
-    walk.link("Revendiquer une fiche existante (SIRET)")
+    walk.link("Revendiquer une fiche existante")
     walk.check("revendiquer")
     walk.merchant("Mon compte")
     expect(page.get_by_role("heading", name="Mon compte")).to_be_visible()
@@ -194,6 +194,9 @@ def test_every_page_fits_and_is_reached_through_visible_links(walker, merchant_s
     # The shop's public order page, the cart and the checkout.
     walk.merchant("Catalogue")
     walk.link("Voir la page publique")
+    expect(page.get_by_role("heading", name=business.name)).to_be_visible()
+    walk.check("fiche du commerce")
+    walk.link(f"Commander chez {business.name}", within=page.locator("main"))
     expect(page.get_by_role("heading", name=business.name)).to_be_visible()
     walk.check("page de commande")
     page.get_by_role("button", name="Ajouter au panier").first.click()

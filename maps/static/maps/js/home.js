@@ -14,7 +14,6 @@ import { DetailPanel } from "./panel.js";
 import { ResultsList } from "./results.js";
 import { FilterSheet, ListSheet } from "./sheet.js";
 import { loadPosition, parseState, savePosition, serializeState } from "./state.js";
-import { parseState, serializeState } from "./state.js";
 import { Suggest } from "./suggest.js";
 
 const LIST_SIZE = 50;
