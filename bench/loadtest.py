@@ -21,7 +21,8 @@ and replayed URL for URL (``Sessions``), seeded:
 2. the first view: Leaflet fits the region in the map element (a few common sizes,
    ``VIEWPORTS``), then ``refresh()`` asks ``businesses/?in_bbox=…&point=<centre>&
    page_size=50`` and ``clusters/?in_bbox=…&zoom=z`` (below ``DETAIL_ZOOM`` = 13), the
-   box clipped to ``SEARCH_BBOX`` and written as ``mapview.js`` writes it;
+   box aligned on the tiles of its zoom and clipped to ``SEARCH_BBOX``, the point the
+   aligned box's centre, as ``tiles.js`` writes them (``grid_view``);
 3. then either (``COMMUNE_SEARCH`` = 60 %) the commune search: 1 to 3 autocomplete
    lookups ``communes/?q=`` of what was typed so far (debounced), the commune chosen
    (population-weighted) gets its outline ``communes/<insee>/`` and the view fits its
@@ -59,6 +60,7 @@ printed beside them; compare configurations within one run.
 from __future__ import annotations
 
 import collections
+import decimal
 import itertools
 import json
 import math
@@ -155,16 +157,60 @@ def fit(box, size, max_zoom=MAX_ZOOM) -> tuple[float, float, int]:
     return lon, lat, z
 
 
-def view_bbox(lon, lat, z, size, search_bbox) -> str | None:
-    """``MapView.bbox()``: the view clipped to where listings can be, 5 decimals."""
+def js_fixed(value: float, digits: int) -> str:
+    """JavaScript's ``Number.prototype.toFixed``: half away from zero on the exact binary
+    value (Python's format rounds half to even: 0.703125 gives 0.70312, JS 0.70313)."""
+    text = decimal.Decimal(value).quantize(
+        decimal.Decimal(1).scaleb(-digits), rounding=decimal.ROUND_HALF_UP
+    )
+    return f"{text:f}"
+
+
+def _tile_x(lon: float, z: int) -> float:
+    return (lon + 180) / 360 * 2**z
+
+
+def _tile_y(lat: float, z: int) -> float:
+    phi = lat * math.pi / 180
+    return (1 - math.log(math.tan(phi) + 1 / math.cos(phi)) / math.pi) / 2 * 2**z
+
+
+def _tile_lon(x: int, z: int) -> float:
+    return x / 2**z * 360 - 180
+
+
+def _tile_lat(y: int, z: int) -> float:
+    return math.atan(math.sinh(math.pi - 2 * math.pi * y / 2**z)) * 180 / math.pi
+
+
+def grid_view(lon, lat, z, size, search_bbox) -> tuple[str, tuple[float, float]] | None:
+    """``alignedView()`` of maps/static/maps/js/tiles.js: the view widened to the tiles of
+    zoom ``z`` that cover it, clipped to where listings can be, 5 decimals; and its
+    centre (6 decimals), the listings' reference point without "autour de moi"."""
     x, y = _project(lon, lat, z)
     west, north = _unproject(x - size[0] / 2, y - size[1] / 2, z)
     east, south = _unproject(x + size[0] / 2, y + size[1] / 2, z)
+    text = grid_bbox((west, south, east, north), z, search_bbox)
+    if text is None:
+        return None
+    w, s, e, n = (float(v) for v in text.split(","))
+    return text, (float(js_fixed((w + e) / 2, 6)), float(js_fixed((s + n) / 2, 6)))
+
+
+def grid_bbox(bounds, z: int, search_bbox) -> str | None:
+    """``gridBbox()`` of tiles.js: ``bounds`` (west, south, east, north) widened to the
+    tiles of zoom ``z``, clipped to ``search_bbox``, as the API's ``in_bbox``."""
+    west, south, east, north = bounds
     sw, ss, se, sn = search_bbox
-    box = [max(west, sw), max(south, ss), min(east, se), min(north, sn)]
+    box = [
+        max(_tile_lon(math.floor(_tile_x(west, z)), z), sw),
+        max(_tile_lat(math.ceil(_tile_y(south, z)), z), ss),
+        min(_tile_lon(math.ceil(_tile_x(east, z)), z), se),
+        min(_tile_lat(math.floor(_tile_y(north, z)), z), sn),
+    ]
     if box[0] >= box[2] or box[1] >= box[3]:
         return None
-    return ",".join(f"{v:.5f}" for v in box)
+    return ",".join(js_fixed(v, 5) for v in box)
 
 
 class Sessions:
@@ -205,12 +251,13 @@ class Sessions:
 
     def _refresh(self, lon, lat, z, size, reference=None) -> list[tuple[str, str]]:
         """``refresh()`` of home.js for a view."""
-        box = view_bbox(lon, lat, z, size, self.search_bbox)
-        if box is None:
+        aligned = grid_view(lon, lat, z, size, self.search_bbox)
+        if aligned is None:
             return []
-        ref = reference or (lon, lat)
+        box, centre = aligned
+        ref = reference or centre
         detailed = z >= DETAIL_ZOOM
-        point = f"{ref[0]:.6f},{ref[1]:.6f}"
+        point = f"{js_fixed(ref[0], 6)},{js_fixed(ref[1], 6)}"
         page_size = MAX_MARKERS if detailed else LIST_SIZE
         out = [
             (
@@ -256,7 +303,8 @@ class Sessions:
         else:
             commune = rng.choices(self.communes, cum_weights=self.weights)[0]
             me = (commune[3] + rng.uniform(-0.025, 0.025), commune[4] + rng.uniform(-0.018, 0.018))
-            near = {"point": f"{me[0]:.6f},{me[1]:.6f}", "page_size": NEAREST_TO_FIT}
+            point = f"{js_fixed(me[0], 6)},{js_fixed(me[1], 6)}"
+            near = {"point": point, "page_size": NEAREST_TO_FIT}
             out.append(("near me", self._api("businesses/", near)))
             reference, (lon, lat), z = me, me, rng.choice([15, 16])
         out += self._refresh(lon, lat, z, size, reference)

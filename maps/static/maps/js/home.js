@@ -10,6 +10,7 @@ import { DETAIL_ZOOM, MapView } from "./mapview.js";
 import { DetailPanel } from "./panel.js";
 import { ResultsList } from "./results.js";
 import { parseState, serializeState } from "./state.js";
+import { alignedView } from "./tiles.js";
 
 const LIST_SIZE = 50;
 const MAX_MARKERS = 200;
@@ -259,11 +260,11 @@ async function refresh() {
   refreshController?.abort();
   refreshController = new AbortController();
   const { signal } = refreshController;
-  const view = mapView.view();
+  const view = alignedView(mapView.map, config.searchBbox); // tiles.js: the same screen, the same URLs
   const reference = state.me || { lat: view.lat, lon: view.lon };
   const detailed = view.z >= DETAIL_ZOOM;
   const filters = filterParams(state);
-  const inBbox = mapView.bbox();
+  const inBbox = view.bbox;
   if (!inBbox) {
     results.render([], { total: 0 });
     mapView.clear();
