@@ -25,6 +25,7 @@ from geo_directory.businesses.hours import minute_of_week
 from geo_directory.businesses.models import Business
 from geo_directory.businesses.search import TSVECTOR_SQL
 from geo_directory.postgis.l93 import L93, envelope, to_l93
+from geo_directory.postgis.router import reads
 
 PUBLISHED = "b.merged_into_id IS NULL AND b.status = 'published'"
 RELEVANCE = "word_similarity(immutable_unaccent(lower(%s)), immutable_unaccent(lower(b.name)))"
@@ -68,6 +69,9 @@ class Query:
 
     def __init__(self, now: dt.datetime):
         self.now = now
+        # Where the router sends listings reads (a replica when healthy, the primary for a
+        # request that wrote or whose author just did): all of this query's statements.
+        self.connection = reads(Business)
         self.where = [PUBLISHED]
         self.params: list = []
         self._orders: dict[str, tuple[str, list]] = {}
@@ -123,7 +127,7 @@ class Query:
     def ranked(self) -> list[tuple[int, float]]:
         """(id, relevance) of the first RANKED_AT_MOST matches, best first, then by id.
         Their relevance is read in the same pass as their ids (one heap visit each)."""
-        with connection.cursor() as cursor:
+        with self.connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT b.id, {RELEVANCE} FROM businesses_business b WHERE {self._where()}"
                 " LIMIT %s",
@@ -168,7 +172,7 @@ class Query:
             f"SELECT {select} FROM businesses_business b WHERE {where}"
             f" ORDER BY {order} LIMIT %s OFFSET %s"
         )
-        with connection.cursor() as cursor:
+        with self.connection.cursor() as cursor:
             cursor.execute(sql, [*params, *where_params, *order_params, limit, offset])
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -181,8 +185,8 @@ class Query:
                 self._ranked_ids = [pk for pk, _ in self.ranked()]
             return len(self._ranked_ids), len(self._ranked_ids) <= cap
         ids = f"SELECT b.id FROM businesses_business b WHERE {self._where()}"
-        query = connection.ops.compose_sql(ids, self.params)
-        with connection.cursor() as cursor:
+        query = self.connection.ops.compose_sql(ids, self.params)
+        with self.connection.cursor() as cursor:
             cursor.execute("SELECT n, exact FROM api_capped_count(%s, %s)", [query, cap])
             count, exact = cursor.fetchone()
         return count, exact
@@ -202,7 +206,7 @@ class Query:
                  WHERE {self._where()} AND b.location_l93 IS NOT NULL
                  GROUP BY floor(ST_X(b.location_l93) / %s), floor(ST_Y(b.location_l93) / %s)
             ) AS cells"""
-        with connection.cursor() as cursor:
+        with self.connection.cursor() as cursor:
             cursor.execute(sql, [*self.params, float(cell_m), float(cell_m)])
             return cursor.fetchall()
 
