@@ -121,12 +121,12 @@ class Config:
 
 
 SYNC = {"worker_class": "sync", "workers": 5, "accesslog": "-"}
-GTHREAD = {"worker_class": "gthread", "workers": 5, "threads": 4, "keepalive": 5}
+# The workers' in-memory cache of public API answers off: gunicorn.conf.py before it.
+NO_RESPONSE_CACHE = {"raw_env": ["API_RESPONSE_CACHE_SECONDS=0"]}
 CONFIGS = [
     Config("sync 5, access log (before)", SYNC),
-    Config("sync 5, no log", {**SYNC, "accesslog": None}),
-    Config("gthread 5x4, no log", {**GTHREAD, "accesslog": None}),
-    Config("gunicorn.conf.py as served (gthread 2x8)", {}),
+    Config("gthread 2x8, no response cache", NO_RESPONSE_CACHE),
+    Config("gunicorn.conf.py as served (gthread 2x8 + response cache)", {}),
     Config("nginx + gunicorn.conf.py", {}, nginx=True),
 ]
 
@@ -643,7 +643,10 @@ def table(results: list[dict]) -> str:
         if passing:
             best = max(passing, key=lambda r: r["rps"])
             verdict = (
-                f"{best['rps']:.0f} req/s at p95 {best['p95']:.0f} ms ({best['clients']} conn)"
+                f"{best['rps']:.0f} req/s at p95 {best['p95']:.0f} ms ({best['clients']} conn,"
+                f" CPU/req PostgreSQL {best['pg_ms']:.2f} + gunicorn {best['gunicorn_ms']:.2f}"
+                f" + nginx {best.get('nginx_ms', 0):.2f} + wrk {best['wrk_ms']:.2f} ms,"
+                f" load {best['load']})"
             )
         else:
             verdict = f"no step with p95 < {P95_GOAL_MS:.0f} ms without errors"
@@ -651,4 +654,13 @@ def table(results: list[dict]) -> str:
             f"{name}: best with p95 < {P95_GOAL_MS:.0f} ms: {verdict};"
             f" errors {errors} of {requests:,} on {os.cpu_count()} CPUs (N = {rows[0]['n']:,})"
         )
+        hits = collections.defaultdict(list)
+        for r in rows:
+            for kind, ratio in r.get("kind_hits", {}).items():
+                hits[kind].append(ratio)
+        if hits:
+            lines.append(
+                f"  {name}: nginx hit ratio per kind over the steps: "
+                + ", ".join(f"{k} {sum(v) / len(v):.0%}" for k, v in sorted(hits.items()))
+            )
     return "\n".join(lines)

@@ -113,6 +113,8 @@ MIDDLEWARE = [
     # Before anything reads the URL: a NUL byte or an unknown HTTP method is a French 400/405.
     "geo_directory.middleware.RequestSanityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Repeated public API GETs from the worker's memory (off unless API_RESPONSE_CACHE_SECONDS).
+    "geo_directory.caching.ResponseCacheMiddleware",
     "geo_directory.caching.SharedCacheMiddleware",  # Cache-Control/ETag: public or private
     # Sessions, language, user and messages: for the pages, skipped for the JSON API.
     "geo_directory.middleware.SessionMiddleware",
@@ -333,6 +335,9 @@ CONTENT_SECURITY_POLICY = {
 # table in PostgreSQL, created by the migration accounts/0003_shared_cache_table
 # (`manage.py createcachetable` is idempotent too). Django's default LocMemCache would give
 # each worker its own counters, multiplying every rate limit by the number of workers.
+# Seconds a worker keeps a public API answer in memory (geo_directory/caching.py
+# ResponseCacheMiddleware); 0 turns it off. gunicorn.conf.py sets it for the served site.
+API_RESPONSE_CACHE_SECONDS = float(os.environ.get("API_RESPONSE_CACHE_SECONDS") or 0)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
