@@ -40,8 +40,12 @@ are unique. Every step replays a different stretch of the visits (the same stret
 for every configuration), so the cache starts each step cold for the unique URLs.
 
 **Each configuration** (``CONFIGS``; ``LOADTEST_CONFIGS=1,4`` picks some) is a fresh
-gunicorn (and, for the last, an nginx from ``deploy/nginx.conf.template`` in front of the
-same gunicorn setup, ``deploy/nginx.py``), a 3 s warm-up, then the steps ``LOADTEST_STEPS``
+gunicorn (and, for the last two, an nginx from ``deploy/nginx.conf.template`` in front of
+the same gunicorn setup, ``deploy/nginx.py``): the sync workers of before, gthread without
+and with the workers' response cache (``geo_directory/caching.py``), nginx in front with
+the map's requests aligned on the tile grid (``maps/static/maps/js/tiles.js``) and, to
+measure what the alignment gives, with the exact views the map asked before. Each has a
+3 s warm-up, then the steps ``LOADTEST_STEPS``
 (1,2,4,8,16 connections; wrk threads = min(2, connections)) of ``LOADTEST_SECONDS`` (8 s)
 each; ``LOADTEST_SKIP=html`` leaves kinds of request out of the visits. Per step:
 requests/s, p50/p95/p99 (wrk's own latency record: from the request's
@@ -50,8 +54,10 @@ sync workers, which close it), errors (non-2xx/3xx statuses and socket errors), 
 per request of the PostgreSQL processes, of the gunicorn processes, of nginx and of wrk
 itself (utime + stime from ``/proc/<pid>/stat``, reaped children's included, before and
 after the step, divided by the requests), nginx's cache hit ratio
-(``$upstream_cache_status`` of its access log) and the load average. Six configurations take
-about eight minutes on the shared cores (load average 12).
+(``$upstream_cache_status`` of its access log) and the load average; the summary gives each
+configuration's best step with p95 < 100 ms, its CPU per request and the hit ratios per kind,
+and the mix line the share of URLs asked before (a cache's ceiling, whatever the speed).
+The five configurations take about six minutes.
 
 The machine has 2 cores shared with other work: absolute figures follow the load average
 printed beside them; compare configurations within one run.
@@ -118,6 +124,9 @@ class Config:
     name: str
     gunicorn: dict
     nginx: bool = False
+    # The map's requests aligned on the tile grid (tiles.js); False: as the map asked them
+    # before, the exact view (to measure what the alignment gives a shared cache).
+    aligned: bool = True
 
 
 SYNC = {"worker_class": "sync", "workers": 5, "accesslog": "-"}
@@ -128,6 +137,7 @@ CONFIGS = [
     Config("gthread 2x8, no response cache", NO_RESPONSE_CACHE),
     Config("gunicorn.conf.py as served (gthread 2x8 + response cache)", {}),
     Config("nginx + gunicorn.conf.py", {}, nginx=True),
+    Config("nginx, map requests not aligned (before tiles.js)", {}, nginx=True, aligned=False),
 ]
 
 
@@ -183,6 +193,19 @@ def _tile_lat(y: int, z: int) -> float:
     return math.atan(math.sinh(math.pi - 2 * math.pi * y / 2**z)) * 180 / math.pi
 
 
+def view_bbox(lon, lat, z, size, search_bbox) -> tuple[str, tuple[float, float]] | None:
+    """The map's requests before tiles.js: the exact view clipped to where listings can
+    be, 5 decimals, and the view's centre."""
+    x, y = _project(lon, lat, z)
+    west, north = _unproject(x - size[0] / 2, y - size[1] / 2, z)
+    east, south = _unproject(x + size[0] / 2, y + size[1] / 2, z)
+    sw, ss, se, sn = search_bbox
+    box = [max(west, sw), max(south, ss), min(east, se), min(north, sn)]
+    if box[0] >= box[2] or box[1] >= box[3]:
+        return None
+    return ",".join(js_fixed(v, 5) for v in box), (lon, lat)
+
+
 def grid_view(lon, lat, z, size, search_bbox) -> tuple[str, tuple[float, float]] | None:
     """``alignedView()`` of maps/static/maps/js/tiles.js: the view widened to the tiles of
     zoom ``z`` that cover it, clipped to where listings can be, 5 decimals; and its
@@ -216,9 +239,10 @@ def grid_bbox(bounds, z: int, search_bbox) -> str | None:
 class Sessions:
     """Residents' visits, URL by URL, as the map's scripts make them (seeded)."""
 
-    def __init__(self, conn, seed: int, statics: list[str]):
+    def __init__(self, conn, seed: int, statics: list[str], aligned: bool = True):
         from maps.views import REGION_BOUNDS, SEARCH_BBOX
 
+        self.view = grid_view if aligned else view_bbox
         self.rng = random.Random(seed)
         self.statics = statics
         self.search_bbox = SEARCH_BBOX
@@ -251,7 +275,7 @@ class Sessions:
 
     def _refresh(self, lon, lat, z, size, reference=None) -> list[tuple[str, str]]:
         """``refresh()`` of home.js for a view."""
-        aligned = grid_view(lon, lat, z, size, self.search_bbox)
+        aligned = self.view(lon, lat, z, size, self.search_bbox)
         if aligned is None:
             return []
         box, centre = aligned
@@ -359,6 +383,22 @@ function done(summary, latency, requests)
     latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
 end
 """
+
+
+def repeats(mix: list[tuple[str, str]]) -> str:
+    """Per kind, the share of requests whose URL came earlier in the mix: what a URL-keyed
+    cache that forgot nothing would answer (nginx's measured ratio also depends on how
+    many requests a step replays, so on the machine's speed)."""
+    seen: set[str] = set()
+    counts = collections.defaultdict(lambda: [0, 0])
+    for kind, path in mix:
+        counts[kind][0] += path in seen
+        counts[kind][1] += 1
+        seen.add(path)
+    kinds = ("listing", "clusters", "outline", "autocomplete")
+    return "URLs already asked: " + ", ".join(
+        f"{k} {counts[k][0] / counts[k][1]:.0%}" for k in kinds if counts[k][1]
+    )
 
 
 def write_lua(paths: list[str], stretch: int, path: Path) -> None:
@@ -553,27 +593,34 @@ def run(n: int, log=print) -> list[dict]:
     workdir = Path(tempfile.mkdtemp(prefix="sn-loadtest-"))
     results = []
     pg = postmaster_pid()
-    script = workdir / "mix.lua"
+    scripts: dict[bool, tuple[Path, int]] = {}
     try:
         with open(LOG_FILE, "wb") as server_log:
             for config in configs:
                 server = Gunicorn(config.gunicorn, server_log, workdir)
                 proxy = None
                 try:
-                    if not script.exists():
+                    if config.aligned not in scripts:
+                        script = workdir / f"mix-{'aligned' if config.aligned else 'exact'}.lua"
                         with connect() as conn:
-                            sessions = Sessions(conn, seed=n, statics=home_statics(server.url))
+                            sessions = Sessions(
+                                conn, n, home_statics(server.url), aligned=config.aligned
+                            )
                         visits = [sessions.visit() for _ in range(SESSIONS)]
                         mix = [r for visit in visits for r in visit if r[0] not in SKIP]
                         stretch = len(mix) // (len(STEPS) + 1)
                         write_lua([path for _, path in mix], stretch, script)
+                        scripts[config.aligned] = script, stretch
                         kinds = collections.Counter(kind for kind, _ in mix)
                         log(
-                            f"  mix of {SESSIONS:,} visits, {len(mix):,} requests ("
-                            f"{len(mix) / SESSIONS:.1f} per visit): "
+                            f"  mix of {SESSIONS:,} visits"
+                            f" ({'aligned on tiles' if config.aligned else 'exact views'}),"
+                            f" {len(mix):,} requests ({len(mix) / SESSIONS:.1f} per visit): "
                             + ", ".join(f"{k} {c / len(mix):.0%}" for k, c in kinds.most_common())
-                            + f"; {len(set(p for _, p in mix)):,} distinct URLs"
+                            + f"; {len(set(p for _, p in mix)):,} distinct URLs; "
+                            + repeats(mix)
                         )
+                    script, stretch = scripts[config.aligned]
                     target = server.url
                     if config.nginx:
                         from geo_directory.caching import private_cookies
