@@ -187,11 +187,14 @@ class ResponseCacheMiddleware:
     The map's requests are grid-aligned (maps/static/maps/js/tiles.js): the same screen
     asks the same URL, and the first views of the region and of each commune repeat from
     visitor to visitor. A repeat is answered from memory, keyed by the full URL (scheme,
-    host, path and query: the answers hold absolute links) and Accept, without the
-    middleware below, the view or its SQL: only the data generation is read (one row).
+    host, path and query: the answers hold absolute links) and Accept, without any other
+    middleware (this one is outermost: what it replays is the answer they all made for
+    that URL, headers included), the view or its SQL: only the data generation is read
+    (one row). Measured in process before it: a listing request spends ~1.6 ms of Python
+    building its 50 features, ~1 ms in the middleware (CSP, ETag hash, URL resolving).
 
     Correct by construction:
-    - only what ``SharedCacheMiddleware`` (inside this one) marked ``public``, a 200 with
+    - only what ``SharedCacheMiddleware`` (further in) marked ``public``, a 200 with
       no cookie set and no Vary beyond Accept-Encoding, is stored;
     - a request with a session or the replicas' read-your-writes pin (a merchant who just
       wrote) or an Authorization header is never answered from, nor stored in, the cache;

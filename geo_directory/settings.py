@@ -108,13 +108,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Repeated public API GETs from the worker's memory (off unless API_RESPONSE_CACHE_SECONDS):
+    # outermost, so that a hit skips every other middleware; what it replays is the answer
+    # they all made for the same URL (security headers, CSP, Cache-Control, ETag).
+    "geo_directory.caching.ResponseCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Before anything reads the URL: a NUL byte or an unknown HTTP method is a French 400/405.
     "geo_directory.middleware.RequestSanityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Repeated public API GETs from the worker's memory (off unless API_RESPONSE_CACHE_SECONDS).
-    "geo_directory.caching.ResponseCacheMiddleware",
     "geo_directory.caching.SharedCacheMiddleware",  # Cache-Control/ETag: public or private
     # Sessions, language, user and messages: for the pages, skipped for the JSON API.
     "geo_directory.middleware.SessionMiddleware",
