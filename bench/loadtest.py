@@ -59,6 +59,10 @@ configuration's best step with p95 < 100 ms, its CPU per request and the hit rat
 and the mix line the share of URLs asked before (a cache's ceiling, whatever the speed).
 The five configurations take about six minutes.
 
+Before the configurations, ``in_process`` replays the API requests of 600 visits through
+Django's test client with the workers' response cache off and on, and prints the Python
+and PostgreSQL CPU per request (``LOADTEST_IN_PROCESS=0`` skips it).
+
 The machine has 2 cores shared with other work: absolute figures follow the load average
 printed beside them; compare configurations within one run.
 """
@@ -88,7 +92,7 @@ from pathlib import Path
 
 from deploy.nginx import Nginx, children, free_port
 
-from .db import ROOT, connect, django_env, manage
+from .db import BENCH_DB, ROOT, connect, django_env, manage
 
 DEFAULT_SIZES = (1_000_000,)  # the 1M synthetic listings; --rows N for another size
 STEPS = [int(c) for c in os.environ.get("LOADTEST_STEPS", "1,2,4,8,16").split(",")]
@@ -570,6 +574,49 @@ def step(target: str, script: Path, clients: int, offset: int, pids: dict, proxy
     return result
 
 
+IN_PROCESS_VISITS = 600
+
+
+def in_process(n: int, log=print) -> None:
+    """CPU per API request of the mix in this process (Django's test client, no socket):
+    the workers' response cache off, then on with a window that holds the whole replay
+    (as launch day's volume fills 10 s). Python CPU of this process, PostgreSQL's from
+    /proc; independent of wrk and of how many requests a step replays."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+
+    if connection.settings_dict["NAME"] != BENCH_DB:
+        log(
+            f"  in-process CPU per request skipped: Django is on {connection.settings_dict['NAME']}"
+        )
+        return
+    with connect() as conn:
+        sessions = Sessions(conn, n, [])
+    urls = [p for _ in range(IN_PROCESS_VISITS) for k, p in sessions.visit() if k not in SKIP]
+    urls = [p for p in urls if p.startswith("/api/")]
+    pg = postmaster_pid()
+    kept = settings.API_RESPONSE_CACHE_SECONDS
+    try:
+        for ttl in (0, 3600):
+            settings.API_RESPONSE_CACHE_SECONDS = ttl
+            client = Client(HTTP_HOST="127.0.0.1")
+            for url in urls[:50]:
+                client.get(url)
+            hits, pg_before, cpu_before = 0, tree_cpu(pg), time.process_time()
+            for url in urls:
+                hits += client.get(url).get("X-Sn-Cache") == "hit"
+            python_ms = (time.process_time() - cpu_before) * 1000 / len(urls)
+            pg_ms = (tree_cpu(pg) - pg_before) * 1000 / len(urls)
+            log(
+                f"  in process, {len(urls):,} API requests of {IN_PROCESS_VISITS} visits,"
+                f" response cache {'on' if ttl else 'off'}: {hits / len(urls):.0%} from memory,"
+                f" CPU/req Python {python_ms:.2f} + PostgreSQL {pg_ms:.2f} ms, load {_load()}"
+            )
+    finally:
+        settings.API_RESPONSE_CACHE_SECONDS = kept
+
+
 def run(n: int, log=print) -> list[dict]:
     from .synthetic import populate, synthetic_count
 
@@ -583,10 +630,12 @@ def run(n: int, log=print) -> list[dict]:
     if before != n or not cells:
         log("  refreshing the precomputed clusters")
         manage("refresh_clusters")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo_directory.settings")
+    os.environ.update(django_env())  # this process's Django on the bench database too
     import django
 
     django.setup()
+    if os.environ.get("LOADTEST_IN_PROCESS", "1") == "1":
+        in_process(n, log)
     chosen = os.environ.get("LOADTEST_CONFIGS")
     configs = [CONFIGS[int(i) - 1] for i in chosen.split(",")] if chosen else CONFIGS
     LOG_FILE.parent.mkdir(exist_ok=True)
