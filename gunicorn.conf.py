@@ -12,6 +12,10 @@ The access log is off unless ``ACCESS_LOG=1``: a proxy in front (deploy/) writes
 import multiprocessing
 import os
 
+# The workers keep repeated public API answers 10 s in memory (geo_directory/caching.py
+# ResponseCacheMiddleware; invalidated at once by any change of the data they show).
+os.environ.setdefault("API_RESPONSE_CACHE_SECONDS", "10")
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WORKERS") or multiprocessing.cpu_count())
 threads = int(os.environ.get("THREADS") or 8)

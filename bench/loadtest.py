@@ -21,7 +21,8 @@ and replayed URL for URL (``Sessions``), seeded:
 2. the first view: Leaflet fits the region in the map element (a few common sizes,
    ``VIEWPORTS``), then ``refresh()`` asks ``businesses/?in_bbox=…&point=<centre>&
    page_size=50`` and ``clusters/?in_bbox=…&zoom=z`` (below ``DETAIL_ZOOM`` = 13), the
-   box clipped to ``SEARCH_BBOX`` and written as ``mapview.js`` writes it;
+   box aligned on the tiles of its zoom and clipped to ``SEARCH_BBOX``, the point the
+   aligned box's centre, as ``tiles.js`` writes them (``grid_view``);
 3. then either (``COMMUNE_SEARCH`` = 60 %) the commune search: 1 to 3 autocomplete
    lookups ``communes/?q=`` of what was typed so far (debounced), the commune chosen
    (population-weighted) gets its outline ``communes/<insee>/`` and the view fits its
@@ -39,8 +40,12 @@ are unique. Every step replays a different stretch of the visits (the same stret
 for every configuration), so the cache starts each step cold for the unique URLs.
 
 **Each configuration** (``CONFIGS``; ``LOADTEST_CONFIGS=1,4`` picks some) is a fresh
-gunicorn (and, for the last, an nginx from ``deploy/nginx.conf.template`` in front of the
-same gunicorn setup, ``deploy/nginx.py``), a 3 s warm-up, then the steps ``LOADTEST_STEPS``
+gunicorn (and, for the last two, an nginx from ``deploy/nginx.conf.template`` in front of
+the same gunicorn setup, ``deploy/nginx.py``): the sync workers of before, gthread without
+and with the workers' response cache (``geo_directory/caching.py``), nginx in front with
+the map's requests aligned on the tile grid (``maps/static/maps/js/tiles.js``) and, to
+measure what the alignment gives, with the exact views the map asked before. Each has a
+3 s warm-up, then the steps ``LOADTEST_STEPS``
 (1,2,4,8,16 connections; wrk threads = min(2, connections)) of ``LOADTEST_SECONDS`` (8 s)
 each; ``LOADTEST_SKIP=html`` leaves kinds of request out of the visits. Per step:
 requests/s, p50/p95/p99 (wrk's own latency record: from the request's
@@ -49,8 +54,14 @@ sync workers, which close it), errors (non-2xx/3xx statuses and socket errors), 
 per request of the PostgreSQL processes, of the gunicorn processes, of nginx and of wrk
 itself (utime + stime from ``/proc/<pid>/stat``, reaped children's included, before and
 after the step, divided by the requests), nginx's cache hit ratio
-(``$upstream_cache_status`` of its access log) and the load average. Six configurations take
-about eight minutes on the shared cores (load average 12).
+(``$upstream_cache_status`` of its access log) and the load average; the summary gives each
+configuration's best step with p95 < 100 ms, its CPU per request and the hit ratios per kind,
+and the mix line the share of URLs asked before (a cache's ceiling, whatever the speed).
+The five configurations take about six minutes.
+
+Before the configurations, ``in_process`` replays the API requests of 600 visits through
+Django's test client with the workers' response cache off and on, and prints the Python
+and PostgreSQL CPU per request (``LOADTEST_IN_PROCESS=0`` skips it).
 
 The machine has 2 cores shared with other work: absolute figures follow the load average
 printed beside them; compare configurations within one run.
@@ -59,6 +70,7 @@ printed beside them; compare configurations within one run.
 from __future__ import annotations
 
 import collections
+import decimal
 import itertools
 import json
 import math
@@ -80,7 +92,7 @@ from pathlib import Path
 
 from deploy.nginx import Nginx, children, free_port
 
-from .db import ROOT, connect, django_env, manage
+from .db import BENCH_DB, ROOT, connect, django_env, manage
 
 DEFAULT_SIZES = (1_000_000,)  # the 1M synthetic listings; --rows N for another size
 STEPS = [int(c) for c in os.environ.get("LOADTEST_STEPS", "1,2,4,8,16").split(",")]
@@ -116,16 +128,20 @@ class Config:
     name: str
     gunicorn: dict
     nginx: bool = False
+    # The map's requests aligned on the tile grid (tiles.js); False: as the map asked them
+    # before, the exact view (to measure what the alignment gives a shared cache).
+    aligned: bool = True
 
 
 SYNC = {"worker_class": "sync", "workers": 5, "accesslog": "-"}
-GTHREAD = {"worker_class": "gthread", "workers": 5, "threads": 4, "keepalive": 5}
+# The workers' in-memory cache of public API answers off: gunicorn.conf.py before it.
+NO_RESPONSE_CACHE = {"raw_env": ["API_RESPONSE_CACHE_SECONDS=0"]}
 CONFIGS = [
     Config("sync 5, access log (before)", SYNC),
-    Config("sync 5, no log", {**SYNC, "accesslog": None}),
-    Config("gthread 5x4, no log", {**GTHREAD, "accesslog": None}),
-    Config("gunicorn.conf.py as served (gthread 2x8)", {}),
+    Config("gthread 2x8, no response cache", NO_RESPONSE_CACHE),
+    Config("gunicorn.conf.py as served (gthread 2x8 + response cache)", {}),
     Config("nginx + gunicorn.conf.py", {}, nginx=True),
+    Config("nginx, map requests not aligned (before tiles.js)", {}, nginx=True, aligned=False),
 ]
 
 
@@ -155,8 +171,35 @@ def fit(box, size, max_zoom=MAX_ZOOM) -> tuple[float, float, int]:
     return lon, lat, z
 
 
-def view_bbox(lon, lat, z, size, search_bbox) -> str | None:
-    """``MapView.bbox()``: the view clipped to where listings can be, 5 decimals."""
+def js_fixed(value: float, digits: int) -> str:
+    """JavaScript's ``Number.prototype.toFixed``: half away from zero on the exact binary
+    value (Python's format rounds half to even: 0.703125 gives 0.70312, JS 0.70313)."""
+    text = decimal.Decimal(value).quantize(
+        decimal.Decimal(1).scaleb(-digits), rounding=decimal.ROUND_HALF_UP
+    )
+    return f"{text:f}"
+
+
+def _tile_x(lon: float, z: int) -> float:
+    return (lon + 180) / 360 * 2**z
+
+
+def _tile_y(lat: float, z: int) -> float:
+    phi = lat * math.pi / 180
+    return (1 - math.log(math.tan(phi) + 1 / math.cos(phi)) / math.pi) / 2 * 2**z
+
+
+def _tile_lon(x: int, z: int) -> float:
+    return x / 2**z * 360 - 180
+
+
+def _tile_lat(y: int, z: int) -> float:
+    return math.atan(math.sinh(math.pi - 2 * math.pi * y / 2**z)) * 180 / math.pi
+
+
+def view_bbox(lon, lat, z, size, search_bbox) -> tuple[str, tuple[float, float]] | None:
+    """The map's requests before tiles.js: the exact view clipped to where listings can
+    be, 5 decimals, and the view's centre."""
     x, y = _project(lon, lat, z)
     west, north = _unproject(x - size[0] / 2, y - size[1] / 2, z)
     east, south = _unproject(x + size[0] / 2, y + size[1] / 2, z)
@@ -164,15 +207,46 @@ def view_bbox(lon, lat, z, size, search_bbox) -> str | None:
     box = [max(west, sw), max(south, ss), min(east, se), min(north, sn)]
     if box[0] >= box[2] or box[1] >= box[3]:
         return None
-    return ",".join(f"{v:.5f}" for v in box)
+    return ",".join(js_fixed(v, 5) for v in box), (lon, lat)
+
+
+def grid_view(lon, lat, z, size, search_bbox) -> tuple[str, tuple[float, float]] | None:
+    """``alignedView()`` of maps/static/maps/js/tiles.js: the view widened to the tiles of
+    zoom ``z`` that cover it, clipped to where listings can be, 5 decimals; and its
+    centre (6 decimals), the listings' reference point without "autour de moi"."""
+    x, y = _project(lon, lat, z)
+    west, north = _unproject(x - size[0] / 2, y - size[1] / 2, z)
+    east, south = _unproject(x + size[0] / 2, y + size[1] / 2, z)
+    text = grid_bbox((west, south, east, north), z, search_bbox)
+    if text is None:
+        return None
+    w, s, e, n = (float(v) for v in text.split(","))
+    return text, (float(js_fixed((w + e) / 2, 6)), float(js_fixed((s + n) / 2, 6)))
+
+
+def grid_bbox(bounds, z: int, search_bbox) -> str | None:
+    """``gridBbox()`` of tiles.js: ``bounds`` (west, south, east, north) widened to the
+    tiles of zoom ``z``, clipped to ``search_bbox``, as the API's ``in_bbox``."""
+    west, south, east, north = bounds
+    sw, ss, se, sn = search_bbox
+    box = [
+        max(_tile_lon(math.floor(_tile_x(west, z)), z), sw),
+        max(_tile_lat(math.ceil(_tile_y(south, z)), z), ss),
+        min(_tile_lon(math.ceil(_tile_x(east, z)), z), se),
+        min(_tile_lat(math.floor(_tile_y(north, z)), z), sn),
+    ]
+    if box[0] >= box[2] or box[1] >= box[3]:
+        return None
+    return ",".join(js_fixed(v, 5) for v in box)
 
 
 class Sessions:
     """Residents' visits, URL by URL, as the map's scripts make them (seeded)."""
 
-    def __init__(self, conn, seed: int, statics: list[str]):
+    def __init__(self, conn, seed: int, statics: list[str], aligned: bool = True):
         from maps.views import REGION_BOUNDS, SEARCH_BBOX
 
+        self.view = grid_view if aligned else view_bbox
         self.rng = random.Random(seed)
         self.statics = statics
         self.search_bbox = SEARCH_BBOX
@@ -205,12 +279,13 @@ class Sessions:
 
     def _refresh(self, lon, lat, z, size, reference=None) -> list[tuple[str, str]]:
         """``refresh()`` of home.js for a view."""
-        box = view_bbox(lon, lat, z, size, self.search_bbox)
-        if box is None:
+        aligned = self.view(lon, lat, z, size, self.search_bbox)
+        if aligned is None:
             return []
-        ref = reference or (lon, lat)
+        box, centre = aligned
+        ref = reference or centre
         detailed = z >= DETAIL_ZOOM
-        point = f"{ref[0]:.6f},{ref[1]:.6f}"
+        point = f"{js_fixed(ref[0], 6)},{js_fixed(ref[1], 6)}"
         page_size = MAX_MARKERS if detailed else LIST_SIZE
         out = [
             (
@@ -256,7 +331,8 @@ class Sessions:
         else:
             commune = rng.choices(self.communes, cum_weights=self.weights)[0]
             me = (commune[3] + rng.uniform(-0.025, 0.025), commune[4] + rng.uniform(-0.018, 0.018))
-            near = {"point": f"{me[0]:.6f},{me[1]:.6f}", "page_size": NEAREST_TO_FIT}
+            point = f"{js_fixed(me[0], 6)},{js_fixed(me[1], 6)}"
+            near = {"point": point, "page_size": NEAREST_TO_FIT}
             out.append(("near me", self._api("businesses/", near)))
             reference, (lon, lat), z = me, me, rng.choice([15, 16])
         out += self._refresh(lon, lat, z, size, reference)
@@ -311,6 +387,22 @@ function done(summary, latency, requests)
     latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
 end
 """
+
+
+def repeats(mix: list[tuple[str, str]]) -> str:
+    """Per kind, the share of requests whose URL came earlier in the mix: what a URL-keyed
+    cache that forgot nothing would answer (nginx's measured ratio also depends on how
+    many requests a step replays, so on the machine's speed)."""
+    seen: set[str] = set()
+    counts = collections.defaultdict(lambda: [0, 0])
+    for kind, path in mix:
+        counts[kind][0] += path in seen
+        counts[kind][1] += 1
+        seen.add(path)
+    kinds = ("listing", "clusters", "outline", "autocomplete")
+    return "URLs already asked: " + ", ".join(
+        f"{k} {counts[k][0] / counts[k][1]:.0%}" for k in kinds if counts[k][1]
+    )
 
 
 def write_lua(paths: list[str], stretch: int, path: Path) -> None:
@@ -482,6 +574,49 @@ def step(target: str, script: Path, clients: int, offset: int, pids: dict, proxy
     return result
 
 
+IN_PROCESS_VISITS = 600
+
+
+def in_process(n: int, log=print) -> None:
+    """CPU per API request of the mix in this process (Django's test client, no socket):
+    the workers' response cache off, then on with a window that holds the whole replay
+    (as launch day's volume fills 10 s). Python CPU of this process, PostgreSQL's from
+    /proc; independent of wrk and of how many requests a step replays."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+
+    if connection.settings_dict["NAME"] != BENCH_DB:
+        log(
+            f"  in-process CPU per request skipped: Django is on {connection.settings_dict['NAME']}"
+        )
+        return
+    with connect() as conn:
+        sessions = Sessions(conn, n, [])
+    urls = [p for _ in range(IN_PROCESS_VISITS) for k, p in sessions.visit() if k not in SKIP]
+    urls = [p for p in urls if p.startswith("/api/")]
+    pg = postmaster_pid()
+    kept = settings.API_RESPONSE_CACHE_SECONDS
+    try:
+        for ttl in (0, 3600):
+            settings.API_RESPONSE_CACHE_SECONDS = ttl
+            client = Client(HTTP_HOST="127.0.0.1")
+            for url in urls[:50]:
+                client.get(url)
+            hits, pg_before, cpu_before = 0, tree_cpu(pg), time.process_time()
+            for url in urls:
+                hits += client.get(url).get("X-Sn-Cache") == "hit"
+            python_ms = (time.process_time() - cpu_before) * 1000 / len(urls)
+            pg_ms = (tree_cpu(pg) - pg_before) * 1000 / len(urls)
+            log(
+                f"  in process, {len(urls):,} API requests of {IN_PROCESS_VISITS} visits,"
+                f" response cache {'on' if ttl else 'off'}: {hits / len(urls):.0%} from memory,"
+                f" CPU/req Python {python_ms:.2f} + PostgreSQL {pg_ms:.2f} ms, load {_load()}"
+            )
+    finally:
+        settings.API_RESPONSE_CACHE_SECONDS = kept
+
+
 def run(n: int, log=print) -> list[dict]:
     from .synthetic import populate, synthetic_count
 
@@ -495,37 +630,46 @@ def run(n: int, log=print) -> list[dict]:
     if before != n or not cells:
         log("  refreshing the precomputed clusters")
         manage("refresh_clusters")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo_directory.settings")
+    os.environ.update(django_env())  # this process's Django on the bench database too
     import django
 
     django.setup()
+    if os.environ.get("LOADTEST_IN_PROCESS", "1") == "1":
+        in_process(n, log)
     chosen = os.environ.get("LOADTEST_CONFIGS")
     configs = [CONFIGS[int(i) - 1] for i in chosen.split(",")] if chosen else CONFIGS
     LOG_FILE.parent.mkdir(exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="sn-loadtest-"))
     results = []
     pg = postmaster_pid()
-    script = workdir / "mix.lua"
+    scripts: dict[bool, tuple[Path, int]] = {}
     try:
         with open(LOG_FILE, "wb") as server_log:
             for config in configs:
                 server = Gunicorn(config.gunicorn, server_log, workdir)
                 proxy = None
                 try:
-                    if not script.exists():
+                    if config.aligned not in scripts:
+                        script = workdir / f"mix-{'aligned' if config.aligned else 'exact'}.lua"
                         with connect() as conn:
-                            sessions = Sessions(conn, seed=n, statics=home_statics(server.url))
+                            sessions = Sessions(
+                                conn, n, home_statics(server.url), aligned=config.aligned
+                            )
                         visits = [sessions.visit() for _ in range(SESSIONS)]
                         mix = [r for visit in visits for r in visit if r[0] not in SKIP]
                         stretch = len(mix) // (len(STEPS) + 1)
                         write_lua([path for _, path in mix], stretch, script)
+                        scripts[config.aligned] = script, stretch
                         kinds = collections.Counter(kind for kind, _ in mix)
                         log(
-                            f"  mix of {SESSIONS:,} visits, {len(mix):,} requests ("
-                            f"{len(mix) / SESSIONS:.1f} per visit): "
+                            f"  mix of {SESSIONS:,} visits"
+                            f" ({'aligned on tiles' if config.aligned else 'exact views'}),"
+                            f" {len(mix):,} requests ({len(mix) / SESSIONS:.1f} per visit): "
                             + ", ".join(f"{k} {c / len(mix):.0%}" for k, c in kinds.most_common())
-                            + f"; {len(set(p for _, p in mix)):,} distinct URLs"
+                            + f"; {len(set(p for _, p in mix)):,} distinct URLs; "
+                            + repeats(mix)
                         )
+                    script, stretch = scripts[config.aligned]
                     target = server.url
                     if config.nginx:
                         from geo_directory.caching import private_cookies
@@ -595,7 +739,10 @@ def table(results: list[dict]) -> str:
         if passing:
             best = max(passing, key=lambda r: r["rps"])
             verdict = (
-                f"{best['rps']:.0f} req/s at p95 {best['p95']:.0f} ms ({best['clients']} conn)"
+                f"{best['rps']:.0f} req/s at p95 {best['p95']:.0f} ms ({best['clients']} conn,"
+                f" CPU/req PostgreSQL {best['pg_ms']:.2f} + gunicorn {best['gunicorn_ms']:.2f}"
+                f" + nginx {best.get('nginx_ms', 0):.2f} + wrk {best['wrk_ms']:.2f} ms,"
+                f" load {best['load']})"
             )
         else:
             verdict = f"no step with p95 < {P95_GOAL_MS:.0f} ms without errors"
@@ -603,4 +750,13 @@ def table(results: list[dict]) -> str:
             f"{name}: best with p95 < {P95_GOAL_MS:.0f} ms: {verdict};"
             f" errors {errors} of {requests:,} on {os.cpu_count()} CPUs (N = {rows[0]['n']:,})"
         )
+        hits = collections.defaultdict(list)
+        for r in rows:
+            for kind, ratio in r.get("kind_hits", {}).items():
+                hits[kind].append(ratio)
+        if hits:
+            lines.append(
+                f"  {name}: nginx hit ratio per kind over the steps: "
+                + ", ".join(f"{k} {sum(v) / len(v):.0%}" for k, v in sorted(hits.items()))
+            )
     return "\n".join(lines)

@@ -109,6 +109,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Repeated public API GETs from the worker's memory (off unless API_RESPONSE_CACHE_SECONDS):
+    # outermost, so that a hit skips every other middleware; what it replays is the answer
+    # they all made for the same URL (security headers, CSP, Cache-Control, ETag).
+    "geo_directory.caching.ResponseCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Before anything reads the URL: a NUL byte or an unknown HTTP method is a French 400/405.
@@ -334,6 +338,9 @@ CONTENT_SECURITY_POLICY = {
 # table in PostgreSQL, created by the migration accounts/0003_shared_cache_table
 # (`manage.py createcachetable` is idempotent too). Django's default LocMemCache would give
 # each worker its own counters, multiplying every rate limit by the number of workers.
+# Seconds a worker keeps a public API answer in memory (geo_directory/caching.py
+# ResponseCacheMiddleware); 0 turns it off. gunicorn.conf.py sets it for the served site.
+API_RESPONSE_CACHE_SECONDS = float(os.environ.get("API_RESPONSE_CACHE_SECONDS") or 0)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",

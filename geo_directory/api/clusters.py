@@ -31,6 +31,7 @@ import time
 from django.db import connection, transaction
 
 from geo_directory.postgis.l93 import envelope
+from geo_directory.postgis.router import reads
 
 LEVELS = (500, 2000, 8000, 32000)  # the grids of api_cluster_cell, in metres
 MAX_CELLS = 300  # at most ~this many cells over the viewport (plus its edges)
@@ -56,6 +57,13 @@ def precomputed_grid(cell_m: float) -> tuple[int, int] | None:
     return level, max(1, round(cell_m / level))
 
 
+def _listings_reads():
+    """A replica when the router sends public reads there (postgis/router.py)."""
+    from geo_directory.businesses.models import Business
+
+    return reads(Business)
+
+
 _estimate_cache: tuple[float, float] = (0.0, -1.0)
 
 
@@ -64,7 +72,7 @@ def listings_estimate() -> float:
     global _estimate_cache
     at, value = _estimate_cache
     if value < 0 or time.monotonic() - at > 60:
-        with connection.cursor() as cursor:
+        with _listings_reads().cursor() as cursor:
             cursor.execute(
                 "SELECT reltuples FROM pg_class WHERE oid = 'businesses_business'::regclass"
             )
@@ -117,7 +125,7 @@ def precomputed_query(level: int, k: int, bbox, category_ids: list[int] | None):
 def precomputed_clusters(level: int, k: int, bbox, category_ids: list[int] | None):
     """(count, lon, lat, min_id) per cluster; ``category_ids`` None means no filter."""
     sql, params = precomputed_query(level, k, bbox, category_ids)
-    with connection.cursor() as cursor:
+    with _listings_reads().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

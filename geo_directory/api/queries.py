@@ -25,6 +25,7 @@ from geo_directory.businesses.hours import minute_of_week
 from geo_directory.businesses.models import Business
 from geo_directory.businesses.search import TSVECTOR_SQL, name_tsquery
 from geo_directory.postgis.l93 import L93, envelope, to_l93
+from geo_directory.postgis.router import reads
 
 from . import reference
 from .query_words import Understanding, understand
@@ -71,6 +72,9 @@ class Query:
 
     def __init__(self, now: dt.datetime):
         self.now = now
+        # Where the router sends listings reads (a replica when healthy, the primary for a
+        # request that wrote or whose author just did): all of this query's statements.
+        self.connection = reads(Business)
         self.where = [PUBLISHED]
         self.params: list = []
         self._orders: dict[str, tuple[str, list]] = {}
@@ -156,7 +160,7 @@ class Query:
         without the name, by id). Their relevance is read in the same pass as their ids
         (one heap visit each)."""
         ranked: list[tuple[int, float]] = []
-        with connection.cursor() as cursor:
+        with self.connection.cursor() as cursor:
             for (where, params), scored in zip(self._tier_wheres(), self._scored(), strict=True):
                 if len(ranked) >= RANKED_AT_MOST:
                     break
@@ -178,7 +182,7 @@ class Query:
         (one index-served statement per tier, stopping when ``count`` are found)."""
         order, order_params = self._orders.get(self.sort, ("b.id", []))
         ids: list[int] = []
-        with connection.cursor() as cursor:
+        with self.connection.cursor() as cursor:
             for where, params in self._tier_wheres():
                 if len(ids) >= count:
                     break
@@ -228,7 +232,7 @@ class Query:
             f"SELECT {select} FROM businesses_business b WHERE {where}"
             f" ORDER BY {order} LIMIT %s OFFSET %s"
         )
-        with connection.cursor() as cursor:
+        with self.connection.cursor() as cursor:
             cursor.execute(sql, [*params, *where_params, *order_params, limit, offset])
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -241,8 +245,8 @@ class Query:
                 self._ranked_ids = [pk for pk, _ in self.ranked()]
             return len(self._ranked_ids), len(self._ranked_ids) <= cap
         ids = f"SELECT b.id FROM businesses_business b WHERE {self._where()}"
-        query = connection.ops.compose_sql(ids, self._params())
-        with connection.cursor() as cursor:
+        query = self.connection.ops.compose_sql(ids, self._params())
+        with self.connection.cursor() as cursor:
             cursor.execute("SELECT n, exact FROM api_capped_count(%s, %s)", [query, cap])
             count, exact = cursor.fetchone()
         return count, exact
@@ -262,7 +266,7 @@ class Query:
                  WHERE {self._where()} AND b.location_l93 IS NOT NULL
                  GROUP BY floor(ST_X(b.location_l93) / %s), floor(ST_Y(b.location_l93) / %s)
             ) AS cells"""
-        with connection.cursor() as cursor:
+        with self.connection.cursor() as cursor:
             cursor.execute(sql, [*self._params(), float(cell_m), float(cell_m)])
             return cursor.fetchall()
 
@@ -339,7 +343,7 @@ def _any_published(commune: tuple[str, list] | None, tiers: list[tuple[str, list
     checks = [f"({where} AND ({sql}))" for sql, _ in tiers] or [f"({where})"]
     values = [p for _, params in tiers for p in [*place, *params]] or place
     sql = " OR ".join(f"EXISTS (SELECT 1 FROM businesses_business b WHERE {c})" for c in checks)
-    with connection.cursor() as cursor:
+    with reads(Business).cursor() as cursor:
         cursor.execute(f"SELECT {sql}", values)
         return cursor.fetchone()[0]
 
@@ -360,7 +364,7 @@ def suggested_shops(understood: Understanding, limit: int) -> list[tuple[int, st
     if understood.commune:
         where.append("b.commune_id = %s")
         params.append(understood.commune)
-    with connection.cursor() as cursor:
+    with reads(Business).cursor() as cursor:
         cursor.execute(
             f"SELECT id, name, commune_id FROM (SELECT b.id, b.name, b.commune_id,"
             f" {RELEVANCE} AS r FROM businesses_business b WHERE {' AND '.join(where)}"

@@ -4,7 +4,8 @@ With ``DATABASE_REPLICA_URLS`` set, settings.py adds one database alias per stan
 (``replica_0``, ``replica_1``, ...), this router and :class:`ReadYourWritesMiddleware`:
 
 - the public reads (the apps of ``REPLICA_APPS``: listings, categories, communes, the
-  API's cluster cells) go to a healthy replica; everything else (accounts, sessions,
+  API's cluster cells), the ORM's and the API's hand-written SQL alike (``reads()``), go
+  to a healthy replica; everything else (accounts, sessions,
   orders, the admin, the rate-limit cache) and every write go to the primary;
 - read-your-writes: a write pins the rest of the request (or command) to the primary,
   and a request that wrote anything (any non-GET method) gets a short-lived cookie that
@@ -97,6 +98,16 @@ def _reachable(alias: str) -> bool:
         connection.close()
         return _mark(alias, False)
     return True
+
+
+def reads(model):
+    """The connection that reads of ``model`` go to: where ``db_for_read`` sends them (a
+    healthy replica for public data, else the primary), for hand-written SQL, which
+    Django's router never sees (``api/queries.py``, ``api/clusters.py``). Without
+    replicas, or with no router installed, it is the default connection."""
+    from django.db import router
+
+    return connections[router.db_for_read(model)]
 
 
 def healthy_replica() -> str | None:

@@ -108,16 +108,6 @@ def test_counts_follow_set_based_statements_and_survive_compaction():
     assert assert_exact() == start
 
 
-def test_a_reader_compacts_a_long_log(settings, monkeypatch):
-    monkeypatch.setattr(counts, "COMPACT_ABOVE", 5)
-    bakery = Category.objects.get(slug="boulangerie")
-    for _ in range(4):
-        listing(bakery)
-    assert log_rows() > 5
-    assert_exact()  # reads, then folds
-    assert log_rows() == len(exact())
-
-
 def test_a_bulk_insert_without_the_trigger_is_recounted_once():
     bakery = Category.objects.get(slug="boulangerie")
     start = assert_exact()

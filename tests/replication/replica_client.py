@@ -90,6 +90,40 @@ def cookie_flow() -> dict:
     }
 
 
+def listings_served(fn) -> tuple[object, list[str]]:
+    """Run ``fn``; which databases ran the API's hand-written listing SQL meanwhile."""
+    for alias in ALIASES:
+        connections[alias].force_debug_cursor = True
+        connections[alias].queries_log.clear()
+    result = fn()
+    used = [
+        alias
+        for alias in ALIASES
+        if any("FROM businesses_business b" in q["sql"] for q in connections[alias].queries_log)
+    ]
+    return result, used
+
+
+API_LIST = "/api/v1/businesses/?point=5.3698,43.2965&page_size=5"
+API_CLUSTERS = "/api/v1/clusters/?in_bbox=5.2,43.2,5.5,43.4&zoom=12"
+
+
+def api_reads() -> dict:
+    """A resident's API list and clusters (anonymous), then a merchant's: they just wrote
+    (a POST: the read-your-writes cookie), so theirs must read the primary."""
+    resident = browser()
+    listing, listing_used = listings_served(lambda: resident.get(API_LIST))
+    cells, cells_used = listings_served(lambda: resident.get(API_CLUSTERS))
+    merchant = browser()
+    merchant.post("/compte/deconnexion/")
+    mine, mine_used = listings_served(lambda: merchant.get(API_LIST))
+    return {
+        "resident": [listing.status_code, listing_used],
+        "clusters": [cells.status_code, cells_used],
+        "merchant": [mine.status_code, mine_used],
+    }
+
+
 def healthy() -> dict:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -105,7 +139,10 @@ def slow_checks() -> dict:
     return {"ok": True}
 
 
-COMMANDS = {f.__name__: f for f in (public_get, write_then_read, public_read, cookie_flow, healthy)}
+COMMANDS = {
+    f.__name__: f
+    for f in (public_get, write_then_read, public_read, cookie_flow, healthy, api_reads)
+}
 COMMANDS["slow_checks"] = slow_checks
 
 for line in sys.stdin:

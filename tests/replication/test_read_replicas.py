@@ -12,7 +12,8 @@ and runs Django (tests/replication/replica_client.py) on both, with
    next pages to the primary, while others still read from the standby;
 3. a standby lagging by more than ``DATABASE_REPLICA_MAX_LAG`` is skipped, and used again
    once it has caught up;
-4. a standby stopped mid-test: pages keep answering 200 from the primary, no error.
+4. a standby stopped mid-test: pages keep answering 200 from the primary, no error;
+5. the API's hand-written listing SQL follows the same rules as the ORM's reads.
 """
 
 from __future__ import annotations
@@ -196,6 +197,19 @@ def _replayed_now(clusters: Clusters) -> None:
     while not clusters.standby_sql(f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn")[0]:
         assert time.monotonic() < deadline, "the standby did not replay the primary's commit"
         time.sleep(0.05)
+
+
+def test_the_api_sql_reads_the_standby_and_a_writer_the_primary(clusters, django_client):
+    """The API's hand-written SQL (api/queries.py, api/clusters.py) follows the router."""
+    assert django_client("healthy") == {"alias": "replica_0"}
+    # An idle primary's standby counts as late once its last replayed commit is older than
+    # MAX_LAG: a fresh one, replayed, keeps it eligible for the next seconds.
+    _replayed_now(clusters)
+    assert django_client("api_reads") == {
+        "resident": [200, ["replica_0"]],
+        "clusters": [200, ["replica_0"]],
+        "merchant": [200, ["default"]],
+    }
 
 
 def test_reads_go_to_the_standby_writes_and_their_author_to_the_primary(clusters, django_client):

@@ -15,6 +15,7 @@ import { ResultsList } from "./results.js";
 import { FilterSheet, ListSheet } from "./sheet.js";
 import { loadPosition, parseState, savePosition, serializeState } from "./state.js";
 import { Suggest } from "./suggest.js";
+import { alignedView } from "./tiles.js";
 
 const LIST_SIZE = 50;
 const MAX_MARKERS = 200;
@@ -342,11 +343,11 @@ async function refresh() {
   refreshController?.abort();
   refreshController = new AbortController();
   const { signal } = refreshController;
-  const view = mapView.view();
+  const view = alignedView(mapView.map, config.searchBbox); // tiles.js: the same screen, the same URLs
   const reference = referenceOf(view);
   const detailed = view.z >= DETAIL_ZOOM;
   const filtered = filterCount() > 0;
-  const bbox = mapView.bbox();
+  const bbox = view.bbox;
   lastBbox = bbox;
   if (!bbox) {
     results.render([], { total: 0, reference: reference.kind, filtered });

@@ -1,0 +1,105 @@
+"""The workers' in-memory cache of public API answers (caching.ResponseCacheMiddleware):
+a repeat is answered from memory with its ETag (and 304), a change of the data shows at
+once, and nothing of one person's (session, read-your-writes pin) is ever served from or
+kept in it."""
+
+import pytest
+from django.test import Client
+
+from geo_directory.businesses.models import Business, Category
+from geo_directory.businesses.signals import announce_bulk_change
+from geo_directory.caching import PIN_COOKIE
+from tests.businesses.test_category_counts import MARSEILLE
+
+pytestmark = pytest.mark.django_db
+
+NEAR = "/api/v1/businesses/?point=5.381000,43.298000&page_size=3"
+CLUSTERS = "/api/v1/clusters/?in_bbox=5.18555,43.06888,5.62500,43.58039&zoom=10"
+
+
+@pytest.fixture
+def cached(settings):
+    settings.API_RESPONSE_CACHE_SECONDS = 10
+    return Client()
+
+
+@pytest.fixture
+def shop():
+    return Business.objects.create(
+        name="Fournil du cache",
+        category=Category.objects.get(slug="boulangerie"),
+        status="published",
+        location=MARSEILLE,
+    )
+
+
+def test_a_repeat_is_answered_from_memory_with_its_etag(cached, shop):
+    for url in (NEAR, CLUSTERS):
+        first = cached.get(url)
+        assert first.status_code == 200 and "X-Sn-Cache" not in first
+        again = cached.get(url)
+        assert again["X-Sn-Cache"] == "hit"
+        assert again.content == first.content
+        assert again["ETag"] == first["ETag"]
+        # Every header the middleware chain gave the first answer (security, CSP, caching).
+        assert dict(again.items()) == {**dict(first.items()), "X-Sn-Cache": "hit"}
+        assert again["X-Content-Type-Options"] == "nosniff"
+        assert again["Content-Type"] == "application/json"
+        revalidated = cached.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+        assert revalidated.status_code == 304 and revalidated["X-Sn-Cache"] == "hit"
+        assert not revalidated.content
+
+
+def test_a_change_of_a_listing_shows_at_once(cached, shop):
+    assert b"Fournil du cache" in cached.get(NEAR).content
+    assert cached.get(NEAR)["X-Sn-Cache"] == "hit"
+    shop.name = "Fournil renommé"
+    shop.save()
+    fresh = cached.get(NEAR)
+    assert "X-Sn-Cache" not in fresh
+    assert b"Fournil renomm" in fresh.content and b"Fournil du cache" not in fresh.content
+    # An import (set-based, no model signal) says so through listings_bulk_changed.
+    assert cached.get(NEAR)["X-Sn-Cache"] == "hit"
+    announce_bulk_change(sender="test")
+    assert "X-Sn-Cache" not in cached.get(NEAR)
+    shop.delete()
+    assert b"Fournil renomm" not in cached.get(NEAR).content
+
+
+def test_a_writer_and_a_logged_in_visitor_never_get_a_kept_answer(cached, shop):
+    assert cached.get(NEAR).status_code == 200
+    assert cached.get(NEAR)["X-Sn-Cache"] == "hit"
+    # The merchant who just wrote carries the read-your-writes pin: fresh from the view.
+    cached.cookies[PIN_COOKIE] = "1"
+    pinned = cached.get(NEAR)
+    assert pinned.status_code == 200 and "X-Sn-Cache" not in pinned
+    del cached.cookies[PIN_COOKIE]
+    # A session: private, never served from nor stored in the cache.
+    other = cached.get("/api/v1/communes/?q=mars")
+    assert other.status_code == 200
+    cached.cookies["sessionid"] = "x" * 32
+    for _ in range(2):
+        private = cached.get("/api/v1/communes/?q=nice")
+        assert private.status_code == 200 and "X-Sn-Cache" not in private
+    assert "X-Sn-Cache" not in cached.get("/api/v1/communes/?q=mars")
+    del cached.cookies["sessionid"]
+    assert "X-Sn-Cache" not in cached.get("/api/v1/communes/?q=nice")  # was never stored
+
+
+def test_errors_pages_and_other_hosts_are_not_shared(cached, shop):
+    for _ in range(2):
+        bad = cached.get("/api/v1/businesses/?point=abc")
+        assert bad.status_code == 400 and "X-Sn-Cache" not in bad
+        page = cached.get("/")
+        assert page.status_code == 200 and "X-Sn-Cache" not in page
+    url = "/api/v1/businesses/?point=5.381000,43.298000&page_size=1"
+    assert cached.get(url, HTTP_HOST="127.0.0.1").status_code == 200
+    assert cached.get(url, HTTP_HOST="127.0.0.1")["X-Sn-Cache"] == "hit"
+    # The answer's "next" link names the host: another host is another entry.
+    assert "X-Sn-Cache" not in cached.get(url, HTTP_HOST="localhost")
+
+
+def test_off_unless_configured(shop):
+    client = Client()
+    client.get(NEAR)
+    assert "X-Sn-Cache" not in client.get(NEAR)
