@@ -30,6 +30,7 @@ def pages(business):
     """(name, path, needs the merchant's session)."""
     return [
         ("accueil", "/", False),
+        ("fiche commerce", business.get_absolute_url(), False),
         ("commune", f"/communes/{business.commune_id}/", False),
         ("catalogue", f"/commerces/{business.pk}/commander/", False),
         ("panier", f"/commerces/{business.pk}/panier/", False),
@@ -40,6 +41,7 @@ def pages(business):
         ("inscription", "/compte/inscription/", False),
         ("introuvable", "/communes/00000/", False),
         ("espace", "/espace/", True),
+        ("revendiquer", "/espace/revendiquer/", True),
         ("fiche", f"/espace/commerces/{business.pk}/", True),
         ("photos", f"/espace/commerces/{business.pk}/photos/", True),
         ("catalogue commerçant", f"/commercant/commerces/{business.pk}/catalogue/", True),
