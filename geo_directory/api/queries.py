@@ -151,24 +151,53 @@ class Query:
         ] or [(filters + " AND b.id <> ALL(%s::bigint[])", self.params)]
 
     def ranked(self) -> list[tuple[int, float]]:
-        """(id, relevance) of the first RANKED_AT_MOST matches, best first, then by id
-        (tier by tier when there are tiers; a tier in UNSCORED, the listings of a trade
-        without the name, by id). Their relevance is read in the same pass as their ids
-        (one heap visit each)."""
+        """(id, relevance) of the first RANKED_AT_MOST matches of the scored tiers, best
+        first, then by id, tier by tier (the unscored tail, the trade's listings without
+        the name, is read page by page: ``_tail_ids``). Their relevance is read in the same
+        pass as their ids (one heap visit each)."""
         ranked: list[tuple[int, float]] = []
         with connection.cursor() as cursor:
             for (where, params), scored in zip(self._tier_wheres(), self._scored(), strict=True):
-                if len(ranked) >= RANKED_AT_MOST:
+                if len(ranked) >= RANKED_AT_MOST or not scored:
                     break
-                relevance, text = (RELEVANCE, [self._relevance_to]) if scored else ("0", [])
                 cursor.execute(
-                    f"SELECT b.id, {relevance} FROM businesses_business b WHERE {where} LIMIT %s",
-                    [*text, *params, [pk for pk, _ in ranked], RANKED_AT_MOST - len(ranked)],
+                    f"SELECT b.id, {RELEVANCE} FROM businesses_business b WHERE {where} LIMIT %s",
+                    [
+                        self._relevance_to,
+                        *params,
+                        [pk for pk, _ in ranked],
+                        RANKED_AT_MOST - len(ranked),
+                    ],
                 )
                 scored_rows = cursor.fetchall()
                 scored_rows.sort(key=lambda row: (-row[1], row[0]))
                 ranked += scored_rows
         return ranked
+
+    def _ranked(self) -> list[int]:
+        if not hasattr(self, "_ranked_ids"):
+            self._ranked_ids = [pk for pk, _ in self.ranked()]
+        return self._ranked_ids
+
+    def _tail(self) -> tuple[str, list] | None:
+        """The unscored last tier's WHERE (the trade's listings without the name, by id),
+        the ranked matches excluded, or None."""
+        if not self._tiers or len(self._tiers) - 1 not in self.unscored_tiers:
+            return None
+        where, params = self._tier_wheres()[-1]
+        return where, [*params, self._ranked()]
+
+    def _tail_ids(self, offset: int, count: int) -> list[int]:
+        """The ``count`` ids after the first ``offset`` of the unscored tail, by id: only the
+        page's share, not every listing of a trade (LIMIT on the primary key's order)."""
+        where, params = self._tail()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT b.id FROM businesses_business b WHERE {where}"
+                " ORDER BY b.id LIMIT %s OFFSET %s",
+                [*params, count, offset],
+            )
+            return [row[0] for row in cursor.fetchall()]
 
     def _scored(self) -> list[bool]:
         return [pos not in self.unscored_tiers for pos in range(max(1, len(self._tiers)))]
@@ -196,9 +225,10 @@ class Query:
         sort = self.sort
         if sort == "relevance" or self._tiers:
             if sort == "relevance":
-                if not hasattr(self, "_ranked_ids"):
-                    self._ranked_ids = [pk for pk, _ in self.ranked()]
-                ids = self._ranked_ids[offset : offset + limit]
+                ranked = self._ranked()
+                ids = ranked[offset : offset + limit]
+                if len(ids) < limit and self._tail():
+                    ids += self._tail_ids(max(0, offset - len(ranked)), limit - len(ids))
             else:
                 ids = self.tiered(offset + limit)[offset : offset + limit]
             where, where_params = "b.id = ANY(%s::bigint[])", [ids]
@@ -235,13 +265,20 @@ class Query:
     def count(self, cap: int) -> tuple[int, bool]:
         """(count, exact): exact up to ``cap`` rows, else the planner's estimate; both in
         one round trip (``api_capped_count``, migration api/0004). A name search counts its
-        ranked matches."""
+        ranked matches, and the unscored tail (a trade's listings) with the cap left."""
         if self.sort == "relevance":
-            if not hasattr(self, "_ranked_ids"):
-                self._ranked_ids = [pk for pk, _ in self.ranked()]
-            return len(self._ranked_ids), len(self._ranked_ids) <= cap
-        ids = f"SELECT b.id FROM businesses_business b WHERE {self._where()}"
-        query = connection.ops.compose_sql(ids, self._params())
+            ranked = len(self._ranked())
+            tail = self._tail()
+            if tail is None or ranked > cap:
+                return ranked, ranked <= cap
+            count, exact = self._capped_count(tail, cap - ranked)
+            return ranked + count, exact
+        return self._capped_count((self._where(), self._params()), cap)
+
+    @staticmethod
+    def _capped_count(where: tuple[str, list], cap: int) -> tuple[int, bool]:
+        ids = f"SELECT b.id FROM businesses_business b WHERE {where[0]}"
+        query = connection.ops.compose_sql(ids, where[1])
         with connection.cursor() as cursor:
             cursor.execute("SELECT n, exact FROM api_capped_count(%s, %s)", [query, cap])
             count, exact = cursor.fetchone()
