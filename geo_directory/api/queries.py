@@ -79,6 +79,7 @@ class Query:
         self._tiers: list[tuple[str, list]] = []
         self._union: tuple[str, list] | None = None  # the tiers' union, last condition
         self.unscored_tiers: set[int] = set()
+        self._first_within: tuple[str, list] | None = None  # tier 0 = tier 1 AND this
 
     # What the filter backends call.
     def filter(self, sql: str, params: list | tuple = ()) -> Query:
@@ -119,15 +120,23 @@ class Query:
         return self.offer_order("relevance")
 
     def in_tiers(
-        self, tiers: list[tuple[str, list]], union: tuple[str, list], unscored=frozenset()
+        self,
+        tiers: list[tuple[str, list]],
+        union: tuple[str, list],
+        unscored=frozenset(),
+        first_within: tuple[str, list] | None = None,
     ) -> Query:
         """Only the listings of ``union`` (the tiers' conditions ORed), the matches of the
         first tier first, then those of the second... (each tier in the order the filters
-        chose; by id in a tier of ``unscored`` when by relevance). A tier's statement
-        tests its own condition only, not the union (which would compute the name's
-        full-text vector once more per row)."""
+        chose; by id in the last tier if ``unscored`` when by relevance). A tier's
+        statement tests its own condition only, not the union (which would compute the
+        name's full-text vector once more per row). ``first_within``: the first tier is
+        the second's matches that also meet this (cheap) condition, so that ranking reads
+        both in one statement (the name matches, each with its trade flag)."""
         self._tiers, self._union = tiers, union
         self.unscored_tiers = set(unscored)
+        assert self.unscored_tiers <= {len(tiers) - 1}, "only the last tier goes unscored"
+        self._first_within = first_within
         return self
 
     # The statements.
@@ -156,8 +165,26 @@ class Query:
         the name, is read page by page: ``_tail_ids``). Their relevance is read in the same
         pass as their ids (one heap visit each)."""
         ranked: list[tuple[int, float]] = []
+        wheres = list(zip(self._tier_wheres(), self._scored(), strict=True))
         with connection.cursor() as cursor:
-            for (where, params), scored in zip(self._tier_wheres(), self._scored(), strict=True):
+            if self._first_within:  # tiers 0 and 1 in one pass: tier 1's, flagged
+                (where, params), _ = wheres[1]
+                cursor.execute(
+                    f"SELECT b.id, {RELEVANCE}, {self._first_within[0]}"
+                    f" FROM businesses_business b WHERE {where} LIMIT %s",
+                    [
+                        self._relevance_to,
+                        *self._first_within[1],
+                        *params,
+                        [],
+                        RANKED_AT_MOST,
+                    ],
+                )
+                rows = cursor.fetchall()
+                rows.sort(key=lambda row: (not row[2], -row[1], row[0]))
+                ranked = [(pk, relevance) for pk, relevance, _ in rows]
+                wheres = wheres[2:]
+            for (where, params), scored in wheres:
                 if len(ranked) >= RANKED_AT_MOST or not scored:
                     break
                 cursor.execute(
@@ -336,9 +363,13 @@ def search(query: Query, text: str) -> Query:
                 query.filter(*commune)
             if not tiers:  # a place only: its listings
                 return query.offer_order("commune", "b.commune_id, b.id")
-            # The trade's listings without the name: nothing to rank them by but the id.
-            unscored = {2} if understood.name_text and len(tiers) == 3 else set()
-            query.in_tiers(tiers, _any_of(union), unscored)
+            # With name words: the names first, the trade's among them first (one pass over
+            # the name matches), then the trade's other listings, by id (nothing to rank
+            # them by), read page by page.
+            if understood.name_text and len(tiers) == 3:
+                query.in_tiers(tiers, _any_of(union), {2}, first_within=tiers[2])
+            else:
+                query.in_tiers(tiers, _any_of(union))
             return query.by_relevance(understood.words_text)
     return name_matches(query, name_tsquery(text)).by_relevance(text)
 
