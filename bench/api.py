@@ -189,6 +189,16 @@ RELEVANCE = (
 )
 
 
+def _scored_once_per_name(matches: str, extra: str = "") -> str:
+    """As queries.scored_once_per_name: the matches' rows, each distinct name scored once."""
+    return (
+        f"WITH m AS MATERIALIZED ({matches}),"
+        f" r AS MATERIALIZED (SELECT d.name, {RELEVANCE.replace('b.name', 'd.name')}"
+        " AS relevance FROM (SELECT DISTINCT name FROM m) AS d)"
+        f" SELECT m.id, r.relevance{extra} FROM m JOIN r ON r.name = m.name"
+    )
+
+
 def _tsquery_step(text: str, tp: dict) -> tuple:
     """The name words corrected through the dictionary (one statement): tp["tsquery"]."""
     from geo_directory.businesses.search import query_words, slips
@@ -265,8 +275,11 @@ def _search_steps(q: str, base: dict, trade_ids) -> list[tuple]:
             found,
         ),
         (
-            f"SELECT b.id, {RELEVANCE}, {trade} FROM businesses_business b"
-            f" WHERE {PUBLISHED}{place} AND {name} LIMIT {ranked_at_most}",
+            _scored_once_per_name(
+                f"SELECT b.id, b.name, {trade} AS first FROM businesses_business b"
+                f" WHERE {PUBLISHED}{place} AND {name} LIMIT {ranked_at_most}",
+                ", m.first",
+            ),
             tp,
             ranked,
         ),
@@ -298,8 +311,10 @@ def _plain_search_steps(q: str, base: dict) -> list[tuple]:
     return [
         _tsquery_step(q, tp),
         (
-            f"SELECT b.id, {RELEVANCE} FROM businesses_business b WHERE {PUBLISHED}"
-            f" AND {NAME_TSV} @@ %(tsquery)s::tsquery LIMIT {ranked_at_most}",
+            _scored_once_per_name(
+                f"SELECT b.id, b.name FROM businesses_business b WHERE {PUBLISHED}"
+                f" AND {NAME_TSV} @@ %(tsquery)s::tsquery LIMIT {ranked_at_most}"
+            ),
             tp,
             carry_page,
         ),

@@ -31,6 +31,21 @@ from .query_words import Understanding, understand
 
 PUBLISHED = "b.merged_into_id IS NULL AND b.status = 'published'"
 RELEVANCE = "word_similarity(immutable_unaccent(lower(%s)), immutable_unaccent(lower(b.name)))"
+
+
+def scored_once_per_name(matches: str, extra: str = "") -> str:
+    """``(id, relevance[, extra])`` of the rows of ``matches`` (a statement selecting
+    ``b.id, b.name`` and the ``extra`` columns), each distinct name scored once: relevance
+    is a function of the name, scoring costs more than reading the row (~5 µs), and names
+    repeat (chains, « Boulangerie Martin »...). The last parameter is the query text."""
+    return (
+        f"WITH m AS MATERIALIZED ({matches}),"
+        f" r AS MATERIALIZED (SELECT d.name, {RELEVANCE.replace('b.name', 'd.name')} AS relevance"
+        " FROM (SELECT DISTINCT name FROM m) AS d)"
+        f" SELECT m.id, r.relevance{extra} FROM m JOIN r ON r.name = m.name"
+    )
+
+
 # A name search without a point ranks at most this many matches (the first the index
 # finds; exact when fewer match): a common word alone matches tens of thousands, and
 # ranking all of them cost 350 ms at 1M listings. More than the views' COUNT_CAP, so that
@@ -170,15 +185,12 @@ class Query:
             if self._first_within:  # tiers 0 and 1 in one pass: tier 1's, flagged
                 (where, params), _ = wheres[1]
                 cursor.execute(
-                    f"SELECT b.id, {RELEVANCE}, {self._first_within[0]}"
-                    f" FROM businesses_business b WHERE {where} LIMIT %s",
-                    [
-                        self._relevance_to,
-                        *self._first_within[1],
-                        *params,
-                        [],
-                        RANKED_AT_MOST,
-                    ],
+                    scored_once_per_name(
+                        f"SELECT b.id, b.name, {self._first_within[0]} AS first"
+                        f" FROM businesses_business b WHERE {where} LIMIT %s",
+                        ", m.first",
+                    ),
+                    [*self._first_within[1], *params, [], RANKED_AT_MOST, self._relevance_to],
                 )
                 rows = cursor.fetchall()
                 rows.sort(key=lambda row: (not row[2], -row[1], row[0]))
@@ -188,12 +200,14 @@ class Query:
                 if len(ranked) >= RANKED_AT_MOST or not scored:
                     break
                 cursor.execute(
-                    f"SELECT b.id, {RELEVANCE} FROM businesses_business b WHERE {where} LIMIT %s",
+                    scored_once_per_name(
+                        f"SELECT b.id, b.name FROM businesses_business b WHERE {where} LIMIT %s"
+                    ),
                     [
-                        self._relevance_to,
                         *params,
                         [pk for pk, _ in ranked],
                         RANKED_AT_MOST - len(ranked),
+                        self._relevance_to,
                     ],
                 )
                 scored_rows = cursor.fetchall()
