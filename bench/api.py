@@ -183,7 +183,11 @@ SEARCH_TSQUERY = (
     "SELECT search_name_tsquery(%(words)s::text[], %(alternatives)s, %(slips)s::text[],"
     " %(slip_of)s::int[])::text"
 )
-LONG_WORDS_TSQUERY = "SELECT business_name_tsquery(%(words)s::text[], %(alternatives)s)::text"
+LONG_WORDS_TSQUERY = (
+    "SELECT business_name_tsquery(%(words)s::text[], %(alternatives)s)::text, EXISTS (SELECT 1"
+    " FROM unnest(%(short)s::text[]) AS u(w) WHERE NOT EXISTS (SELECT 1"
+    " FROM businesses_name_word e WHERE e.word = immutable_unaccent(lower(u.w))))"
+)
 RELEVANCE = (
     "word_similarity(immutable_unaccent(lower(%(names)s)), immutable_unaccent(lower(b.name)))"
 )
@@ -199,19 +203,31 @@ def _scored_once_per_name(matches: str, extra: str = "") -> str:
     )
 
 
-def _tsquery_step(text: str, tp: dict) -> tuple:
-    """The name words corrected through the dictionary (one statement): tp["tsquery"]."""
+def _tsquery_steps(text: str, tp: dict) -> list[tuple]:
+    """The name words corrected through the dictionary: tp["tsquery"]. As
+    search.name_tsquery: the trigram correction and whether a short word is unknown, then
+    only if one is, the correction with its slips."""
     from geo_directory.businesses.search import query_words, slips
 
     words = query_words(text)
     strings, of = slips(words)
-    tp.update(words=words, slips=strings, slip_of=of, alternatives=ALTERNATIVES, names=text)
+    short = [words[i - 1] for i in sorted(set(of))]
+    tp.update(
+        words=words, slips=strings, slip_of=of, alternatives=ALTERNATIVES, names=text, short=short
+    )
 
     def carry(rows, tp=tp):
+        tp["tsquery"], tp["unknown"] = rows[0]
+        return True
+
+    def carry_slipped(rows, tp=tp):
         tp["tsquery"] = rows[0][0]
         return True
 
-    return (SEARCH_TSQUERY if strings else LONG_WORDS_TSQUERY, tp, carry)
+    return [
+        (LONG_WORDS_TSQUERY, tp, carry),
+        (lambda tp: SEARCH_TSQUERY if tp["unknown"] else None, tp, carry_slipped),
+    ]
 
 
 def _search_steps(q: str, base: dict, trade_ids) -> list[tuple]:
@@ -263,10 +279,10 @@ def _search_steps(q: str, base: dict, trade_ids) -> list[tuple]:
             " LIMIT %(left)s + 1) AS capped"
         )
 
-    corrected = _tsquery_step(understood.name_text, tp)
+    corrected = _tsquery_steps(understood.name_text, tp)
     tp["names"] = understood.words_text  # ranked by the trade and name words
     return [
-        corrected,
+        *corrected,
         (
             f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}{place}"
             f" AND {name}) OR EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}"
@@ -309,7 +325,7 @@ def _plain_search_steps(q: str, base: dict) -> list[tuple]:
         return True
 
     return [
-        _tsquery_step(q, tp),
+        *_tsquery_steps(q, tp),
         (
             _scored_once_per_name(
                 f"SELECT b.id, b.name FROM businesses_business b WHERE {PUBLISHED}"
@@ -352,7 +368,7 @@ def _suggest_steps(q: str) -> list[tuple]:
     if names:
         place = " AND b.commune_id = %(commune)s" if understood.commune else ""
         steps += [
-            _tsquery_step(names, tp),
+            *_tsquery_steps(names, tp),
             (
                 f"SELECT id, name, commune_id FROM (SELECT b.id, b.name, b.commune_id,"
                 f" {RELEVANCE} AS r FROM businesses_business b WHERE {PUBLISHED}"
