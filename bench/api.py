@@ -183,59 +183,106 @@ SEARCH_TSQUERY = (
     "SELECT search_name_tsquery(%(words)s::text[], %(alternatives)s, %(slips)s::text[],"
     " %(slip_of)s::int[])::text"
 )
-LONG_WORDS_TSQUERY = "SELECT business_name_tsquery(%(words)s::text[], %(alternatives)s)::text"
+LONG_WORDS_TSQUERY = (
+    "SELECT business_name_tsquery(%(words)s::text[], %(alternatives)s)::text, EXISTS (SELECT 1"
+    " FROM unnest(%(short)s::text[]) AS u(w) WHERE NOT EXISTS (SELECT 1"
+    " FROM businesses_name_word e WHERE e.word = immutable_unaccent(lower(u.w))))"
+)
 RELEVANCE = (
     "word_similarity(immutable_unaccent(lower(%(names)s)), immutable_unaccent(lower(b.name)))"
 )
 
 
-def _tsquery_step(text: str, tp: dict) -> tuple:
-    """The name words corrected through the dictionary (one statement): tp["tsquery"]."""
+def _scored_once_per_name(matches: str, extra: str = "") -> str:
+    """As queries.scored_once_per_name: the matches' rows, each distinct name scored once."""
+    return (
+        f"WITH m AS MATERIALIZED ({matches}),"
+        f" r AS MATERIALIZED (SELECT d.name, {RELEVANCE.replace('b.name', 'd.name')}"
+        " AS relevance FROM (SELECT DISTINCT name FROM m) AS d)"
+        f" SELECT m.id, r.relevance{extra} FROM m JOIN r ON r.name = m.name"
+    )
+
+
+def _tsquery_steps(text: str, tp: dict) -> list[tuple]:
+    """The name words corrected through the dictionary: tp["tsquery"]. As
+    search.name_tsquery: the trigram correction and whether a short word is unknown, then
+    only if one is, the correction with its slips."""
     from geo_directory.businesses.search import query_words, slips
 
     words = query_words(text)
     strings, of = slips(words)
-    tp.update(words=words, slips=strings, slip_of=of, alternatives=ALTERNATIVES, names=text)
+    short = [words[i - 1] for i in sorted(set(of))]
+    tp.update(
+        words=words, slips=strings, slip_of=of, alternatives=ALTERNATIVES, names=text, short=short
+    )
 
     def carry(rows, tp=tp):
+        tp["tsquery"], tp["unknown"] = rows[0]
+        return True
+
+    def carry_slipped(rows, tp=tp):
         tp["tsquery"] = rows[0][0]
         return True
 
-    return (SEARCH_TSQUERY if strings else LONG_WORDS_TSQUERY, tp, carry)
+    return [
+        (LONG_WORDS_TSQUERY, tp, carry),
+        (lambda tp: SEARCH_TSQUERY if tp["unknown"] else None, tp, carry_slipped),
+    ]
 
 
 def _search_steps(q: str, base: dict, trade_ids) -> list[tuple]:
-    """As /businesses/?q= (api/queries.py: search, Query.ranked, the page by id): the
-    query read in memory (query_words.understand, no SQL); the name words corrected; does
-    this reading find a listing; the ids and relevance of at most RANKED_AT_MOST matches,
-    tier by tier (trade and name, name, trade); the page's rows by primary key. The count
-    is the number of ranked ids."""
+    """As /businesses/?q= (api/queries.py: search, Query.ranked, Query._tail_ids, the page
+    by id, Query.count): the query read in memory (query_words.understand, no SQL); the
+    name words corrected; does this reading find a listing; the ids, relevance and trade
+    flag of at most RANKED_AT_MOST name matches (one pass: the trade's first); the trade's
+    other listings by id, only the page's share, if the names do not fill the page; the
+    page's rows by primary key; past the page, the names plus the trade's capped count."""
     from geo_directory.api.query_words import understand
 
-    ranked_at_most = _application()[1]
+    cap, ranked_at_most, _ = _application()
     understood = understand(q)
-    assert understood.categories, q  # the bench's searches all name a trade
-    names = understood.name_text or understood.trade_text
+    # The bench's searches all name a trade and a name: the tiered reading.
+    assert understood.categories and understood.name_text, q
     tp = {**base, "trade": trade_ids(understood.categories), "commune": understood.commune}
     place = " AND b.commune_id = %(commune)s" if understood.commune else ""
     name = f"{NAME_TSV} @@ %(tsquery)s::tsquery"
-    trade = "b.category_id = ANY(%(trade)s::bigint[])"
-    tiers = (
-        [f"{trade} AND {name}", name, trade]
-        if understood.name_text
-        else [
-            f"{trade} AND {name}",
-            trade,
-            name,
-        ]
-    )
+    trade = "b.category_id = ANY(%(trade)s::int2[])"
+    tail = f"{PUBLISHED}{place} AND ({trade}) AND b.id <> ALL(%(ranked)s::bigint[])"
 
     def found(rows, tp=tp):
-        tp["ranked"] = []
         return bool(rows[0][0])
 
-    steps = [
-        _tsquery_step(names, tp),
+    def ranked(rows, tp=tp):
+        rows.sort(key=lambda row: (not row[2], -row[1], row[0]))
+        tp["ranked"] = [row[0] for row in rows]
+        tp["page"] = tp["ranked"][:51]
+        return True
+
+    def tail_page(tp):
+        tp["need"] = 51 - len(tp["page"])
+        return (
+            None
+            if tp["need"] <= 0
+            else f"SELECT b.id FROM businesses_business b WHERE {tail} ORDER BY b.id LIMIT %(need)s"
+        )
+
+    def carry_tail(rows, tp=tp):
+        tp["page"] += [row[0] for row in rows]
+        return True
+
+    def count(tp):
+        tp["left"] = cap - len(tp["ranked"])
+        if tp["left"] < 0:
+            return None
+        return (
+            f"SELECT count(*) FROM (SELECT b.id FROM businesses_business b WHERE {tail}"
+            " LIMIT %(left)s + 1) AS capped"
+        )
+
+    corrected = _tsquery_steps(understood.name_text, tp)
+    tp["names"] = understood.words_text  # ranked by the trade and name words
+    return [
+        *corrected,
         (
             f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}{place}"
             f" AND {name}) OR EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}"
@@ -243,42 +290,27 @@ def _search_steps(q: str, base: dict, trade_ids) -> list[tuple]:
             tp,
             found,
         ),
-    ]
-    for k, tier in enumerate(tiers):
-        # The earlier tiers' listings excluded by id; the trade's listings without the
-        # name are not scored (nothing to rank them by but the id).
-        scored = not (understood.name_text and k == 2)
-        relevance = RELEVANCE if scored else "0"
-        # Its own condition only: the union would compute the name's vector again per row.
-        condition = f"{PUBLISHED}{place} AND ({tier}) AND b.id <> ALL(%(seen)s::bigint[])"
-
-        def statement(tp, condition=condition, relevance=relevance):
-            left = ranked_at_most - len(tp["ranked"])
-            if left <= 0:
-                return None
-            tp["left"] = left
-            tp["seen"] = [row[0] for row in tp["ranked"]]
-            return (
-                f"SELECT b.id, {relevance} FROM businesses_business b WHERE {condition}"
-                " LIMIT %(left)s"
-            )
-
-        def carry(rows, tp=tp):
-            tp["ranked"] += sorted(rows, key=lambda row: (-row[1], row[0]))
-            tp["page"] = [row[0] for row in tp["ranked"][:51]]
-            return True
-
-        steps.append((statement, tp, carry))
-    steps.append(
+        (
+            _scored_once_per_name(
+                f"SELECT b.id, b.name, {trade} AS first FROM businesses_business b"
+                f" WHERE {PUBLISHED}{place} AND {name} LIMIT {ranked_at_most}",
+                ", m.first",
+            ),
+            tp,
+            ranked,
+        ),
+        (tail_page, tp, carry_tail),
         (
             f"SELECT {FEATURE_COLUMNS} FROM businesses_business b"
             " WHERE b.id = ANY(%(page)s::bigint[])"
             " ORDER BY array_position(%(page)s::bigint[], b.id)",
             tp,
-            None,
-        )
-    )
-    return steps
+            lambda rows: len(rows) > 50,  # a count only past the page
+        ),
+        (count, tp, lambda rows, tp=tp: rows[0][0] > tp["left"]),
+        # Past the cap: the planner's estimate (none when the names alone pass it).
+        (lambda tp: None if tp["left"] < 0 else _explain(tail), tp, None),
+    ]
 
 
 def _plain_search_steps(q: str, base: dict) -> list[tuple]:
@@ -293,10 +325,12 @@ def _plain_search_steps(q: str, base: dict) -> list[tuple]:
         return True
 
     return [
-        _tsquery_step(q, tp),
+        *_tsquery_steps(q, tp),
         (
-            f"SELECT b.id, {RELEVANCE} FROM businesses_business b WHERE {PUBLISHED}"
-            f" AND {NAME_TSV} @@ %(tsquery)s::tsquery LIMIT {ranked_at_most}",
+            _scored_once_per_name(
+                f"SELECT b.id, b.name FROM businesses_business b WHERE {PUBLISHED}"
+                f" AND {NAME_TSV} @@ %(tsquery)s::tsquery LIMIT {ranked_at_most}"
+            ),
             tp,
             carry_page,
         ),
@@ -334,7 +368,7 @@ def _suggest_steps(q: str) -> list[tuple]:
     if names:
         place = " AND b.commune_id = %(commune)s" if understood.commune else ""
         steps += [
-            _tsquery_step(names, tp),
+            *_tsquery_steps(names, tp),
             (
                 f"SELECT id, name, commune_id FROM (SELECT b.id, b.name, b.commune_id,"
                 f" {RELEVANCE} AS r FROM businesses_business b WHERE {PUBLISHED}"

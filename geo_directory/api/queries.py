@@ -32,6 +32,21 @@ from .query_words import Understanding, understand
 
 PUBLISHED = "b.merged_into_id IS NULL AND b.status = 'published'"
 RELEVANCE = "word_similarity(immutable_unaccent(lower(%s)), immutable_unaccent(lower(b.name)))"
+
+
+def scored_once_per_name(matches: str, extra: str = "") -> str:
+    """``(id, relevance[, extra])`` of the rows of ``matches`` (a statement selecting
+    ``b.id, b.name`` and the ``extra`` columns), each distinct name scored once: relevance
+    is a function of the name, scoring costs more than reading the row (~5 µs), and names
+    repeat (chains, « Boulangerie Martin »...). The last parameter is the query text."""
+    return (
+        f"WITH m AS MATERIALIZED ({matches}),"
+        f" r AS MATERIALIZED (SELECT d.name, {RELEVANCE.replace('b.name', 'd.name')} AS relevance"
+        " FROM (SELECT DISTINCT name FROM m) AS d)"
+        f" SELECT m.id, r.relevance{extra} FROM m JOIN r ON r.name = m.name"
+    )
+
+
 # A name search without a point ranks at most this many matches (the first the index
 # finds; exact when fewer match): a common word alone matches tens of thousands, and
 # ranking all of them cost 350 ms at 1M listings. More than the views' COUNT_CAP, so that
@@ -83,6 +98,7 @@ class Query:
         self._tiers: list[tuple[str, list]] = []
         self._union: tuple[str, list] | None = None  # the tiers' union, last condition
         self.unscored_tiers: set[int] = set()
+        self._first_within: tuple[str, list] | None = None  # tier 0 = tier 1 AND this
 
     # What the filter backends call.
     def filter(self, sql: str, params: list | tuple = ()) -> Query:
@@ -123,15 +139,23 @@ class Query:
         return self.offer_order("relevance")
 
     def in_tiers(
-        self, tiers: list[tuple[str, list]], union: tuple[str, list], unscored=frozenset()
+        self,
+        tiers: list[tuple[str, list]],
+        union: tuple[str, list],
+        unscored=frozenset(),
+        first_within: tuple[str, list] | None = None,
     ) -> Query:
         """Only the listings of ``union`` (the tiers' conditions ORed), the matches of the
         first tier first, then those of the second... (each tier in the order the filters
-        chose; by id in a tier of ``unscored`` when by relevance). A tier's statement
-        tests its own condition only, not the union (which would compute the name's
-        full-text vector once more per row)."""
+        chose; by id in the last tier if ``unscored`` when by relevance). A tier's
+        statement tests its own condition only, not the union (which would compute the
+        name's full-text vector once more per row). ``first_within``: the first tier is
+        the second's matches that also meet this (cheap) condition, so that ranking reads
+        both in one statement (the name matches, each with its trade flag)."""
         self._tiers, self._union = tiers, union
         self.unscored_tiers = set(unscored)
+        assert self.unscored_tiers <= {len(tiers) - 1}, "only the last tier goes unscored"
+        self._first_within = first_within
         return self
 
     # The statements.
@@ -155,24 +179,70 @@ class Query:
         ] or [(filters + " AND b.id <> ALL(%s::bigint[])", self.params)]
 
     def ranked(self) -> list[tuple[int, float]]:
-        """(id, relevance) of the first RANKED_AT_MOST matches, best first, then by id
-        (tier by tier when there are tiers; a tier in UNSCORED, the listings of a trade
-        without the name, by id). Their relevance is read in the same pass as their ids
-        (one heap visit each)."""
+        """(id, relevance) of the first RANKED_AT_MOST matches of the scored tiers, best
+        first, then by id, tier by tier (the unscored tail, the trade's listings without
+        the name, is read page by page: ``_tail_ids``). Their relevance is read in the same
+        pass as their ids (one heap visit each)."""
         ranked: list[tuple[int, float]] = []
+        wheres = list(zip(self._tier_wheres(), self._scored(), strict=True))
         with self.connection.cursor() as cursor:
-            for (where, params), scored in zip(self._tier_wheres(), self._scored(), strict=True):
-                if len(ranked) >= RANKED_AT_MOST:
-                    break
-                relevance, text = (RELEVANCE, [self._relevance_to]) if scored else ("0", [])
+            if self._first_within:  # tiers 0 and 1 in one pass: tier 1's, flagged
+                (where, params), _ = wheres[1]
                 cursor.execute(
-                    f"SELECT b.id, {relevance} FROM businesses_business b WHERE {where} LIMIT %s",
-                    [*text, *params, [pk for pk, _ in ranked], RANKED_AT_MOST - len(ranked)],
+                    scored_once_per_name(
+                        f"SELECT b.id, b.name, {self._first_within[0]} AS first"
+                        f" FROM businesses_business b WHERE {where} LIMIT %s",
+                        ", m.first",
+                    ),
+                    [*self._first_within[1], *params, [], RANKED_AT_MOST, self._relevance_to],
+                )
+                rows = cursor.fetchall()
+                rows.sort(key=lambda row: (not row[2], -row[1], row[0]))
+                ranked = [(pk, relevance) for pk, relevance, _ in rows]
+                wheres = wheres[2:]
+            for (where, params), scored in wheres:
+                if len(ranked) >= RANKED_AT_MOST or not scored:
+                    break
+                cursor.execute(
+                    scored_once_per_name(
+                        f"SELECT b.id, b.name FROM businesses_business b WHERE {where} LIMIT %s"
+                    ),
+                    [
+                        *params,
+                        [pk for pk, _ in ranked],
+                        RANKED_AT_MOST - len(ranked),
+                        self._relevance_to,
+                    ],
                 )
                 scored_rows = cursor.fetchall()
                 scored_rows.sort(key=lambda row: (-row[1], row[0]))
                 ranked += scored_rows
         return ranked
+
+    def _ranked(self) -> list[int]:
+        if not hasattr(self, "_ranked_ids"):
+            self._ranked_ids = [pk for pk, _ in self.ranked()]
+        return self._ranked_ids
+
+    def _tail(self) -> tuple[str, list] | None:
+        """The unscored last tier's WHERE (the trade's listings without the name, by id),
+        the ranked matches excluded, or None."""
+        if not self._tiers or len(self._tiers) - 1 not in self.unscored_tiers:
+            return None
+        where, params = self._tier_wheres()[-1]
+        return where, [*params, self._ranked()]
+
+    def _tail_ids(self, offset: int, count: int) -> list[int]:
+        """The ``count`` ids after the first ``offset`` of the unscored tail, by id: only the
+        page's share, not every listing of a trade (LIMIT on the primary key's order)."""
+        where, params = self._tail()
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT b.id FROM businesses_business b WHERE {where}"
+                " ORDER BY b.id LIMIT %s OFFSET %s",
+                [*params, count, offset],
+            )
+            return [row[0] for row in cursor.fetchall()]
 
     def _scored(self) -> list[bool]:
         return [pos not in self.unscored_tiers for pos in range(max(1, len(self._tiers)))]
@@ -200,9 +270,10 @@ class Query:
         sort = self.sort
         if sort == "relevance" or self._tiers:
             if sort == "relevance":
-                if not hasattr(self, "_ranked_ids"):
-                    self._ranked_ids = [pk for pk, _ in self.ranked()]
-                ids = self._ranked_ids[offset : offset + limit]
+                ranked = self._ranked()
+                ids = ranked[offset : offset + limit]
+                if len(ids) < limit and self._tail():
+                    ids += self._tail_ids(max(0, offset - len(ranked)), limit - len(ids))
             else:
                 ids = self.tiered(offset + limit)[offset : offset + limit]
             where, where_params = "b.id = ANY(%s::bigint[])", [ids]
@@ -239,13 +310,19 @@ class Query:
     def count(self, cap: int) -> tuple[int, bool]:
         """(count, exact): exact up to ``cap`` rows, else the planner's estimate; both in
         one round trip (``api_capped_count``, migration api/0004). A name search counts its
-        ranked matches."""
+        ranked matches, and the unscored tail (a trade's listings) with the cap left."""
         if self.sort == "relevance":
-            if not hasattr(self, "_ranked_ids"):
-                self._ranked_ids = [pk for pk, _ in self.ranked()]
-            return len(self._ranked_ids), len(self._ranked_ids) <= cap
-        ids = f"SELECT b.id FROM businesses_business b WHERE {self._where()}"
-        query = self.connection.ops.compose_sql(ids, self._params())
+            ranked = len(self._ranked())
+            tail = self._tail()
+            if tail is None or ranked > cap:
+                return ranked, ranked <= cap
+            count, exact = self._capped_count(tail, cap - ranked)
+            return ranked + count, exact
+        return self._capped_count((self._where(), self._params()), cap)
+
+    def _capped_count(self, where: tuple[str, list], cap: int) -> tuple[int, bool]:
+        ids = f"SELECT b.id FROM businesses_business b WHERE {where[0]}"
+        query = self.connection.ops.compose_sql(ids, where[1])
         with self.connection.cursor() as cursor:
             cursor.execute("SELECT n, exact FROM api_capped_count(%s, %s)", [query, cap])
             count, exact = cursor.fetchone()
@@ -303,9 +380,13 @@ def search(query: Query, text: str) -> Query:
                 query.filter(*commune)
             if not tiers:  # a place only: its listings
                 return query.offer_order("commune", "b.commune_id, b.id")
-            # The trade's listings without the name: nothing to rank them by but the id.
-            unscored = {2} if understood.name_text and len(tiers) == 3 else set()
-            query.in_tiers(tiers, _any_of(union), unscored)
+            # With name words: the names first, the trade's among them first (one pass over
+            # the name matches), then the trade's other listings, by id (nothing to rank
+            # them by), read page by page.
+            if understood.name_text and len(tiers) == 3:
+                query.in_tiers(tiers, _any_of(union), {2}, first_within=tiers[2])
+            else:
+                query.in_tiers(tiers, _any_of(union))
             return query.by_relevance(understood.words_text)
     return name_matches(query, name_tsquery(text)).by_relevance(text)
 

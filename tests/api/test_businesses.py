@@ -159,7 +159,14 @@ def test_name_search_forgives_accents_case_and_typos_ranked(client):
     typo = features(client.get(URL, {"q": "Boulagerie", "page_size": 200}))
     names = {f["properties"]["name"] for f in typo}
     assert "Boulangerie Marie Blachère" in names
-    assert all("boulangerie" in n.lower() for n in names)
+    # « Boulagerie » is also the bakery trade (api/query_words.py): its listings (Paul)
+    # come after the names having the word.
+    bakeries = set(
+        Business.objects.published()
+        .filter(category__slug="boulangerie")
+        .values_list("name", flat=True)
+    )
+    assert all("boulangerie" in n.lower() or n in bakeries for n in names)
     assert not ids(client.get(URL, {"q": "quincaillerie zygomatique"}))
 
 

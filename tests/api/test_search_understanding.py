@@ -102,6 +102,33 @@ def test_boulangerie_paul_finds_the_paul_bakeries_first_then_the_other_bakeries(
     assert set(names[len(pauls) :]) == {"Boulangerie Marie Blachère"}
 
 
+def test_the_trades_other_listings_are_paged_by_id_past_the_ranked_names(client, monkeypatch):
+    """The names are ranked (at most RANKED_AT_MOST), the trade's other listings follow by
+    id page by page (only the page's share is read) and are counted with the capped count,
+    not cut at the ranking bound: here 49 Paul ranked, the 102 Marie Blachère after them."""
+    from geo_directory.api import params, queries
+
+    pauls = published(name="Paul")
+    bakeries = published(category__slug="boulangerie") | pauls
+    monkeypatch.setattr(queries, "RANKED_AT_MOST", len(pauls) + 5)
+    seen, page = [], 1
+    while True:
+        body = client.get(URL, {"q": "boulangerie Paul", "page_size": 20, "page": page}).json()
+        assert (body["count"], body["count_exact"]) == (len(bakeries), True)
+        seen += body["features"]
+        if not body["next"]:
+            break
+        page += 1
+    assert {f["id"] for f in seen[: len(pauls)]} == pauls
+    rest = [f["id"] for f in seen[len(pauls) :]]
+    assert rest == sorted(bakeries - pauls)  # each once, by id
+    # Past the cap: the names plus the planner's estimate of the others, above the cap.
+    query = queries.Query(now=None)
+    params.NameSearch().apply({"q": "boulangerie Paul"}, query)
+    count, exact = query.count(len(pauls) + 3)
+    assert not exact and count > len(pauls) + 3
+
+
 def test_boulagerie_finds_every_bakery_in_view_not_only_those_named_so(client):
     in_view = published(category__slug="boulangerie") & {
         f["id"] for f in search(client, in_bbox=MARSEILLE_BOX)
