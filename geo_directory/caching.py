@@ -236,9 +236,15 @@ class ResponseCacheMiddleware:
             return self.get_response(request)
         import time
 
+        from django.db import InterfaceError, OperationalError
         from django.http import HttpResponse
 
-        generation = data_generation()
+        try:
+            generation = data_generation()
+        except (OperationalError, InterfaceError):
+            # The database is down: no copy can be trusted, and the view's own query
+            # gets the French 503 (middleware.DatabaseUnavailableMiddleware).
+            return self.get_response(request)
         now = time.monotonic()
         with self.lock:
             entry = self.entries.get(key)

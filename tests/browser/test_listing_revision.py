@@ -85,8 +85,8 @@ def test_merchant_edit_keeps_the_shop_online(
     assert page.input_value("#id_name") == NEW_NAME  # the form shows the proposal
     fits(page, pending, viewport)
 
-    # Back on the dashboard through the header's link, the change still waits.
-    page.get_by_role("link", name="Mon espace").first.click()
+    # Back on the dashboard through the merchant navigation, the change still waits.
+    page.locator(".merchant-nav").get_by_role("link", name="Mes commerces").click()
     page.wait_for_url("**/espace/")
     pending = page.locator(".pending-revision", has_text=OLD_NAME)
     assert f"pour « {OLD_NAME} » : nom « {OLD_NAME} » → « {NEW_NAME} »" in pending.inner_text()

@@ -54,6 +54,13 @@ def pick(page, option):
         field.press("Enter")
 
 
+def name_field(page):
+    """The name field: in the filter sheet on a phone, opened by its « Filtres » button."""
+    if page.device == "phone":
+        page.get_by_role("button", name=re.compile(r"^Filtres")).click()
+    return page.get_by_role("combobox", name="Nom du commerce")
+
+
 def result_names(page) -> set[str]:
     return set(page.locator("#results-list .result-name").all_inner_texts())
 
@@ -62,7 +69,7 @@ def test_typing_a_trade_with_a_typo_and_picking_it_filters_the_category(device, 
     page = device
     page.goto(site_url + MARSEILLE)
     page.wait_for_selector("body[data-ready=true]")
-    field = page.get_by_role("combobox", name="Nom du commerce")
+    field = name_field(page)
     field.click()
     field.press_sequentially("boulagerie", delay=30)
     option = page.get_by_role("option", name=re.compile("Boulangerie-pâtisserie"))
@@ -90,7 +97,7 @@ def test_a_slip_in_a_shop_name_suggests_it_and_picking_it_opens_it(device, site_
     page = device
     page.goto(site_url + MARSEILLE)
     page.wait_for_selector("body[data-ready=true]")
-    field = page.get_by_role("combobox", name="Nom du commerce")
+    field = name_field(page)
     field.click()
     field.press_sequentially("Pual", delay=30)
     option = page.get_by_role("option", name=re.compile(r"^Paul Commerce · "))
@@ -102,6 +109,7 @@ def test_a_slip_in_a_shop_name_suggests_it_and_picking_it_opens_it(device, site_
     assert Business.objects.get(pk=chosen).name == "Paul"
     detail = page.locator("#detail")
     detail.wait_for(state="visible")
+    assert page.evaluate("!document.body.classList.contains('filters-shown')")
     wait_until(page, "document.querySelector('#detail-body')?.textContent.includes('Paul')")
     assert overflow(page) <= 0
     assert page.js_errors == []

@@ -359,7 +359,8 @@ CASES: list[Case] = [
         "my orders",
         "GET",
         lambda w: "/mes-commandes/",
-        _logged_in(200),
+        # A visitor gets the form asking for a sign-in link, not the merchants' login.
+        _all(200),
         shows_order=True,
         changes_for=lambda expected: False,
         extra={"order_visible_to": {"resident"}},

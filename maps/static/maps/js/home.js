@@ -109,7 +109,11 @@ const toggles = {
 };
 const nameInput = $("name-search");
 const moreCategories = $("more-categories");
-new Suggest(nameInput, { commune: (c) => chooseCommune(c), shop: (id) => select(id) });
+// A commune or a shop picked in the phone's filter sheet: the sheet gives way to the map.
+new Suggest(nameInput, {
+  commune: (c) => { filterSheet.set(false); chooseCommune(c); },
+  shop: (id) => { filterSheet.set(false); select(id); },
+});
 
 function filterCount() {
   return state.cat.length + (state.q ? 1 : 0) + ["open", "delivery", "pickup"].filter((k) => state[k]).length;
@@ -362,11 +366,24 @@ async function refresh() {
       detailed ? null : getJSON("clusters/", requestParams("clusters", { bbox, zoom: view.z }), signal),
     ]);
     const features = listing.features.filter((f) => servicesMatch(state, f));
-    const total = state.delivery && state.pickup ? features.length : listing.count;
-    results.render(features.slice(0, LIST_SIZE), { total, reference: reference.kind, filtered });
+    // The request covers whole tiles (tiles.js) for the caches' sake: the list and its
+    // count say what the screen shows (exactly when every match came back), while the
+    // markers just off-screen are drawn all the same.
+    const onScreen = features.filter((f) => f.geometry && mapView.contains(
+      { lat: f.geometry.coordinates[1], lon: f.geometry.coordinates[0] }));
+    if (reference.kind === "centre") {
+      // Nearest first from the centre the resident sees (the request's is the aligned box's).
+      const c = mapView.view();
+      const cos = Math.cos((c.lat * Math.PI) / 180);
+      const away = (f) => ((f.geometry.coordinates[0] - c.lon) * cos) ** 2 + (f.geometry.coordinates[1] - c.lat) ** 2;
+      onScreen.sort((a, b) => away(a) - away(b));
+    }
+    const complete = listing.features.length >= listing.count;
+    const total = complete || (state.delivery && state.pickup) ? onScreen.length : listing.count;
+    results.render(onScreen.slice(0, LIST_SIZE), { total, reference: reference.kind, filtered });
     if (detailed) mapView.showMarkers(features);
     else mapView.showClusters(clusters.features);
-    if (!features.length) await showNearest(reference, filtered, signal);
+    if (!onScreen.length) await showNearest(reference, filtered, signal);
     results.setSelected(state.b);
     finishRefresh();
     refreshCounts(bbox, signal);
@@ -382,8 +399,11 @@ async function refresh() {
 // Nothing in the view: the nearest listings with the same filters, wherever they are.
 async function showNearest(reference, filtered, signal) {
   let features = [];
+  // Distances said « du centre de la carte » are from the centre the resident sees, not
+  // the tile-aligned box's (a rare request: no cache to keep for it).
+  const point = reference.kind === "me" ? reference.point : mapView.view();
   try {
-    const data = await getJSON("businesses/", requestParams("nearest", { reference: reference.point }), signal);
+    const data = await getJSON("businesses/", requestParams("nearest", { reference: point }), signal);
     features = data.features.filter((f) => servicesMatch(state, f));
   } catch (error) {
     if (error.name === "AbortError") throw error;
