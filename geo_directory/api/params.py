@@ -583,6 +583,17 @@ def integer_param(name: str, low: int, high: int, description: str, required=Fal
     return param
 
 
+def required_text(query, name: str, max_length: int, what: str) -> str:
+    """A required free text, its white space folded; a French 400 when blank or too long."""
+    raw = read(query, name)
+    text = " ".join((raw or "").split())
+    if not text:
+        raise ParamError(name, f"paramètre obligatoire : {what}")
+    if len(raw) > max_length:
+        raise ParamError(name, f"au plus {max_length} caractères")
+    return text
+
+
 class Pagination(Family):
     """``page`` and ``page_size``: pages of at most MAX_PAGE_SIZE, at most MAX_PAGE pages
     (a client that needs more narrows its query: deep offsets read every row before)."""
@@ -660,13 +671,7 @@ class CommuneSearch(Family):
     def parse(self, query, name):
         if name == "limit":
             return parse_int(query, name, self.DEFAULT_LIMIT, 1, self.MAX_LIMIT)
-        raw = read(query, name)
-        text = " ".join((raw or "").split())
-        if not text:
-            raise ParamError(name, "paramètre obligatoire : un nom de commune ou un code postal")
-        if len(raw) > self.MAX_Q:
-            raise ParamError(name, f"au plus {self.MAX_Q} caractères")
-        return text
+        return required_text(query, name, self.MAX_Q, "un nom de commune ou un code postal")
 
     def get_schema_operation_parameters(self, view):
         return [
@@ -700,13 +705,7 @@ class Suggest(Family):
     MAX = NameSearch.MAX
 
     def parse(self, query, name):
-        raw = read(query, name)
-        text = " ".join((raw or "").split())
-        if not text:
-            raise ParamError(name, "paramètre obligatoire : le début d'une recherche")
-        if len(raw) > self.MAX:
-            raise ParamError(name, f"au plus {self.MAX} caractères")
-        return text
+        return required_text(query, name, self.MAX, "le début d'une recherche")
 
     def get_schema_operation_parameters(self, view):
         return [
