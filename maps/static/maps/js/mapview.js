@@ -101,7 +101,8 @@ export class MapView {
         this.markers.set(single.id, marker);
         continue;
       }
-      const size = Math.round(28 + Math.min(24, Math.log2(count) * 4));
+      // A touch target: never under 44 px, larger as the count grows.
+      const size = Math.max(44, Math.round(28 + Math.min(24, Math.log2(count) * 4)));
       const label = `${plural(count, "commerce", "commerces")} ici : zoomer`;
       const marker = L.marker([lat, lon], {
         icon: L.divIcon({
