@@ -29,9 +29,14 @@ browser, downloads nothing when nothing changed.
 
 from __future__ import annotations
 
+import collections
 import re
+import threading
+import time
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
 from django.utils.cache import (
     get_conditional_response,
     patch_cache_control,
@@ -208,9 +213,6 @@ class ResponseCacheMiddleware:
     """
 
     def __init__(self, get_response):
-        import collections
-        import threading
-
         self.get_response = get_response
         self.entries: collections.OrderedDict = collections.OrderedDict()
         self.lock = threading.Lock()
@@ -234,11 +236,6 @@ class ResponseCacheMiddleware:
         key = self._key(request) if ttl > 0 else None
         if key is None:
             return self.get_response(request)
-        import time
-
-        from django.db import InterfaceError, OperationalError
-        from django.http import HttpResponse
-
         try:
             generation = data_generation()
         except (OperationalError, InterfaceError):
