@@ -139,11 +139,12 @@ def _multirange(ranges) -> str | None:
     return "{" + ",".join(f"[{lo},{hi})" for lo, hi in ranges) + "}"
 
 
+# The synthetic listings, told from real ones by their source and external id.
+SYNTHETIC = "source = 'csv' AND external_id LIKE 'bench-%'"
+
+
 def synthetic_count(conn) -> int:
-    return conn.execute(
-        "SELECT count(*) FROM businesses_business"
-        " WHERE source = 'csv' AND external_id LIKE 'bench-%'"
-    ).fetchone()[0]
+    return conn.execute(f"SELECT count(*) FROM businesses_business WHERE {SYNTHETIC}").fetchone()[0]
 
 
 _INSERT = """
@@ -196,6 +197,22 @@ SELECT (%(prefixes)s::text[])[c] || ' ' || CASE WHEN r4 < 0.5
 """
 
 
+def delete_synthetic(conn) -> None:
+    """Delete the synthetic listings, keeping every real one.
+
+    A real listing imported after them (``seed_demo`` re-runs on every bench) may have
+    been recognised as a duplicate of a synthetic one (``merged_into``): it is unlinked
+    first, since the synthetic listing it pointed to is going away. Run while the indexes
+    exist: each deleted row's foreign-key check needs the index on ``merged_into``.
+    """
+    conn.execute(
+        "UPDATE businesses_business SET merged_into_id = NULL"
+        f" WHERE NOT ({SYNTHETIC}) AND merged_into_id IN"
+        f" (SELECT id FROM businesses_business WHERE {SYNTHETIC})"
+    )
+    conn.execute(f"DELETE FROM businesses_business WHERE {SYNTHETIC}")
+
+
 def populate(n: int, log=print) -> None:
     """Make the bench database hold exactly ``n`` synthetic listings (kept if it does)."""
     with connect(autocommit=True) as conn:
@@ -213,12 +230,7 @@ def populate(n: int, log=print) -> None:
                 cat_ids.append(cats[slug])
         weeks = [_multirange(hours.compute(h, today=hours.REFERENCE_MONDAY).week) for h in HOURS]
         with conn.transaction(), conn.cursor() as cursor:
-            # Delete while the indexes exist: each deleted row's foreign-key checks (the
-            # self-reference merged_into) need the index on the referencing column.
-            conn.execute(
-                "DELETE FROM businesses_business"
-                " WHERE source = 'csv' AND external_id LIKE 'bench-%'"
-            )
+            delete_synthetic(conn)
             with indexes_rebuilt_after(cursor):
                 conn.execute("SELECT setseed(%s)", [SEED])
                 params = {
