@@ -30,7 +30,9 @@ and replayed URL for URL (``Sessions``), seeded:
    page_size=8``, then the refresh of a view at zoom 15-16 around that point (at zoom
    ≥ 13 a refresh is ``businesses/?…&page_size=200`` alone);
 4. 1 to 4 moves (pan by up to half the view, or zoom in/out by one), each a refresh;
-5. 0 to 2 business details ``businesses/<id>/`` (a 1 % sample of published listings).
+5. 0 to 2 business details ``businesses/<id>/`` (a 1 % sample of published listings),
+   each followed by the shop's own page ``/commerces/<id>-<slug>/`` (« Voir la fiche »)
+   in ``SHOP_PAGE`` = 30 % of cases.
 
 The shares of each kind of request that result are printed with the run (about 7 %
 HTML, 27 % static files, 29 % listings, 16 % clusters, 8 % autocomplete, 4 % outlines,
@@ -117,6 +119,7 @@ COMMUNE_SEARCH = 0.60
 DETAIL_ZOOM = 13  # maps/static/maps/js/mapview.js
 LIST_SIZE, MAX_MARKERS, NEAREST_TO_FIT = 50, 200, 8  # maps/static/maps/js/home.js
 MIN_ZOOM, MAX_ZOOM = 6, 19
+SHOP_PAGE = 0.3  # a detail followed by « Voir la fiche »: the shop's own page (HTML)
 SESSIONS = int(os.environ.get("LOADTEST_SESSIONS", "4000"))
 # Kinds of request left out of the visits, e.g. LOADTEST_SKIP=html to compare servers
 # without the home page's own cost dominating.
@@ -244,8 +247,10 @@ class Sessions:
     """Residents' visits, URL by URL, as the map's scripts make them (seeded)."""
 
     def __init__(self, conn, seed: int, statics: list[str], aligned: bool = True):
+        from geo_directory.shops.paths import shop_path
         from maps.views import REGION_BOUNDS, SEARCH_BBOX
 
+        self.shop_path = shop_path
         self.view = grid_view if aligned else view_bbox
         self.rng = random.Random(seed)
         self.statics = statics
@@ -259,15 +264,12 @@ class Sessions:
             " WHERE centre IS NOT NULL AND boundary IS NOT NULL AND population > 0"
         ).fetchall()
         self.weights = list(itertools.accumulate(c[2] for c in self.communes))
-        self.ids = [
-            row[0]
-            for row in conn.execute(
-                "SELECT id FROM businesses_business TABLESAMPLE BERNOULLI (1) REPEATABLE (%s)"
-                " WHERE status = 'published' AND merged_into_id IS NULL",
-                [seed],
-            )
-        ]
-        if not self.communes or not self.ids:
+        self.listings = conn.execute(
+            "SELECT id, name FROM businesses_business TABLESAMPLE BERNOULLI (1) REPEATABLE (%s)"
+            " WHERE status = 'published' AND merged_into_id IS NULL",
+            [seed],
+        ).fetchall()
+        if not self.communes or not self.listings:
             raise SystemExit("the bench database has no communes or no published listings")
         sizes, size_weights = zip(*VIEWPORTS, strict=True)
         self.sizes, self.size_weights = sizes, list(itertools.accumulate(size_weights))
@@ -346,7 +348,10 @@ class Sessions:
                 lon, lat = _unproject(x, y, z)
             out += self._refresh(lon, lat, z, size, reference)
         for _ in range(rng.choice([0, 1, 1, 2])):
-            out.append(("detail", self._api(f"businesses/{rng.choice(self.ids)}/")))
+            pk, name = rng.choice(self.listings)
+            out.append(("detail", self._api(f"businesses/{pk}/")))
+            if rng.random() < SHOP_PAGE:
+                out.append(("shop", self.shop_path(pk, name)))
         return out
 
 
@@ -503,6 +508,8 @@ def kind_of(uri: str) -> str:
         return "html"
     if path.startswith("/static/"):
         return "static"
+    if path.startswith("/commerces/"):
+        return "shop"
     if path.startswith("/api/v1/clusters/"):
         return "clusters"
     if path.startswith("/api/v1/communes/"):
