@@ -14,8 +14,14 @@ const ACTIVE = { radius: 11, weight: 3, color: "#111", fillColor: "#ffb300", fil
 const TARGET = 44; // px: the smallest touch target (a cluster, a listing alone in its cell)
 const GAP = 4; // px between two targets' boxes, rounding and borders included
 
-// A cluster's drawn size: never under TARGET, larger as the count grows.
-const clusterSize = (count) => Math.max(TARGET, Math.round(28 + Math.min(24, Math.log2(count) * 4)));
+// A cluster's drawn size: never under TARGET, larger as the count grows, and room for
+// its count written as its accessible name says it (« 1 007 »: the label must hold it).
+const countText = (count) => count.toLocaleString("fr-FR");
+const clusterSize = (count) => Math.max(
+  TARGET,
+  Math.round(28 + Math.min(24, Math.log2(count) * 4)),
+  14 + 9 * countText(count).length,
+);
 
 // The server's clusters (GeoJSON points with properties.count, and id/name when alone)
 // as the groups to draw: greedily, biggest first and in screen pixels at the map's zoom,
@@ -159,7 +165,7 @@ export class MapView {
       const label = `${plural(count, "commerce", "commerces")} ici : zoomer`;
       const size = clusterSize(count);
       const marker = L.marker([lat, lon], {
-        icon: L.divIcon({ className: "sn-cluster", html: textNode(count), iconSize: [size, size] }),
+        icon: L.divIcon({ className: "sn-cluster", html: textNode(countText(count)), iconSize: [size, size] }),
         title: label,
         alt: label,
         keyboard: true,
