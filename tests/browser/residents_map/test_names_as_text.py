@@ -123,7 +123,7 @@ def test_home_map_tooltip_list_and_panel(located_page, site_url, listing):
     # Zoomed out, the listing alone in its cluster cell is a marker with the same tooltip.
     page.goto(f"{site_url}/?c={location.y:.5f},{location.x:.5f}&z=11")
     page.wait_for_selector("body[data-ready=true]")
-    assert_tooltip_is_text(page, page.locator(f'path.sn-marker[data-id="{listing.pk}"]'))
+    assert_tooltip_is_text(page, page.locator(f'.sn-marker[data-id="{listing.pk}"]'))
     assert page.js_errors == [] and errors == []
 
 

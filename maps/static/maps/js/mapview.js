@@ -11,6 +11,73 @@ export const DETAIL_ZOOM = 13;
 
 const STYLE = { radius: 7, weight: 2, color: "#fff", fillColor: "#b3261e", fillOpacity: 0.9 };
 const ACTIVE = { radius: 11, weight: 3, color: "#111", fillColor: "#ffb300", fillOpacity: 1 };
+const TARGET = 44; // px: the smallest touch target (a cluster, a listing alone in its cell)
+const GAP = 4; // px between two targets' boxes, rounding and borders included
+
+// A cluster's drawn size: never under TARGET, larger as the count grows, and room for
+// its count written as its accessible name says it (« 1 007 »: the label must hold it).
+const countText = (count) => count.toLocaleString("fr-FR");
+const clusterSize = (count) => Math.max(
+  TARGET,
+  Math.round(28 + Math.min(24, Math.log2(count) * 4)),
+  14 + 9 * countText(count).length,
+);
+
+// The server's clusters (GeoJSON points with properties.count, and id/name when alone)
+// as the groups to draw: greedily, biggest first and in screen pixels at the map's zoom,
+// every group whose box (axe and Lighthouse measure boxes, not circles) would come within
+// GAP of a bigger one's is merged into it, at their count-weighted centre with the summed
+// count, until no two are that close. Members keep the original points (the click's extent).
+function spread(map, features) {
+  const z = map.getZoom();
+  const at = (g) => map.project([g.lat, g.lon], z);
+  let groups = features.map((f) => {
+    const [lon, lat] = f.geometry.coordinates;
+    const count = f.properties.count;
+    const single = count === 1 && f.properties.id ? f : null;
+    const g = { lat, lon, count, single, members: [[lat, lon]] };
+    return { ...g, p: at(g), size: single ? TARGET : clusterSize(count) };
+  });
+  groups.sort((a, b) => b.count - a.count);
+  const close = (a, b) => {
+    const room = (a.size + b.size) / 2 + GAP;
+    return Math.abs(a.p.x - b.p.x) < room && Math.abs(a.p.y - b.p.y) < room;
+  };
+  for (let merged = true; merged;) {
+    merged = false;
+    const kept = [];
+    for (const g of groups) {
+      const into = kept.find((k) => close(k, g));
+      if (!into) {
+        kept.push(g);
+        continue;
+      }
+      const count = into.count + g.count;
+      into.lat = (into.lat * into.count + g.lat * g.count) / count;
+      into.lon = (into.lon * into.count + g.lon * g.count) / count;
+      into.count = count;
+      into.single = null;
+      into.members.push(...g.members);
+      into.p = at(into);
+      into.size = clusterSize(count);
+      merged = true;
+    }
+    groups = kept;
+  }
+  return groups;
+}
+
+// A listing's marker (a circle, or a single's target styled by CSS) as active or not.
+function paint(marker, active) {
+  if (marker.setStyle) {
+    const style = active ? ACTIVE : STYLE;
+    marker.setStyle(style).setRadius(style.radius);
+    if (active) marker.bringToFront();
+  } else {
+    marker.setZIndexOffset(active ? 1000 : 0);
+  }
+  marker.getElement()?.classList.toggle("is-active", active);
+}
 
 export class MapView {
   constructor(element, config, handlers) {
@@ -84,52 +151,67 @@ export class MapView {
     this.highlight(this.activeId, this.activeFeature);
   }
 
+  // Zoomed out: the server's clusters, and the listings alone in their cell. Each is a
+  // touch target of TARGET px at least, and no two targets' boxes come closer than GAP
+  // (spread(): the server's cells are ~60 px, but a cluster sits at its listings' mean).
   showClusters(features) {
     this.clear();
-    for (const feature of features) {
-      const [lon, lat] = feature.geometry.coordinates;
-      const count = feature.properties.count;
-      if (count === 1 && feature.properties.id) {
-        const single = { ...feature, id: feature.properties.id };
-        const marker = L.circleMarker([lat, lon], { ...STYLE, className: "sn-marker" })
-          .bindTooltip(textNode(feature.properties.name), { direction: "top" });
-        marker.on("click", () => this.handlers.select(single.id));
-        marker.on("mouseover", () => this.handlers.hover(single.id));
-        marker.on("mouseout", () => this.handlers.hover(null));
-        marker.addTo(this.layer);
-        marker.getElement()?.setAttribute("data-id", String(single.id));
-        this.markers.set(single.id, marker);
+    for (const group of spread(this.map, features)) {
+      if (group.single) {
+        this.addSingle(group.single, group.lat, group.lon);
         continue;
       }
-      // A touch target: never under 44 px, larger as the count grows.
-      const size = Math.max(44, Math.round(28 + Math.min(24, Math.log2(count) * 4)));
+      const { lat, lon, count, members } = group;
       const label = `${plural(count, "commerce", "commerces")} ici : zoomer`;
+      const size = clusterSize(count);
       const marker = L.marker([lat, lon], {
-        icon: L.divIcon({
-          className: "sn-cluster",
-          html: textNode(count),
-          iconSize: [size, size],
-        }),
+        icon: L.divIcon({ className: "sn-cluster", html: textNode(countText(count)), iconSize: [size, size] }),
         title: label,
         alt: label,
         keyboard: true,
       });
-      marker.on("click", () => {
-        const zoom = Math.min(this.map.getZoom() + 2, DETAIL_ZOOM + 1);
-        this.map.setView([lat, lon], zoom);
-      });
+      marker.on("click", () => this.zoomInto(lat, lon, members));
       marker.addTo(this.layer);
       marker.getElement()?.setAttribute("aria-label", label);
     }
     this.highlight(this.activeId, this.activeFeature);
   }
 
+  // A listing alone in its cell: a dot in a transparent TARGET-px square (the list is its
+  // keyboard route, as for the markers of showMarkers).
+  addSingle(feature, lat, lon) {
+    const id = feature.properties.id;
+    const marker = L.marker([lat, lon], {
+      icon: L.divIcon({ className: "sn-marker sn-single", iconSize: [TARGET, TARGET] }),
+      keyboard: false,
+    }).bindTooltip(textNode(feature.properties.name), { direction: "top", offset: [0, -10] });
+    marker.on("click", () => this.handlers.select(id));
+    marker.on("mouseover", () => this.handlers.hover(id));
+    marker.on("mouseout", () => this.handlers.hover(null));
+    marker.addTo(this.layer);
+    marker.getElement()?.setAttribute("data-id", String(id));
+    this.markers.set(id, marker);
+  }
+
+  // A cluster's click: a server cluster zooms in by two around itself; a merged one fits
+  // its members' extent, one level in at least, so that they come apart.
+  zoomInto(lat, lon, members) {
+    const z = this.map.getZoom();
+    const most = DETAIL_ZOOM + 1;
+    if (members.length < 2) {
+      this.map.setView([lat, lon], Math.min(z + 2, most));
+      return;
+    }
+    const bounds = L.latLngBounds(members);
+    const fit = this.map.getBoundsZoom(bounds, false, L.point(2 * TARGET, 2 * TARGET));
+    this.map.setView(bounds.getCenter(), Math.min(Math.max(fit, z + 1), most));
+  }
+
   // The listing under the pointer or the keyboard focus (null: none). `feature` places a
   // halo when the listing has no marker of its own (inside a cluster).
   highlight(id, feature = null) {
     if (this.activeId && this.markers.has(this.activeId)) {
-      this.markers.get(this.activeId).setStyle(STYLE).setRadius(STYLE.radius);
-      this.markers.get(this.activeId).getElement()?.classList.remove("is-active");
+      paint(this.markers.get(this.activeId), false);
     }
     if (this.halo) {
       this.extras.removeLayer(this.halo);
@@ -140,8 +222,7 @@ export class MapView {
     if (!id) return;
     const marker = this.markers.get(id);
     if (marker) {
-      marker.setStyle(ACTIVE).setRadius(ACTIVE.radius).bringToFront();
-      marker.getElement()?.classList.add("is-active");
+      paint(marker, true);
     } else if (feature) {
       const [lon, lat] = feature.geometry.coordinates;
       this.halo = L.circleMarker([lat, lon], { ...ACTIVE, className: "sn-halo", interactive: false })
