@@ -371,6 +371,8 @@ def search(query: Query, text: str) -> Query:
     reading finds no published listing at all, the whole text is searched in the names.
     """
     understood = understand(text)
+    if understood.name_reading and _named(understood.name_reading):
+        understood = understood.name_reading
     if understood.interpreted:
         commune = ("b.commune_id = %s", [understood.commune]) if understood.commune else None
         tiers = _trade_and_name_tiers(understood)
@@ -412,6 +414,22 @@ def _any_of(tiers: list[tuple[str, list]]) -> tuple[str, list] | None:
         return None
     sql = " OR ".join(f"({condition})" for condition, _ in tiers)
     return f"({sql})", [p for _, params in tiers for p in params]
+
+
+def _named(reading: Understanding) -> bool:
+    """Are the name words of ``reading`` (a commune's words among them, as typed) all in
+    the name of one published listing (of its commune, if it names another)? One EXISTS on
+    the full-text index: the words together, not each word corrected, so that a commune
+    stays a commune unless a name has it beside the other words (« marie blachère »)."""
+    place = " AND b.commune_id = %s" if reading.commune else ""
+    with reads(Business).cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}{place}"
+            f" AND {TSVECTOR_SQL.format('b.name')}"
+            " @@ plainto_tsquery('simple', immutable_unaccent(lower(%s))))",
+            [*([reading.commune] if reading.commune else []), reading.name_text],
+        )
+        return cursor.fetchone()[0]
 
 
 def _any_published(commune: tuple[str, list] | None, tiers: list[tuple[str, list]]) -> bool:
