@@ -435,7 +435,11 @@ def _named(reading: Understanding) -> bool:
 def _any_published(commune: tuple[str, list] | None, tiers: list[tuple[str, list]]) -> bool:
     """Does one published listing (of the commune) match one of the conditions: one
     EXISTS per condition, each stopping at its index's first row (one EXISTS of their
-    OR would build both bitmaps whole)."""
+    OR would build both bitmaps whole). The trade's first: a probe of the btree
+    ``business_published_trade_commune`` (one buffer), while the names' is a GIN bitmap
+    built whole (``business_published_commune_name``: 13 ms for Marseille's « paul » at
+    1M listings under load), then needed only when the trade has no listing there."""
+    tiers = sorted(tiers, key=lambda tier: NAME_MATCH in tier[0])
     filters = [PUBLISHED, *([commune[0]] if commune else [])]
     where = " AND ".join(filters)
     place = commune[1] if commune else []
