@@ -367,8 +367,10 @@ def search(query: Query, text: str) -> Query:
     the (status, category) index), the names first: listings of the trades with the name,
     then with the name, then of the trades. A query of trades only ranks the listings of
     the trades having those words in their name first, then the others of the trades,
-    then the other names having the words (what the name search alone found). When this
-    reading finds no published listing at all, the whole text is searched in the names.
+    then the other names having the words (what the name search alone found). A commune
+    that may be words of a name (``Understanding.name_reading``) is read as a name when the
+    words together are in one. When the reading finds no published listing at all, the
+    whole text is searched in the names.
     """
     understood = understand(text)
     if understood.name_reading and _named(understood.name_reading):

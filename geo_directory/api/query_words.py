@@ -14,6 +14,10 @@ splits a query into:
   with it;
 - **name words**: everything else, searched in the names (``businesses/search.py``).
 
+A commune named without a preposition beside a name word (« marie blachère ») may be a
+shop's name: ``name_reading`` is the reading with its words as name words, which the
+search takes when the words together are in a name (``queries.search``).
+
 Both lexicons (~150 trade entries, ~950 communes and their first words) are in memory,
 rebuilt with the reference tables (``reference.py``), and looked up through an index of
 one-letter deletions (the « symmetric delete » of SymSpell: a word and its candidates
