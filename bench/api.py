@@ -9,8 +9,9 @@ see ``geo_directory/api/views.py``), not a subset of them. The parameters vary b
 requests (several points, viewports, communes, texts) so that no single cached plan or
 page flatters either side.
 
-One module of ~800 lines (over the ~500 rule on purpose): each case's URLs and its hand-written SQL sit side by side, so
-that a change of an endpoint and of its reference are read (and reviewed) together.
+One module of ~800 lines (over the ~500 rule on purpose): each case's URLs and its
+hand-written SQL sit side by side, so that a change of an endpoint and of its reference
+are read (and reviewed) together.
 """
 
 from __future__ import annotations
