@@ -14,6 +14,10 @@ splits a query into:
   with it;
 - **name words**: everything else, searched in the names (``businesses/search.py``).
 
+A commune named without a preposition beside a name word (« marie blachère ») may be a
+shop's name: ``name_reading`` is the reading with its words as name words, which the
+search takes when the words together are in a name (``queries.search``).
+
 Both lexicons (~150 trade entries, ~950 communes and their first words) are in memory,
 rebuilt with the reference tables (``reference.py``), and looked up through an index of
 one-letter deletions (the « symmetric delete » of SymSpell: a word and its candidates
@@ -27,7 +31,7 @@ import re
 import threading
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import reference
 from .trade_synonyms import SYNONYMS
@@ -180,6 +184,10 @@ class Understanding:
     categories: tuple[str, ...] = ()  # slugs
     commune: str | None = None  # INSEE code
     words_text: str = ""  # the trade and name words in their order (for relevance)
+    # The reading where the commune's words are a shop's name (« marie blachère »): taken
+    # when the words together are in a name (queries.search). None when the commune is
+    # sure: after a preposition (« à Orange »), alone, or beside no name word.
+    name_reading: Understanding | None = None
 
     @property
     def interpreted(self) -> bool:
@@ -187,19 +195,41 @@ class Understanding:
 
 
 def understand(text: str, lex: Lexicon | None = None) -> Understanding:
-    """The trades, commune and name words of ``text`` (see the module's docstring)."""
+    """The trades, commune and name words of ``text`` (see the module's docstring), with
+    ``name_reading`` when the commune may be words of a shop's name."""
     lex = lex or lexicon()
     tokens = TOKEN.findall(text)
     folded = [ABBREVIATIONS.get(w, w) for w in (fold(t) for t in tokens)]
-    taken = [""] * len(tokens)  # "trade", "commune", "prep" or "" (a name word)
+    reading = _read(lex, folded)
+    understood = _understanding(text, tokens, *reading[:3])
+    if reading[3] is None:
+        return understood
+    taken, (start, end) = reading[0], reading[3]
+    # A commune named without a preposition, beside a name word (« marie blachère »,
+    # « orange marseille »): the same words may be a shop's name. The reading where they
+    # are name words (another commune of the query then found) goes with it; the search
+    # prefers it when the words together are in a shop's name (queries.search).
+    beside = [j for j in (start - 1, end) if 0 <= j < len(tokens) and taken[j] == ""]
+    if (start and taken[start - 1] == "prep") or not any(len(tokens[j]) > 1 for j in beside):
+        return understood
+    other = _read(lex, folded, not_commune_at=start)
+    return replace(understood, name_reading=_understanding(text, tokens, *other[:3]))
+
+
+def _read(
+    lex: Lexicon, folded: list[str], not_commune_at: int | None = None
+) -> tuple[list[str], list[str], str | None, tuple[int, int] | None]:
+    """What each word is taken for ("trade", "commune", "prep" or "" for a name word), the
+    trades' slugs, the commune's code and its words' span (start, end), if one is named."""
+    taken = [""] * len(folded)
     slugs: list[str] = []
-    commune = None
+    commune, span = None, None
     i = 0
-    while i < len(tokens):
-        matched = _commune_at(lex, folded, i) if commune is None else None
+    while i < len(folded):
+        matched = _commune_at(lex, folded, i) if commune is None and i != not_commune_at else None
         if matched:
-            code, end = matched
-            commune = code
+            commune, end = matched
+            span = (i, end)
             taken[i:end] = ["commune"] * (end - i)
             if i > 0 and folded[i - 1] in PREPOSITIONS and taken[i - 1] == "":
                 taken[i - 1] = "prep"
@@ -213,6 +243,12 @@ def understand(text: str, lex: Lexicon | None = None) -> Understanding:
             i = end
             continue
         i += 1
+    return taken, slugs, commune, span
+
+
+def _understanding(
+    text: str, tokens: list[str], taken: list[str], slugs: list[str], commune: str | None
+) -> Understanding:
     names = [t for t, kind in zip(tokens, taken, strict=True) if kind == ""]
     names = [t for t in names if any(c.isalnum() for c in t)]  # not « & » alone
     if slugs or commune:  # « l' », « d' », a stray letter: not a name beside a trade

@@ -13,6 +13,7 @@ from geo_directory.api.query_words import fold, understand, within_one_slip
 from geo_directory.api.trade_synonyms import SHARED, SYNONYMS
 from geo_directory.businesses.models import Business, Category
 from geo_directory.businesses.search import name_tsquery, one_slip_away, slips
+from tests.factories import make_listing
 
 from .conftest import features
 
@@ -181,13 +182,73 @@ def test_a_commune_in_the_query_restricts_to_it(client, q, name, commune):
 
 
 def test_a_reading_that_finds_nothing_falls_back_to_the_name_search(client):
-    # « Marie » is a commune of the Alpes-Maritimes without any Marie Blachère.
-    assert understand("Boulangerie Marie Blachère").commune == "06080"
-    found = search(client, q="Boulangerie Marie Blachère")
+    # « Marie » is a commune of the Alpes-Maritimes without any Marie Blachère: the name
+    # reading (no commune) finds them, not this reading's search in Marie.
+    assert understand("Marie Blachère").commune == "06080"
+    found = search(client, q="Marie Blachère")
     assert {f["id"] for f in found} == published(name="Boulangerie Marie Blachère")
     # No restaurant in the data: « resto » is searched in the names (none).
     assert understand("resto").categories == ("restaurant",)
     assert search(client, q="resto") == []
+
+
+# --- a commune's name that is also a shop's name ----------------------------------------
+
+ORANGE = "84087"  # the commune of Vaucluse, and the telephone shops' name
+
+
+@pytest.mark.parametrize(
+    "text, commune, reading",
+    [
+        # A commune beside a name word: the reading with the commune as name words too.
+        ("marie blachère", "06080", ((), None, "marie blachère")),
+        ("boulangerie marie blachère", "06080", (("boulangerie",), None, "marie blachère")),
+        ("marie blachère marseille", "06080", ((), "13055", "marie blachère")),
+        ("orange marseille", ORANGE, ((), "13055", "orange")),
+        ("gifi marseille", "13055", ((), None, "gifi marseille")),
+        # Sure communes: after a preposition, alone, beside no name word.
+        ("boulangerie à Orange", ORANGE, None),
+        ("Paul à Aix", "13001", None),
+        ("orange", ORANGE, None),
+        ("boulangerie orange", ORANGE, None),
+        ("marseille", "13055", None),
+    ],
+)
+def test_a_commune_beside_name_words_may_be_a_name(text, commune, reading):
+    understood = understand(text)
+    assert understood.commune == commune
+    other = understood.name_reading
+    assert (other and (other.categories, other.commune, other.name_text)) == reading
+
+
+def test_the_words_together_in_a_name_are_a_name_not_a_commune(client):
+    """« Marie » and « Orange » are communes; « marie blachère marseille » asks for the
+    Marie Blachère shops of Marseille, « orange marseille » for the Orange shop of
+    Marseille (each found nothing before: the first commune was taken, the second
+    searched as a name word)."""
+    found = search(client, q="marie blachère marseille")
+    expected = published(name="Boulangerie Marie Blachère", commune_id="13055")
+    assert expected and {f["id"] for f in found} == expected
+    shop = make_listing("Orange", lon=5.3790, lat=43.2970, category="bazar")
+    assert shop.commune_id == "13055"
+    assert [f["id"] for f in search(client, q="Orange Marseille")] == [shop.id]
+    # « boulangerie marie blachère »: the bakery trade, the name first.
+    found = search(client, q="boulangerie marie blachère")
+    blacheres = published(name="Boulangerie Marie Blachère")
+    assert {f["id"] for f in found[: len(blacheres)]} == blacheres
+    assert {f["id"] for f in found} == published(category__slug="boulangerie") | blacheres
+
+
+def test_a_commune_after_a_preposition_stays_the_commune(client):
+    """« boulangerie à Orange »: Orange's bakeries, not the bakery named « Orange »
+    elsewhere; « orange » alone is the commune's listings."""
+    in_orange = make_listing("Boulangerie des Princes", lon=4.8090, lat=44.1380)
+    named = make_listing("Boulangerie d'Orange", lon=5.3790, lat=43.2970)
+    assert in_orange.commune_id == ORANGE and named.commune_id == "13055"
+    assert {f["id"] for f in search(client, q="boulangerie à Orange")} == published(
+        commune_id=ORANGE, category__slug="boulangerie"
+    )
+    assert {f["id"] for f in search(client, q="orange")} == published(commune_id=ORANGE)
 
 
 def test_a_commune_alone_lists_its_listings(client):
