@@ -32,6 +32,25 @@ def active_is(page, box, option):
     assert option.get_attribute("aria-selected") == "true"
 
 
+def wrap_then_escape(page, box, listbox: str, option, typed: str):
+    """↑ from nothing highlights the last option, ↓ from there wraps to the first; Échap
+    closes the list and keeps ``typed``; one more letter opens it again, nothing
+    highlighted, ``option`` among the answers."""
+    found = options(page, listbox)
+    box.press("ArrowUp")
+    active_is(page, box, found.last)
+    box.press("ArrowDown")
+    active_is(page, box, found.first)
+    box.press("Escape")
+    assert page.locator(f"#{listbox}").is_hidden()
+    assert box.get_attribute("aria-expanded") == "false"
+    assert box.get_attribute("aria-activedescendant") is None
+    assert box.input_value() == typed, "Échap closes the list, keeps the text"
+    box.press_sequentially("v", delay=30)
+    option.wait_for()
+    assert box.get_attribute("aria-activedescendant") is None
+
+
 def test_the_commune_search_by_keyboard_or_touch(device_page, site_url):
     page = device_page
     open_home(page, site_url + MARSEILLE)
@@ -45,19 +64,7 @@ def test_the_commune_search_by_keyboard_or_touch(device_page, site_url):
     if page.device == "phone":
         aix.tap()
     else:
-        found = options(page, "commune-options")
-        box.press("ArrowUp")
-        active_is(page, box, found.last)
-        box.press("ArrowDown")
-        active_is(page, box, found.first)
-        box.press("Escape")
-        assert page.locator("#commune-options").is_hidden()
-        assert box.get_attribute("aria-expanded") == "false"
-        assert box.get_attribute("aria-activedescendant") is None
-        assert box.input_value() == "Aix-en-Pro"
-        box.press_sequentially("v", delay=30)
-        aix.wait_for()
-        assert box.get_attribute("aria-activedescendant") is None
+        wrap_then_escape(page, box, "commune-options", aix, "Aix-en-Pro")
         first = options(page, "commune-options").first.inner_text()
         assert first.startswith("Aix-en-Provence"), first
         box.press("Enter")  # nothing highlighted: the first commune
@@ -81,14 +88,7 @@ def test_a_commune_among_the_name_suggestions_by_keyboard_or_touch(device_page, 
     if page.device == "phone":
         aix.tap()
     else:
-        found = options(page, "name-search-suggestions")
-        field.press("ArrowUp")
-        active_is(page, field, found.last)
-        field.press("Escape")
-        assert page.locator("#name-search-suggestions").is_hidden()
-        assert field.input_value() == "Aix-en-Pro", "Échap closes the list, keeps the text"
-        field.press_sequentially("v", delay=30)
-        aix.wait_for()
+        wrap_then_escape(page, field, "name-search-suggestions", aix, "Aix-en-Pro")
         for _ in range(int(aix.get_attribute("data-index")) + 1):
             field.press("ArrowDown")
         active_is(page, field, aix)
