@@ -31,6 +31,7 @@ from pathlib import Path
 
 from geo_directory.businesses.models import Business
 
+from . import reasons
 from .errors import ImportReport, Rejection, SourceError
 from .mapping import FIELDS, Mapper, load_mapping
 from .pipeline import bad_encoding, detect_encoding, open_csv, raw_row, run_import
@@ -73,11 +74,7 @@ class MappedReader:
                 if len(row) != width:
                     if row:
                         yield Rejection(
-                            line,
-                            "row",
-                            f"{len(row)} fields where the header has "
-                            f"{width} (truncated or malformed line)",
-                            raw_row(row),
+                            line, "row", reasons.wrong_width(len(row), width), raw_row(row)
                         )
                     continue
                 encoding_error = bad_encoding(row, self.header, self.encoding)

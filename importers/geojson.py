@@ -31,6 +31,7 @@ from geo_directory.territory.region import (
     check_lonlat,
 )
 
+from . import reasons
 from .errors import ImportReport, Rejection
 from .json_stream import features_of
 from .mapping import Mapper, load_mapping, text_of
@@ -53,16 +54,16 @@ def _point(geometry) -> tuple[float, float]:
     known type, bounded vertices): nothing unsound reaches GEOS/GDAL. Points need neither.
     """
     if not isinstance(geometry, dict):
-        raise ValueError("no geometry")
+        raise ValueError(reasons.NO_GEOMETRY)
     try:
         if geometry.get("type") == "Point":
             coords = geometry.get("coordinates")
             if not isinstance(coords, list | tuple) or len(coords) < 2:
-                raise ValueError(f"malformed coordinates {coords!r}")
+                raise ValueError(reasons.malformed_point(coords))
             try:
                 float(coords[0]), float(coords[1])  # some sources store strings
             except (TypeError, ValueError) as exc:
-                raise ValueError(f"non-numeric coordinates {coords[:2]!r}") from exc
+                raise ValueError(reasons.non_numeric(*coords[:2])) from exc
             return check_lonlat(coords[0], coords[1], WORLD)
         check_geojson(geometry, WORLD)
     except BadCoordinates as exc:
@@ -70,9 +71,9 @@ def _point(geometry) -> tuple[float, float]:
     try:
         geom = GEOSGeometry(json.dumps(geometry), srid=4326)
     except (GEOSException, GDALException, ValueError, TypeError) as exc:
-        raise ValueError(f"unreadable geometry ({exc})") from exc
+        raise ValueError(reasons.UNREADABLE_GEOMETRY) from exc
     if geom.empty:
-        raise ValueError(f"empty {geom.geom_type}")
+        raise ValueError(reasons.empty_geometry(geom.geom_type))
     point = geom.point_on_surface
     return point.x, point.y
 
@@ -141,11 +142,11 @@ def geojson_records(
     for number, feature in enumerate(features, start=1):
         raw = raw_json(feature)
         if not isinstance(feature, dict):
-            yield Rejection(number, "feature", "not a GeoJSON Feature object", raw)
+            yield Rejection(number, "feature", reasons.NOT_A_FEATURE, raw)
             continue
         tags = feature.get("properties") or {}
         if not isinstance(tags, dict):
-            yield Rejection(number, "properties", "properties is not an object", raw)
+            yield Rejection(number, "properties", reasons.PROPERTIES_NOT_OBJECT, raw)
             continue
         try:
             point = _point(feature.get("geometry"))
@@ -169,11 +170,11 @@ def mapped_records(features: Iterable, mapper: Mapper) -> Iterator:
     for number, feature in enumerate(features, start=1):
         raw = raw_json(feature)
         if not isinstance(feature, dict):
-            yield Rejection(number, "feature", "not a GeoJSON Feature object", raw)
+            yield Rejection(number, "feature", reasons.NOT_A_FEATURE, raw)
             continue
         properties = feature.get("properties") or {}
         if not isinstance(properties, dict):
-            yield Rejection(number, "properties", "properties is not an object", raw)
+            yield Rejection(number, "properties", reasons.PROPERTIES_NOT_OBJECT, raw)
             continue
         point = None
         if feature.get("geometry") is not None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from geo_directory.businesses.models import Business
 
+from . import reasons
 from .errors import ImportReport, Rejection, SourceError
 from .geojson import raw_json
 from .json_stream import items_of
@@ -27,7 +28,7 @@ def list_records(items: Iterable, mapper: Mapper) -> Iterator:
     for number, item in enumerate(items, start=1):
         raw = raw_json(item)
         if not isinstance(item, dict):
-            yield Rejection(number, "item", "not a JSON object", raw)
+            yield Rejection(number, "item", reasons.NOT_A_JSON_OBJECT, raw)
             continue
         yield record(number, lambda name, item=item: text_of(item.get(name)), raw)
 

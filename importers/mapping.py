@@ -39,6 +39,7 @@ from geo_directory.businesses.models import Category
 from geo_directory.businesses.validators import siret_error
 from geo_directory.territory.models import Commune, CommuneArea
 
+from . import reasons
 from .errors import Rejection, SourceError
 from .pipeline import OUTSIDE_REGION, FieldNames, Record, Skip, in_region_code
 
@@ -258,17 +259,12 @@ class Mapper:
         """The record of one row (``get``: a partner field's text, "" when absent)."""
         key = self.value("id", get)
         if not key:
-            return Rejection(line, self.label("id"), "empty identifier", raw)
+            return Rejection(line, self.label("id"), reasons.EMPTY_ID, raw)
         code = self.value("commune", get)
         code = self.areas.get(code, code)
         if code and code not in self.communes:
             if in_region_code(code):
-                return Rejection(
-                    line,
-                    self.label("commune"),
-                    f"unknown commune code {code!r} (not a commune of the region)",
-                    raw,
-                )
+                return Rejection(line, self.label("commune"), reasons.unknown_commune(code), raw)
             return Skip(line, OUTSIDE_REGION)
         kind = self.value("category", get)
         postcode = self.value("postcode", get)
@@ -278,7 +274,7 @@ class Mapper:
             raw,
             name=self.value("name", get),
             category_id=self.category(kind),
-            category_hint=repr(kind) if kind else "an empty category",
+            category_hint=f"« {kind} »" if kind else "",
             street=self.value("street", get),
             postcode=postcode,
             commune_id=code or None,
@@ -308,9 +304,9 @@ class Mapper:
             elif point is not None:
                 record.lon, record.lat = point
         except ValueError:
-            return Rejection(line, "coordinates", "non-numeric coordinates", raw)
+            return Rejection(line, "coordinates", reasons.NON_NUMERIC, raw)
         if record.lon is None and record.lat is None and not code:
-            return Rejection(line, "coordinates", "no coordinates and no commune code", raw)
+            return Rejection(line, "coordinates", reasons.NO_POSITION, raw)
         return record
 
 

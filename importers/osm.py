@@ -25,6 +25,7 @@ import shapely
 from geo_directory.businesses.models import Business
 from geo_directory.territory.region import WORLD, BadCoordinates, check_lonlat
 
+from . import reasons
 from .errors import ImportReport, Rejection, SourceError, read_json
 from .geojson import geojson_records, raw_json, tags_record
 from .osm_tags import CATEGORY_KEYS, CategoryMatcher, describe_kind
@@ -44,7 +45,7 @@ def _osm_item(
     if matcher.match(tags) is None:
         return Skip(number, NOT_OURS)
     if point is None:
-        return Rejection(number, "geometry", f"{key}: no position (no center/geometry/nodes)", raw)
+        return Rejection(number, "geometry", reasons.no_osm_position(key), raw)
     return tags_record(number, key, tags, point[0], point[1], matcher, raw)
 
 
@@ -94,7 +95,7 @@ def overpass_records(elements: list, matcher: CategoryMatcher) -> Iterator:
     nodes = dict(_node_positions(elements))
     for number, element in enumerate(elements, start=1):
         if not isinstance(element, dict):
-            yield Rejection(number, "element", "not an OSM element object", str(element)[:500])
+            yield Rejection(number, "element", reasons.NOT_AN_OSM_ELEMENT, str(element)[:500])
             continue
         tags = element.get("tags") or {}
         if not _relevant(tags):
@@ -107,7 +108,9 @@ def overpass_records(elements: list, matcher: CategoryMatcher) -> Iterator:
             else:
                 point = _way_point(element, nodes)
         except (KeyError, TypeError, ValueError) as exc:
-            yield Rejection(number, "geometry", f"{key}: unreadable position ({exc})", raw)
+            # Our checks' French words; a missing key or shapely's internals are not said.
+            why = str(exc) if isinstance(exc, BadCoordinates) else ""
+            yield Rejection(number, "geometry", reasons.unreadable_osm_position(key, why), raw)
             continue
         yield _osm_item(number, key, tags, point, matcher, raw)
 

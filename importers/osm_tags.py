@@ -30,8 +30,8 @@ class CategoryMatcher:
 
 
 def describe_kind(tags: dict) -> str:
-    kinds = [f"{key}={tags[key]}" for key in CATEGORY_KEYS if tags.get(key)]
-    return ", ".join(kinds) or "no shop/amenity/craft/tourism tag"
+    """The tags that say a feature's kind (shop=bank), "" when it has none."""
+    return ", ".join(f"{key}={tags[key]}" for key in CATEGORY_KEYS if tags.get(key))
 
 
 def street_address(tags: dict) -> str:

@@ -30,6 +30,7 @@ from geo_directory.businesses.models import Business, Category
 from geo_directory.businesses.validators import siret_error
 from geo_directory.territory.models import Commune, CommuneArea
 
+from . import reasons
 from .errors import ImportReport, Rejection, SourceError
 from .pipeline import (
     OUTSIDE_REGION,
@@ -174,13 +175,7 @@ class SireneReader:
                 if len(row) != width:
                     if not row:
                         continue
-                    yield Rejection(
-                        line,
-                        "row",
-                        f"{len(row)} fields where the header has {width} "
-                        "(truncated or malformed line)",
-                        raw_row(row),
-                    )
+                    yield Rejection(line, "row", reasons.wrong_width(len(row), width), raw_row(row))
                     continue
                 raw = ",".join(row)
                 if "\x00" in raw or not raw.isascii():
@@ -201,10 +196,7 @@ class SireneReader:
                 elif code not in communes:
                     if in_region_code(code):
                         yield Rejection(
-                            line,
-                            "codeCommuneEtablissement",
-                            f"unknown commune code {code!r} (not a commune of the region)",
-                            raw,
+                            line, "codeCommuneEtablissement", reasons.unknown_commune(code), raw
                         )
                     else:
                         yield Skip(line, OUTSIDE_REGION)
@@ -212,7 +204,7 @@ class SireneReader:
                 siret = row[i_siret].strip()
                 error = siret_error(siret)
                 if error:
-                    yield Rejection(line, "siret", f"invalid SIRET {siret!r}: {error}", raw)
+                    yield Rejection(line, "siret", reasons.invalid_siret(siret, error), raw)
                     continue
                 name = row[i_enseigne].strip()
                 if not name or name == nd:
@@ -256,10 +248,7 @@ class SireneReader:
                         record.lon, record.lat = self.lambert.transform(float(x), float(y))
                 except ValueError:
                     yield Rejection(
-                        line,
-                        SIRENE_FIELDS.location,
-                        f"non-numeric coordinates ({lon or x!r}, {lat or y!r})",
-                        raw,
+                        line, SIRENE_FIELDS.location, reasons.non_numeric(lon or x, lat or y), raw
                     )
                     continue
                 yield record

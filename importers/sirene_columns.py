@@ -25,6 +25,7 @@ import pyarrow.csv as pacsv
 from geo_directory.businesses.validators import LA_POSTE_SIREN, siret_error
 from geo_directory.territory.region import DEPARTEMENTS
 
+from . import reasons
 from .pipeline.columnar import ColumnBatch, NotColumnar, line_chunks, line_count
 from .sirene import GEO_TYPES, NOT_OURS, SIRENE_FIELDS, STREET_TYPES, SireneReader
 
@@ -164,15 +165,15 @@ class SireneColumns:
         reason = np.full(n, None, dtype=object)
         for i in np.flatnonzero(unknown):
             field[i] = "codeCommuneEtablissement"
-            reason[i] = f"unknown commune code {code[i].as_py()!r} (not a commune of the region)"
+            reason[i] = reasons.unknown_commune(code[i].as_py())
         for i in np.flatnonzero(bad_siret):
             value = siret[i].as_py()
             field[i] = "siret"
-            reason[i] = f"invalid SIRET {value!r}: {siret_error(value)}"
+            reason[i] = reasons.invalid_siret(value, siret_error(value))
         for i in np.flatnonzero(bad_coords):
             lon, lat, x, y = (c[i].as_py() for c in coords["text"])
             field[i] = self.location_field
-            reason[i] = f"non-numeric coordinates ({lon or x!r}, {lat or y!r})"
+            reason[i] = reasons.non_numeric(lon or x, lat or y)
 
         enseigne = col("enseigne1Etablissement")
         denomination = col("denominationUsuelleEtablissement")

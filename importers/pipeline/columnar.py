@@ -29,7 +29,7 @@ import pyarrow.csv as pacsv
 
 from geo_directory.territory.region import WORLD
 
-from .record import NON_FINITE, NULL_ISLAND
+from ..reasons import MISSING_NAME, NON_FINITE, NULL_ISLAND
 
 # The staging columns a batch fills, in COPY order (see ColumnBatch); the others (no
 # source of this lane has phones or hours, the raw rows are read back) take these
@@ -107,7 +107,7 @@ def finish_batch(batch: ColumnBatch, location_field: str, max_lengths: dict) -> 
     field_[hard] = location_field
     reason[nonfinite] = NON_FINITE
     reason[zero] = NULL_ISLAND
-    field_[unnamed], reason[unnamed] = "name", "missing name"
+    field_[unnamed], reason[unnamed] = "name", MISSING_NAME
     columns = {
         "name": pc.utf8_slice_codeunits(t["name"], 0, max_lengths["name"]),
         "street": pc.utf8_slice_codeunits(t["street"], 0, max_lengths["street"]),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from geo_directory.territory.region import DEPARTEMENTS
 
+from .. import reasons
 from ..errors import SourceError
 from .record import RAW_MAX
 
@@ -55,7 +56,7 @@ def bad_encoding(row: list[str], header: list[str], encoding: str) -> tuple[str,
     if "\x00" in joined:
         index = next(i for i, value in enumerate(row) if "\x00" in value)
         column = header[index] if index < len(header) else f"column {index + 1}"
-        return column.replace("\x00", "\\x00"), "NUL byte (0x00) in the field: not text"
+        return column.replace("\x00", "\\x00"), reasons.NUL_BYTE
     try:
         joined.encode("utf-8")
         return None
@@ -67,10 +68,7 @@ def bad_encoding(row: list[str], header: list[str], encoding: str) -> tuple[str,
         except UnicodeEncodeError as exc:
             byte = ord(value[exc.start]) - 0xDC00
             column = header[index] if index < len(header) else f"column {index + 1}"
-            return column, (
-                f"bad encoding: byte 0x{byte:02X} is not valid {encoding} (file read as "
-                f"{encoding}; give the right encoding with --encoding if it is Latin-1)"
-            )
+            return column, reasons.bad_encoding(byte, encoding)
     return None
 
 

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from geo_directory.territory.region import WORLD, BadCoordinates, check_lonlat
 
+from .. import reasons
 from ..errors import Rejection
 from .optional import HoursCache, check_optional
 
@@ -74,8 +75,8 @@ def _out_of_range_reason() -> str:
 # check_lonlat's own words for a finite position outside WGS84's range (1e300, lat 95):
 # such a row is rejected by resolution (SQL) and never given to shapely before.
 OUT_OF_RANGE = _out_of_range_reason()
-NON_FINITE = "non-finite coordinates"
-NULL_ISLAND = "coordinates (0, 0): no real position"
+NON_FINITE = reasons.NON_FINITE
+NULL_ISLAND = reasons.NULL_ISLAND
 
 
 class Record:
@@ -177,7 +178,7 @@ def check_record(record: Record, hours_cache: HoursCache, names: FieldNames) -> 
     hard = False
     if record.lon is not None or record.lat is not None:
         if record.lon is None or record.lat is None:
-            record.reject_field, record.reject_reason = names.location, "only one coordinate"
+            record.reject_field, record.reject_reason = names.location, reasons.ONE_COORDINATE
             hard = True
         elif not (math.isfinite(record.lon) and math.isfinite(record.lat)):
             record.reject_field, record.reject_reason = names.location, NON_FINITE
@@ -187,7 +188,7 @@ def check_record(record: Record, hours_cache: HoursCache, names: FieldNames) -> 
             hard = True
     if len(record.external_id) > 100:
         record.reject_field = names.id
-        record.reject_reason = f"identifier longer than 100 characters ({len(record.external_id)})"
+        record.reject_reason = reasons.long_id(len(record.external_id))
         hard = True
     if "\x00" in "".join(_texts_of(record)):  # one scan rather than ten, on every row
         # PostgreSQL text cannot hold NUL: reject the row, stage it escaped.
@@ -196,15 +197,15 @@ def check_record(record: Record, hours_cache: HoursCache, names: FieldNames) -> 
             setattr(record, name, getattr(record, name).replace("\x00", "\\x00"))
         if not hard:
             record.reject_field = names.id if nul == "external_id" else getattr(names, nul, nul)
-            record.reject_reason = "NUL byte (0x00) in the field: not text"
+            record.reject_reason = reasons.NUL_BYTE
             hard = True
     if hard:
         record.hard = True
         record.lon = record.lat = None  # not a position: never located nor stored
     if not record.name.strip():
-        record.defer_reject("name", "missing name")
+        record.defer_reject("name", reasons.MISSING_NAME)
     if record.category_id is None:
-        record.defer_reject("category", f"no category for {record.category_hint or 'this row'}")
+        record.defer_reject("category", reasons.no_category(record.category_hint))
     check_optional(record, hours_cache, names)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from geo_directory.territory.managers import commune_of_point_sql
 from geo_directory.territory.region import DOMAIN, EXTENT, WORLD
 
+from .. import reasons
 from .record import OUT_OF_RANGE
 from .sql import OK as _OK
 from .sql import POINT as _POINT
@@ -24,13 +25,12 @@ class Resolution:
         self.execute(
             cursor,
             "UPDATE import_staging AS s SET reject_field = %(field)s, reject_reason = format("
-            "'address %%s contradicts the coordinates (commune %%s, département %%s)',"
-            " s.postcode, s.commune_id, left(s.commune_id, 2)) FROM territory_commune c"
+            "%(reason)s, s.postcode, s.commune_id, left(s.commune_id, 2)) FROM territory_commune c"
             " WHERE s.lon IS NOT NULL AND NOT s.hard AND NOT s.outside AND s.postcode <> ''"
             " AND c.code = s.commune_id AND left(s.postcode, 2) <> left(s.commune_id, 2)"
             # Some communes of the 04 have a 05 postcode (04066 → 05110): not a contradiction.
             " AND s.postcode <> ALL(c.postcodes)",
-            {"field": self.names.postcode},
+            {"field": self.names.postcode, "reason": reasons.POSTCODE_CONTRADICTS},
         )
         # "Hide the address beyond the commune": no street, no postcode, the commune's centre.
         if self.hidden_rows:
@@ -94,27 +94,32 @@ class Resolution:
         self.execute(
             cursor,
             f"UPDATE import_staging AS s SET reject_field = %(field)s, hard = true,"
-            f" reject_reason = 'latitude and longitude swapped'"
+            f" reject_reason = %(reason)s"
             f" WHERE s.lon IS NOT NULL AND {far}"
             f" AND NOT ({_in_box('s.lon', 's.lat', DOMAIN)})"
             f" AND {_in_box('s.lat', 's.lon', EXTENT)} AND EXISTS ({swapped})",
-            {"field": names.location},
+            {"field": names.location, "reason": reasons.SWAPPED},
         )
         self.execute(
             cursor,
             "UPDATE import_staging AS s SET reject_field = %(field)s, hard = true,"
-            " reject_reason = (SELECT CASE WHEN nb.name IS NOT NULL THEN format('coordinates in"
-            " a neighbouring territory (%%s), outside the region, while the address says %%s',"
-            " nb.name, COALESCE(NULLIF(s.postcode, ''), 'it is in the region'))"
-            " WHEN s.distance_m IS NULL THEN format('coordinates outside the region while"
-            " the address says %%s', COALESCE(NULLIF(s.postcode, ''), 'it is in the region'))"
-            " ELSE format('coordinates %%s km outside the region while the address says %%s',"
-            " to_char(s.distance_m / 1000, 'FM999990.0'),"
-            " COALESCE(NULLIF(s.postcode, ''), 'it is in the region')) END"
+            " reject_reason = (SELECT CASE WHEN nb.name IS NOT NULL"
+            " THEN format(%(neighbour)s, nb.name, COALESCE(NULLIF(s.postcode, ''), %(region)s))"
+            " WHEN s.distance_m IS NULL"
+            " THEN format(%(outside)s, COALESCE(NULLIF(s.postcode, ''), %(region)s))"
+            # A decimal comma: « 12,3 km ».
+            " ELSE format(%(outside_by)s, replace(to_char(s.distance_m / 1000, 'FM999990.0'),"
+            " '.', ','), COALESCE(NULLIF(s.postcode, ''), %(region)s)) END"
             " FROM (SELECT (SELECT n.name FROM territory_neighbour AS n"
             f"               WHERE ST_Intersects(n.boundary, {_POINT}) LIMIT 1) AS name) AS nb)"
             f" WHERE s.lon IS NOT NULL AND NOT s.hard AND {far} AND s.address_in_region",
-            {"field": names.location},
+            {
+                "field": names.location,
+                "neighbour": reasons.IN_NEIGHBOUR,
+                "outside": reasons.OUTSIDE,
+                "outside_by": reasons.OUTSIDE_BY,
+                "region": reasons.ADDRESS_IN_REGION,
+            },
         )
         # In nowhere: counted, not reported (a national file is mostly outside the region).
         self.execute(
@@ -129,24 +134,24 @@ class Resolution:
             self.execute(
                 cursor,
                 "UPDATE import_staging AS s SET reject_field = %(field)s, reject_reason = format("
-                "'duplicate identifier %%s (first at #%%s)', s.external_id, d.first_line)"
+                "%(reason)s, s.external_id, d.first_line)"
                 " FROM (SELECT external_id, min(line) AS first_line"
                 f"        FROM import_staging s WHERE {_OK} GROUP BY external_id"
                 "        HAVING count(*) > 1) AS d"
                 f" WHERE s.external_id = d.external_id AND d.first_line < s.line AND {_OK}",
-                {"field": names.id},
+                {"field": names.id, "reason": reasons.DUPLICATE_ID},
             )
         if not self.siret_not_id:
             return  # every SIRET is its row's identifier: the duplicates are rejected above
         self.execute(
             cursor,
             "UPDATE import_staging AS s SET reject_field = %(field)s, reject_reason = format("
-            "'duplicate SIRET %%s (first at #%%s)', s.siret, d.first_line)"
+            "%(reason)s, s.siret, d.first_line)"
             " FROM (SELECT siret, min(line) AS first_line"
             f"        FROM import_staging s WHERE {_OK} AND s.siret <> '' GROUP BY siret"
             "        HAVING count(*) > 1) AS d"
             f" WHERE s.siret = d.siret AND d.first_line < s.line AND {_OK}",
-            {"field": names.siret},
+            {"field": names.siret, "reason": reasons.DUPLICATE_SIRET},
         )
 
 

@@ -25,23 +25,23 @@ ROWS = [
     ("mc-louis-ii", 7.4155, 43.7276, "", "outside"),
     ("mc-saint-roman", 7.4378, 43.7487, "", "outside"),
     # A Monaco shop whose address claims Beausoleil's postcode: said so, not loaded.
-    ("mc-claims-06240", 7.42608, 43.74200, "06240", "rejected: neighbouring territory (Monaco)"),
+    ("mc-claims-06240", 7.42608, 43.74200, "06240", "rejected: territoire voisin (Monaco)"),
     ("it-ponte-san-ludovico", 7.5305, 43.7852, "", "outside"),
     ("it-ventimiglia", 7.6098, 43.7912, "", "outside"),
     ("gard-villeneuve", 4.7905, 43.9515, "", "outside"),
-    ("gard-villeneuve-84000", 4.7905, 43.9515, "84000", "rejected: neighbouring territory (Gard)"),
+    ("gard-villeneuve-84000", 4.7905, 43.9515, "84000", "rejected: territoire voisin (Gard)"),
     ("menton", 7.5285, 43.7870, "06500", "created 06083"),
     ("avignon", 4.8055, 43.9493, "84000", "created 84007"),
     ("vieux-port-quay", 5.3698, 43.2951, "", "created 13055"),
     ("frioul", 5.2942, 43.2797, "13007", "created 13055"),
-    ("frioul-var", 5.2942, 43.2797, "83400", "rejected: contradicts"),
+    ("frioul-var", 5.2942, 43.2797, "83400", "rejected: en contradiction avec les coordonnées"),
     ("tiboulen-13007", 5.2870, 43.2836, "13007", "created 13055"),
-    ("tiboulen-var", 5.2870, 43.2836, "83400", "rejected: 0.5 km outside the region"),
+    ("tiboulen-var", 5.2870, 43.2836, "83400", "rejected: 0,5 km hors de la région"),
     ("tiboulen-none", 5.2870, 43.2836, "", "outside"),
     # A real swap (a Vieux-Port shop written lat, lon) and the Castellar false positive.
-    ("swapped", 43.2951, 5.3698, "13001", "rejected: swapped"),
-    ("castellar-false-positive", 48.988943, 2.253311, "06500", "rejected: outside the region"),
-    ("paris-not-swapped", 2.253311, 48.988943, "13001", "rejected: outside the region"),
+    ("swapped", 43.2951, 5.3698, "13001", "rejected: latitude et longitude inversées"),
+    ("castellar-false-positive", 48.988943, 2.253311, "06500", "rejected: hors de la région"),
+    ("paris-not-swapped", 2.253311, 48.988943, "13001", "rejected: hors de la région"),
 ]
 
 

@@ -126,7 +126,7 @@ def test_a_big_first_load_rebuilds_indexes_and_matches_the_sql_paths(tmp_path):
     assert report.created == sum(kept)
     # Off the coast while SIRENE says the address is in the region: rejected, with why.
     assert report.rejected_count == len(points) - sum(kept) > 0
-    assert all("outside the region" in r.reason for r in report.rejected)
+    assert all("hors de la région" in r.reason for r in report.rejected)
     created = dict(
         Business.objects.filter(source="sirene").values_list("external_id", "commune_id")
     )

@@ -84,8 +84,8 @@ def test_partner_csv_with_mapping(tmp_path):
     assert florist.siret is None
     vague = Business.objects.get(source="csv", external_id="cci84:6")
     assert (vague.opening_hours, vague.opening_hours_text) == ("", "tous les jours")
-    assert "swapped" in reasons[(8, "coordinates")]
-    assert "'Banque'" in reasons[(9, "category")]
+    assert "inversées" in reasons[(8, "coordinates")]
+    assert "« Banque »" in reasons[(9, "category")]
     bakery = Business.objects.get(source="csv", external_id="cci84:1")
     assert (bakery.name, bakery.category.slug, bakery.siret, bakery.commune_id) == (
         "Boulangerie Pâtisserie Saint-Agricol",
@@ -140,7 +140,7 @@ def test_commands_dry_run_errors_file_and_exit_status(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "DRY RUN" in out and "1 created" in out and "1 rejected" in out
     assert Business.objects.count() == before
-    assert errors.read_text(encoding="utf-8").splitlines()[1].startswith("3,name,missing name,")
+    assert errors.read_text(encoding="utf-8").splitlines()[1].startswith("3,name,nom manquant,")
     with pytest.raises(CommandError, match="could not be read"):
         call_command("import_sirene", str(tmp_path / "absent.csv"), "--no-progress")
 

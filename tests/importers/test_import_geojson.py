@@ -124,10 +124,10 @@ def test_bad_features_are_rejected_precisely(tmp_path):
     assert [(w.line, w.field, w.value) for w in report.warnings] == [(5, "opening_hours", "9h-12h")]
     assert "les jours ne sont pas précisés" in report.warnings[0].reason
     reasons = {r.line: r.reason for r in report.rejected}
-    assert "swapped" in reasons[2]
-    assert "non-numeric" in reasons[3]
+    assert "inversées" in reasons[2]
+    assert "non numériques" in reasons[3]
     assert "shop=bank" in reasons[4]
-    assert "outside the region" in reasons[6]
+    assert "hors de la région" in reasons[6]
     assert report.created == 2
     assert Business.objects.get(source="geojson", external_id="partner:7").commune_id == "13055"
     vague = Business.objects.get(source="geojson", external_id="partner:5")

@@ -41,11 +41,11 @@ def test_real_restaurants_geojson_through_the_demo_mapping():
     assert report.read == len(features) == 1195
     assert report.created + report.rejected_count == report.read, report.summary()
     reasons = [r.reason for r in report.rejected]
-    duplicates = [r for r in reasons if r.startswith("duplicate identifier")]
-    contradictions = [r for r in reasons if "contradicts the coordinates" in r]
+    duplicates = [r for r in reasons if r.startswith("doublon de la ligne ")]
+    contradictions = [r for r in reasons if "en contradiction avec les coordonnées" in r]
     assert len(duplicates) == twice
     assert len(duplicates) + len(contradictions) == report.rejected_count, reasons
-    assert not any("missing name" in r for r in reasons)
+    assert not any("nom manquant" in r for r in reasons)
     assert report.created > 1100
     # The 6 pairs of websites in one field: the first kept, a warning each, French.
     assert report.warning_count == len(report.warnings) > 0

@@ -110,8 +110,8 @@ def test_official_rows_are_loaded_skipped_or_rejected_precisely(loaded):
     ]
     assert "Luhn" in reasons[(8, "siret")]
     assert "13999" in reasons[(9, "codeCommuneEtablissement")]
-    assert "outside the region" in reasons[(12, "coordonnees")]
-    assert "swapped" in reasons[(13, "coordonnees")]
+    assert "hors de la région" in reasons[(12, "coordonnees")]
+    assert "inversées" in reasons[(13, "coordonnees")]
     assert "13002" in reasons[(14, "coordonnees")]
 
     bakery = sirene(1)
@@ -244,7 +244,7 @@ def test_bad_encoding_late_in_a_utf8_file_rejects_that_row_only(tmp_path):
     report = import_sirene(path)
     assert report.created == 999
     assert [(r.line, r.field) for r in report.rejected] == [(902, "enseigne1Etablissement")]
-    assert "bad encoding" in report.rejected[0].reason and "0xC9" in report.rejected[0].reason
+    assert "encodage incorrect" in report.rejected[0].reason and "0xC9" in report.rejected[0].reason
 
 
 def test_huge_fields_and_truncated_last_line(tmp_path):
@@ -258,7 +258,7 @@ def test_huge_fields_and_truncated_last_line(tmp_path):
     assert report.created == 1
     assert len(sirene(30).name) == 200
     assert [(r.line, r.field) for r in report.rejected] == [(3, "row")]
-    assert "truncated" in report.rejected[0].reason
+    assert "tronquée" in report.rejected[0].reason
 
 
 def test_not_a_sirene_file_is_a_source_error(tmp_path):

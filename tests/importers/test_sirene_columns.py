@@ -109,9 +109,10 @@ def test_both_lanes_stage_the_same_rows(tmp_path, size):
     reasons = {row[0]: row[COMPARED.index("reject_reason")] for row in by_columns}
     assert "Luhn" in reasons[9] and "14 chiffres" in reasons[10] and reasons[11] is None
     assert "La Poste" in reasons[12]
-    assert "13999" in reasons[13] and "non-numeric" in reasons[19]
-    assert reasons[8] == "missing name" and reasons[24] is None  # 1_000: Python's float
-    assert "non-numeric" in reasons[20] and reasons[22] == "non-finite coordinates"
+    assert "13999" in reasons[13] and "non numériques" in reasons[19]
+    assert reasons[8] == "nom manquant" and reasons[24] is None  # 1_000: Python's float
+    assert "non numériques" in reasons[20]
+    assert reasons[22] == "coordonnées non finies (infini ou NaN)"
 
 
 def test_files_the_csv_module_reads_differently_take_the_row_lane(tmp_path):
@@ -177,7 +178,7 @@ def test_the_column_lane_still_rejects_a_repeated_siret(tmp_path):
     report = import_sirene(sr.write(tmp_path / "twice.csv", rows), dry_run=True)
     assert not report.notes and report.created == 3
     assert [(r.line, r.field) for r in report.rejected] == [(5, "siret")]
-    assert "duplicate identifier" in report.rejected[0].reason
+    assert "doublon de la ligne 3" in report.rejected[0].reason
 
 
 def test_all_different_is_only_true_when_surely_so():
