@@ -8,19 +8,22 @@ answers every category, parents and leaves, in one request, with the listing's f
 
 Each count is capped like the listing's (``views.COUNT_CAP``): exact up to the cap, above
 it an estimate said so (``count_exact: false``). A parent's count is its own listings'
-plus its leaves'. Three ways to get there, the cheapest that is right for the request:
+plus its leaves'. The cheapest way that is right for the request, in this order:
 
 - **one pass**: the view's matches, at most ``SCAN_ROWS`` of them, grouped by category in
-  one index-served statement (GiST on ``location_l93``). Fewer than ``SCAN_ROWS``: every
-  count is exact. This is every zoomed-in view.
-- **per category**: more matches than that: one capped count per category
-  (``api_capped_count``, the listing's own, migration api/0004), all in one statement.
-- **precomputed**: a big directory (``clusters.PRECOMPUTED_MIN_ROWS``) seen without
-  any filter but ``in_bbox``: the per-category sums of the cluster cells
-  (``api_cluster_cell``) that touch the view tell which categories have more than the cap
-  (their estimate: the sum, cells taken whole) and which have none; only the others are
-  counted exactly, on their index. Like the precomputed clusters, the sums lag the
-  listings until ``manage.py refresh_clusters``.
+  one statement on the GiST index of ``location_l93``. Fewer than ``SCAN_ROWS``: every
+  count is exact. This is every zoomed-in view (the p50 of the residents' views).
+- **precomputed**: more, in a big directory (``clusters.PRECOMPUTED_MIN_ROWS``) seen
+  without any filter but ``in_bbox``: the per-category sums of the cluster cells
+  (``api_cluster_cell``, at most ``MAX_CELLS`` cells) that touch the view tell which
+  categories have more than the cap (their estimate: the sum, cells taken whole: a
+  superset) and which have none; only the others are counted, exactly, in one statement.
+  Like the precomputed clusters, the sums lag the listings until ``manage.py
+  refresh_clusters``. At 100,000 listings this kept the p95 of the load test's views at
+  154 ms against 661 ms counted live (``bench.api.chip_counts``, docs/search.md).
+- **per category**: more, with another filter (``q``, ``open_now``...): one capped count
+  per category (``api_capped_count``, the listing's own, migration api/0004), all in one
+  statement.
 
 The response says which one answered (``mode``).
 """
@@ -41,8 +44,9 @@ from .views import COUNT_CAP, FilteredView, errors_response, json_response
 # A view with fewer matches than this is counted in one pass, exactly.
 SCAN_ROWS = 4_000
 # The precomputed sums read the finest grid that covers the view in at most this many
-# cells (per category present): finer cells, a tighter estimate at the view's edges.
-MAX_CELLS = 1_200
+# cells (per category present): finer cells, a tighter estimate at the view's edges, but
+# more index rows (400 cells: p95 180 ms against 154 ms at 100, bench.api.chip_counts).
+MAX_CELLS = 100
 
 # The parameters: the listing's filters, except the category (counted, not filtered) and
 # the order and paging (a count has neither).
@@ -124,12 +128,12 @@ def cells_level(bbox) -> int:
     return clusters.LEVELS[-1]
 
 
-def cell_sums(bbox, category_ids: list[int]) -> dict[int, int]:
+def cell_sums(query: queries.Query, bbox, category_ids: list[int]) -> dict[int, int]:
     """Listings per category id in the cluster cells that touch ``bbox`` (a superset):
     one range of the (level, category_id, cx, cy) index per category."""
     level = cells_level(bbox)
     min_x, min_y, max_x, max_y = envelope(*bbox)
-    with clusters._listings_reads().cursor() as cursor:
+    with query.connection.cursor() as cursor:  # where the listings are read (a replica)
         cursor.execute(
             "SELECT category_id, sum(n)::bigint FROM api_cluster_cell"
             " WHERE level = %s AND category_id = ANY(%s::bigint[])"
@@ -148,27 +152,21 @@ def cell_sums(bbox, category_ids: list[int]) -> dict[int, int]:
 
 def direct_counts(cleaned: dict, query: queries.Query) -> tuple[dict[int, tuple[int, bool]], str]:
     """((count, exact) per category id, its own listings only; the mode that answered)."""
-    ref = reference.get()
-    every = sorted(ref.categories)
-    used = {name for name, value in cleaned.items() if value not in (None, "", [])}
-    if used <= {"in_bbox"} and clusters.listings_estimate() >= clusters.PRECOMPUTED_MIN_ROWS:
-        sums = cell_sums(cleaned["in_bbox"] or EXTENT, every)
-        if sum(sums.values()) < SCAN_ROWS:
-            found = one_pass(query)
-            if found is not None:  # else the sums lag behind many new listings
-                return {pk: (found.get(pk, 0), True) for pk in every}, "one pass"
-        else:
-            # The others, at most COUNT_CAP each (the cells hold a superset): counted
-            # exactly together, on one scan of the view's index.
-            few = [pk for pk in every if 0 < sums.get(pk, 0) <= COUNT_CAP]
-            counted = grouped(query, few)
-            return {
-                pk: (counted.get(pk, 0), True) if pk in few or pk not in sums else (sums[pk], False)
-                for pk in every
-            }, "precomputed"
+    every = sorted(reference.get().categories)
     found = one_pass(query)
     if found is not None:
         return {pk: (found.get(pk, 0), True) for pk in every}, "one pass"
+    used = {name for name, value in cleaned.items() if value not in (None, "", [])}
+    if used <= {"in_bbox"} and clusters.listings_estimate() >= clusters.PRECOMPUTED_MIN_ROWS:
+        sums = cell_sums(query, cleaned["in_bbox"] or EXTENT, every)
+        # The others, at most COUNT_CAP each (the cells hold a superset): counted exactly
+        # together, on one scan of the view's index.
+        few = [pk for pk in every if 0 < sums.get(pk, 0) <= COUNT_CAP]
+        counted = grouped(query, few)
+        return {
+            pk: (counted.get(pk, 0), True) if pk in few or pk not in sums else (sums[pk], False)
+            for pk in every
+        }, "precomputed"
     return capped_each(query, every), "per category"
 
 
