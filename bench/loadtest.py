@@ -33,12 +33,13 @@ and replayed URL for URL (``Sessions``), seeded:
 4. 1 to 4 moves (pan by up to half the view, or zoom in/out by one), each a refresh;
 5. 0 to 2 business details ``businesses/<id>/`` (a 1 % sample of published listings).
 
-The shares of each kind of request that result are printed with the run (about 7 %
-HTML, 27 % static files, 29 % listings, 16 % clusters, 8 % autocomplete, 4 % outlines,
-7 % details, 3 % near me). The first view and the chosen communes' views are the same URLs
-for every visitor with the same map size: what a shared cache can absorb; pans and "around me"
-are unique. Every step replays a different stretch of the visits (the same stretches
-for every configuration), so the cache starts each step cold for the unique URLs.
+The shares of each kind of request that result are printed with the run (about 5 %
+HTML, 23 % static files, 22 % listings, 22 % chip counts, 11 % clusters, 6 % autocomplete,
+3 % outlines, 5 % details, 2 % near me). The first view and the chosen communes' views are
+the same URLs for every visitor with the same map size: what a shared cache can absorb;
+pans and "around me" are unique. Every step replays a different stretch of the visits
+(the same stretches for every configuration), so the cache starts each step cold for the
+unique URLs.
 
 **Each configuration** (``CONFIGS``; ``LOADTEST_CONFIGS=1,4`` picks some) is a fresh
 gunicorn (and, for the last two, an nginx from ``deploy/nginx.conf.template`` in front of
