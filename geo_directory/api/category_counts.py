@@ -39,7 +39,13 @@ from geo_directory.postgis.l93 import envelope
 from geo_directory.territory.region import EXTENT
 
 from . import clusters, params, queries, reference, schema
-from .views import COUNT_CAP, FilteredView, errors_response, json_response
+from .views import (
+    COUNT_CAP,
+    FilteredView,
+    errors_response,
+    json_response,
+    published_per_category,
+)
 
 # A view with fewer matches than this is counted in one pass, exactly.
 SCAN_ROWS = 4_000
@@ -167,7 +173,11 @@ def direct_counts(cleaned: dict, query: queries.Query) -> tuple[dict[int, tuple[
             pk: (counted.get(pk, 0), True) if pk in few or pk not in sums else (sums[pk], False)
             for pk in every
         }, "precomputed"
-    return capped_each(query, every), "per category"
+    # A category with no published listing at all (most parents: listings are in the
+    # leaves) has none in the view either: not counted.
+    present = published_per_category()
+    counted = capped_each(query, [pk for pk in every if present.get(pk)])
+    return {pk: counted.get(pk, (0, True)) for pk in every}, "per category"
 
 
 def rolled_up(direct: dict[int, tuple[int, bool]]) -> dict[str, dict]:
