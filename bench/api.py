@@ -820,3 +820,76 @@ def table(results: list[dict]) -> str:
             f"{'ok' if ok else 'MISSED'}"
         )
     return "\n".join(lines)
+
+
+def chip_counts(visits: int = 150, log=print) -> dict:
+    """The map chips' counts, per view of the load test's visits (``loadtest.Sessions``):
+    ``categories/counts/`` (one request, as the map asks it now) against the five
+    ``businesses/?category=<parent>&page_size=1`` it asked before, in process (Django's
+    test client, the response cache off), on the bench database Django is set to
+    (``bench.db.django_env``). Also the counts endpoint without its precomputed mode.
+    ``python -c 'from bench.api import chip_counts; chip_counts()'``."""
+    import urllib.parse
+
+    from django.conf import settings
+    from django.test import Client
+
+    from geo_directory.api import clusters
+    from geo_directory.businesses.models import Category
+
+    from .loadtest import Sessions
+
+    settings.API_RESPONSE_CACHE_SECONDS = 0
+    with connect() as conn:
+        sessions = Sessions(conn, 19, [])
+    urls = list(
+        dict.fromkeys(p for _ in range(visits) for k, p in sessions.visit() if k == "counts")
+    )
+    parents = list(Category.objects.filter(parent=None).values_list("slug", flat=True))
+    client = Client(HTTP_HOST="127.0.0.1")
+
+    def timed(url: str) -> float:
+        started = time.perf_counter()
+        response = client.get(url)
+        assert response.status_code == 200, response.content[:300]
+        return (time.perf_counter() - started) * 1000
+
+    def old(url: str) -> float:
+        box = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["in_bbox"][0]
+        return sum(
+            timed(
+                "/api/v1/businesses/?"
+                + urllib.parse.urlencode({"category": slug, "in_bbox": box, "page_size": 1})
+            )
+            for slug in parents
+        )
+
+    def live_only(url: str) -> float:
+        kept = clusters.PRECOMPUTED_MIN_ROWS
+        clusters.PRECOMPUTED_MIN_ROWS = float("inf")
+        try:
+            return timed(url)
+        finally:
+            clusters.PRECOMPUTED_MIN_ROWS = kept
+
+    for url in urls[:10]:  # warm the plans and the caches
+        timed(url), old(url)
+    # Interleaved, URL by URL: the three ways see the same machine load.
+    new, live, before = [], [], []
+    for url in urls:
+        new.append(timed(url))
+        live.append(live_only(url))
+        before.append(old(url))
+    out = {
+        "views": len(urls),
+        "counts p50/p95": _percentiles(new),
+        "counts, live only, p50/p95": _percentiles(live),
+        f"{len(parents)} listing counts p50/p95": _percentiles(before),
+    }
+    log(
+        ", ".join(
+            f"{k} {v if isinstance(v, int) else f'{v[0]:.1f}/{v[1]:.1f} ms'}"
+            for k, v in out.items()
+        )
+    )
+    return out

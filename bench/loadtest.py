@@ -22,7 +22,8 @@ and replayed URL for URL (``Sessions``), seeded:
    ``VIEWPORTS``), then ``refresh()`` asks ``businesses/?in_bbox=…&point=<centre>&
    page_size=50`` and ``clusters/?in_bbox=…&zoom=z`` (below ``DETAIL_ZOOM`` = 13), the
    box aligned on the tiles of its zoom and clipped to ``SEARCH_BBOX``, the point the
-   aligned box's centre, as ``tiles.js`` writes them (``grid_view``);
+   aligned box's centre, as ``tiles.js`` writes them (``grid_view``), then the chips'
+   ``categories/counts/?in_bbox=…`` (every category's count in the same box);
 3. then either (``COMMUNE_SEARCH`` = 60 %) the commune search: 1 to 3 autocomplete
    lookups ``communes/?q=`` of what was typed so far (debounced), the commune chosen
    (population-weighted) gets its outline ``communes/<insee>/`` and the view fits its
@@ -34,12 +35,13 @@ and replayed URL for URL (``Sessions``), seeded:
    each followed by the shop's own page ``/commerces/<id>-<slug>/`` (« Voir la fiche »)
    in ``SHOP_PAGE`` = 30 % of cases.
 
-The shares of each kind of request that result are printed with the run (about 7 %
-HTML, 27 % static files, 29 % listings, 16 % clusters, 8 % autocomplete, 4 % outlines,
-7 % details, 3 % near me). The first view and the chosen communes' views are the same URLs
-for every visitor with the same map size: what a shared cache can absorb; pans and "around me"
-are unique. Every step replays a different stretch of the visits (the same stretches
-for every configuration), so the cache starts each step cold for the unique URLs.
+The shares of each kind of request that result are printed with the run (about 5 %
+HTML, 23 % static files, 22 % listings, 22 % chip counts, 11 % clusters, 6 % autocomplete,
+3 % outlines, 5 % details, 2 % near me). The first view and the chosen communes' views are
+the same URLs for every visitor with the same map size: what a shared cache can absorb;
+pans and "around me" are unique. Every step replays a different stretch of the visits
+(the same stretches for every configuration), so the cache starts each step cold for the
+unique URLs.
 
 **Each configuration** (``CONFIGS``; ``LOADTEST_CONFIGS=1,4`` picks some) is a fresh
 gunicorn (and, for the last two, an nginx from ``deploy/nginx.conf.template`` in front of
@@ -297,6 +299,8 @@ class Sessions:
         ]
         if not detailed:
             out.append(("clusters", self._api("clusters/", {"in_bbox": box, "zoom": z})))
+        # refreshCounts(): every category's count in the view, the chips' (after the list).
+        out.append(("counts", self._api("categories/counts/", {"in_bbox": box})))
         return out
 
     def _typed(self, name: str) -> list[str]:
@@ -404,7 +408,7 @@ def repeats(mix: list[tuple[str, str]]) -> str:
         counts[kind][0] += path in seen
         counts[kind][1] += 1
         seen.add(path)
-    kinds = ("listing", "clusters", "outline", "autocomplete")
+    kinds = ("listing", "clusters", "counts", "outline", "autocomplete")
     return "URLs already asked: " + ", ".join(
         f"{k} {counts[k][0] / counts[k][1]:.0%}" for k in kinds if counts[k][1]
     )
@@ -512,6 +516,8 @@ def kind_of(uri: str) -> str:
         return "shop"
     if path.startswith("/api/v1/clusters/"):
         return "clusters"
+    if path == "/api/v1/categories/counts/":
+        return "counts"
     if path.startswith("/api/v1/communes/"):
         return "autocomplete" if path == "/api/v1/communes/" else "outline"
     if path == "/api/v1/businesses/":

@@ -169,6 +169,10 @@ class Query:
     def _params(self) -> list:
         return [*self.params, *(self._union[1] if self._union else [])]
 
+    def condition(self) -> tuple[str, list]:
+        """(WHERE, parameters) of every match, unordered (category_counts.py counts them)."""
+        return self._where(), self._params()
+
     def _tier_wheres(self) -> list[tuple[str, list]]:
         """Each tier's WHERE: the filters and its condition (tiers: its matches not yet
         found, excluded by id: cheaper than testing the earlier tiers' conditions again)."""

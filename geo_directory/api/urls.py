@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import category_counts, views
 
 app_name = "api"
 urlpatterns = [
@@ -17,6 +17,9 @@ urlpatterns = [
         name="commune-businesses",
     ),
     path("categories/", views.CategoryTreeView.as_view(), name="category-tree"),
+    path(
+        "categories/counts/", category_counts.CategoryCountsView.as_view(), name="category-counts"
+    ),
     path("clusters/", views.ClusterView.as_view(), name="clusters"),
     path("suggest/", views.SuggestView.as_view(), name="suggest"),
 ]

@@ -91,3 +91,5 @@ def test_the_api_accepts_the_aligned_urls(client):
         assert listing.status_code == 200, listing.content
         clusters = client.get("/api/v1/clusters/", {"in_bbox": box, "zoom": z})
         assert clusters.status_code == 200, clusters.content
+        counts = client.get("/api/v1/categories/counts/", {"in_bbox": box})
+        assert counts.status_code == 200, counts.content

@@ -53,9 +53,10 @@ const filterSheet = new FilterSheet($("filters-open"), $("filters-close"), $("fi
 // --- the API requests ----------------------------------------------------------------
 
 // The parameters of every request the map makes, by kind: "listing" (the view's listings,
-// nearest first), "clusters" (zoomed out), "count" (one category in the view),
-// "nearest" (outside the view, when it has none) and "fit" (around the user).
-function requestParams(kind, { bbox = null, reference = null, zoom = null, category = null } = {}) {
+// nearest first), "clusters" (zoomed out), "counts" (every category in the view: the
+// other filters, never the chosen categories), "nearest" (outside the view, when it has
+// none) and "fit" (around the user).
+function requestParams(kind, { bbox = null, reference = null, zoom = null } = {}) {
   const filters = filterParams(state);
   switch (kind) {
     case "listing":
@@ -65,8 +66,8 @@ function requestParams(kind, { bbox = null, reference = null, zoom = null, categ
       };
     case "clusters":
       return { ...filters, in_bbox: bbox, zoom };
-    case "count":
-      return { ...filters, category, in_bbox: bbox, page_size: 1 };
+    case "counts":
+      return { ...filters, category: null, in_bbox: bbox };
     case "nearest":
       return { ...filters, point: lonlat(reference), page_size: NEAREST_OUTSIDE };
     case "fit":
@@ -173,10 +174,6 @@ function clearFilters() {
   scheduleRefresh(0);
   $("results-status").focus(); // the button is gone: the focus goes to what changed
 }
-
-moreCategories.addEventListener("toggle", () => {
-  if (moreCategories.open && lastBbox) refreshCounts(lastBbox, refreshController?.signal);
-});
 
 // --- "Autour de moi" -----------------------------------------------------------------
 
@@ -341,8 +338,6 @@ function referenceOf(view) {
   return { point: { lat: view.lat, lon: view.lon }, kind: "centre" };
 }
 
-let lastBbox = null;
-
 async function refresh() {
   refreshController?.abort();
   refreshController = new AbortController();
@@ -352,7 +347,6 @@ async function refresh() {
   const detailed = view.z >= DETAIL_ZOOM;
   const filtered = filterCount() > 0;
   const bbox = view.bbox;
-  lastBbox = bbox;
   if (!bbox) {
     results.render([], { total: 0, reference: reference.kind, filtered });
     mapView.clear();
@@ -412,30 +406,21 @@ async function showNearest(reference, filtered, signal) {
 }
 
 // How many listings of each category the view holds, with the other filters: a chip with
-// none is disabled (never a click into an empty map) and says 0. The parents are counted
-// on every view; the leaves when their list is open, and only under a parent that has
-// some. One small request per category (page_size=1: its count only).
+// none is disabled (never a click into an empty map) and says 0. Every category, parents
+// and leaves, in one request on the view's tile-aligned box (categories/counts/): the same
+// screen asks the same URL, which shared caches answer.
 let countsDone = 0;
 async function refreshCounts(bbox, signal) {
-  const counts = new Map();
-  const count = async (slug) => {
-    const data = await getJSON("businesses/", requestParams("count", { bbox, category: slug }), signal);
-    counts.set(slug, data.count_exact === false ? `≈ ${data.count.toLocaleString("fr-FR")}` : data.count);
-  };
+  let counts = {};
   try {
-    const parents = chips.filter((c) => !c.dataset.parent);
-    await Promise.all(parents.map((c) => count(c.dataset.category)));
-    const leaves = chips.filter((c) => c.dataset.parent);
-    for (const leaf of leaves) if (counts.get(leaf.dataset.parent) === 0) counts.set(leaf.dataset.category, 0);
-    if (moreCategories.open) {
-      await Promise.all(leaves.filter((c) => !counts.has(c.dataset.category)).map((c) => count(c.dataset.category)));
-    }
+    counts = (await getJSON("categories/counts/", requestParams("counts", { bbox }), signal)).categories;
   } catch (error) {
     if (error.name === "AbortError") return;
     // Counts are a help: without them every chip stays usable.
   }
   for (const chip of chips) {
-    const n = counts.get(chip.dataset.category);
+    const found = counts[chip.dataset.category];
+    const n = found && (found.count_exact ? found.count : `≈ ${found.count.toLocaleString("fr-FR")}`);
     if (n === undefined) {
       delete chip.dataset.count;
       chip.querySelector(".chip-count").textContent = "";

@@ -1,0 +1,186 @@
+"""/api/v1/categories/counts/: every category's count in a view, in one request.
+
+The reference is what the map asked before, one request per chip: the listing's own
+capped count ``businesses/?category=<slug>&in_bbox=…&page_size=1``, on the real listings.
+"""
+
+import pytest
+from django.db import connection
+
+from geo_directory.api import category_counts, clusters
+from geo_directory.businesses.models import Business, Category
+from tests.factories import make_listing
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/categories/counts/"
+MARSEILLE = "5.30,43.20,5.50,43.38"
+REGION = "4.2,42.9,7.8,45.2"
+BARCELONNETTE = "6.60,44.36,6.70,44.42"  # nothing listed there
+
+
+def listing_count(client, slug: str, query: dict) -> tuple[int, bool]:
+    body = client.get("/api/v1/businesses/", {**query, "category": slug, "page_size": 1}).json()
+    return body["count"], body["count_exact"]
+
+
+def counts(client, query: dict) -> dict:
+    response = client.get(URL, query)
+    assert response.status_code == 200, response.content[:500]
+    return response.json()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"in_bbox": MARSEILLE},
+        {"in_bbox": REGION},
+        {"in_bbox": MARSEILLE, "q": "boulangerie"},
+        {"in_bbox": REGION, "departement": "13", "open_at": "2026-12-01T10:00"},
+        {"in_bbox": MARSEILLE, "open_at": "2026-12-01T10:00"},
+        {"commune": "13055"},
+        {},
+    ],
+)
+def test_every_category_has_the_listings_count(client, query):
+    body = counts(client, query)
+    slugs = set(Category.objects.values_list("slug", flat=True))
+    assert set(body["categories"]) == slugs and len(slugs) > 30  # parents and leaves
+    assert body["count_cap"] == 1000
+    for slug in slugs:
+        got = body["categories"][slug]
+        assert (got["count"], got["count_exact"]) == listing_count(client, slug, query), slug
+    assert any(c["count"] > 0 for c in body["categories"].values())
+
+
+def test_a_view_with_nothing_says_zero_everywhere(client):
+    body = counts(client, {"in_bbox": BARCELONNETTE})
+    assert body["categories"] and all(
+        c == {"count": 0, "count_exact": True} for c in body["categories"].values()
+    )
+
+
+def test_the_chosen_categories_are_not_a_filter_of_the_counts(client):
+    # The chips count with the other filters only: choosing one leaves the others counted.
+    plain = counts(client, {"in_bbox": MARSEILLE})
+    with_category = counts(client, {"in_bbox": MARSEILLE, "category": "boulangerie"})
+    assert with_category["categories"] == plain["categories"]
+
+
+def test_past_the_cap_a_count_is_an_estimate(client, monkeypatch):
+    """More matches than one pass reads: a capped count per category, exact up to the cap
+    and above it an estimate said so, as the listing's count (tested with small caps)."""
+    monkeypatch.setattr(category_counts, "SCAN_ROWS", 10)
+    monkeypatch.setattr(category_counts, "COUNT_CAP", 5)
+    body = counts(client, {"in_bbox": MARSEILLE})
+    assert body["mode"] == "per category"
+    leaves = set(Category.objects.exclude(parent=None).values_list("slug", flat=True))
+    exact, estimated = 0, 0
+    for slug, got in body["categories"].items():
+        true_count, _ = listing_count(client, slug, {"in_bbox": MARSEILLE})
+        if true_count <= 5 and slug in leaves:
+            assert got == {"count": true_count, "count_exact": True}, slug
+            exact += 1
+        if not got["count_exact"]:
+            assert got["count"] > 5, slug
+            estimated += 1
+        if true_count > 5 and slug in leaves:
+            assert not got["count_exact"], slug
+    assert exact and estimated
+    # A parent is exact only when all its parts are, and never less than its leaves.
+    for parent in Category.objects.filter(parent=None):
+        leaves = [body["categories"][c.slug] for c in parent.children.all()]
+        mine = body["categories"][parent.slug]
+        assert mine["count"] >= sum(leaf["count"] for leaf in leaves)
+        assert mine["count_exact"] == all(leaf["count_exact"] for leaf in leaves)
+
+
+def test_a_big_directory_reads_the_cluster_cells_for_a_big_view(client, monkeypatch):
+    """The cells' sums say which categories are over the cap (an estimate: cells whole);
+    the others are counted exactly. A hidden duplicate is counted nowhere."""
+    primary = Business.objects.published().filter(commune_id="13055").first()
+    make_listing("Doublon", primary.location.x, primary.location.y, merged_into=primary)
+    clusters.refresh()
+    monkeypatch.setattr(clusters, "PRECOMPUTED_MIN_ROWS", 0)
+    monkeypatch.setattr(category_counts, "SCAN_ROWS", 10)
+    monkeypatch.setattr(category_counts, "COUNT_CAP", 5)
+    body = counts(client, {"in_bbox": MARSEILLE})
+    assert body["mode"] == "precomputed"
+    leaves = Category.objects.exclude(parent=None).values_list("slug", flat=True)
+    for slug in leaves:
+        got = body["categories"][slug]
+        true_count, _ = listing_count(client, slug, {"in_bbox": MARSEILLE})
+        if got["count_exact"]:
+            assert got["count"] == true_count <= 5, slug
+        else:  # the cells touching the view: a superset, over the cap
+            assert got["count"] >= true_count and got["count"] > 5, slug
+    assert any(not body["categories"][s]["count_exact"] for s in leaves)
+    # Any other filter than the view: the exact live ways.
+    assert counts(client, {"in_bbox": MARSEILLE, "service": "pickup"})["mode"] != "precomputed"
+    # Few listings in the cells: one exact pass.
+    monkeypatch.setattr(category_counts, "SCAN_ROWS", 4000)
+    small = counts(client, {"in_bbox": MARSEILLE})
+    assert small["mode"] == "one pass"
+    for slug in leaves:
+        assert (
+            small["categories"][slug]["count"]
+            == listing_count(client, slug, {"in_bbox": MARSEILLE})[0]
+        )
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("1,2,3", "attendu « lon_min,lat_min,lon_max,lat_max »"),
+        ("5.5,43.3,5.3,43.4", "rectangle inversé"),
+        ("-70,10,-60,20", "en France ou alentours"),
+        ("5.3,43.2,nan,43.4", "degrés décimaux"),
+    ],
+)
+def test_a_bad_view_is_a_french_400(client, value, reason):
+    response = client.get(URL, {"in_bbox": value})
+    assert response.status_code == 400
+    assert reason in response.json()["errors"]["in_bbox"]
+
+
+def test_other_bad_parameters_are_french_400s_all_at_once(client):
+    body = client.get(URL, {"q": "x", "open_now": "peut-être", "service": "drone"}).json()
+    assert set(body["errors"]) == {"q", "open_now", "service"}
+    assert "caractères" in body["errors"]["q"]
+
+
+def test_cacheable_by_shared_caches_with_an_etag(client):
+    response = client.get(URL, {"in_bbox": MARSEILLE})
+    assert "public" in response["Cache-Control"] and "max-age=60" in response["Cache-Control"]
+    etag = response["ETag"]
+    again = client.get(URL, {"in_bbox": MARSEILLE}, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+
+
+def test_documented_in_the_openapi_schema(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/categories/counts/"]["get"]
+    names = {p["name"] for p in operation["parameters"]}
+    assert {"in_bbox", "q", "open_now", "open_at", "service", "commune"} <= names
+    assert "category" not in names and "page_size" not in names
+    assert "count_cap" in str(operation["responses"]["200"])
+
+
+def test_the_one_pass_is_served_by_the_spatial_index(db):
+    from django.http import QueryDict
+    from django.utils import timezone
+
+    from geo_directory.api import params, queries
+
+    cleaned, errors = params.clean(QueryDict(f"in_bbox={MARSEILLE}"), category_counts.FILTERS)
+    assert not errors
+    query = queries.Query(timezone.now())
+    for family in category_counts.FILTERS:
+        query = family().apply(cleaned, query)
+    where, values = query.condition()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            f"EXPLAIN SELECT b.category_id FROM businesses_business b WHERE {where}", values
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "business_location_l93_gist" in plan
