@@ -86,6 +86,7 @@ def live_server_url(committed_db, site_url):
 
 
 # gunicorn (another process) reads the territory committed at session start.
+@pytest.mark.django_db
 def test_nginx_serves_photos_and_never_a_claim_document(django_db_setup, committed_db, disk):
     # The real gunicorn behind (not the test live server, whose own media handler differs),
     # with the same MEDIA_ROOT as nginx, as in production.
@@ -124,6 +125,7 @@ def _connections_to(port: int) -> set[int]:
     return found
 
 
+@pytest.mark.django_db
 def test_nginx_keeps_its_connection_to_gunicorn_open(django_db_setup, committed_db):
     with (
         Gunicorn(workers=1) as gunicorn,
