@@ -54,7 +54,8 @@ sync workers, which close it), errors (non-2xx/3xx statuses and socket errors), 
 per request of the PostgreSQL processes, of the gunicorn processes, of nginx and of wrk
 itself (utime + stime from ``/proc/<pid>/stat``, reaped children's included, before and
 after the step, divided by the requests), nginx's cache hit ratio
-(``$upstream_cache_status`` of its access log) and the load average; the summary gives each
+(``$upstream_cache_status`` of its access log; the static files nginx reads itself, FILE,
+count as hits) and the load average; the summary gives each
 configuration's best step with p95 < 100 ms, its CPU per request and the hit ratios per kind,
 and the mix line the share of URLs asked before (a cache's ceiling, whatever the speed).
 The five configurations take about six minutes.

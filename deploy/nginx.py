@@ -2,7 +2,8 @@
 
 Used by the load test (``bench/loadtest.py``) and by ``tests/hardening/test_caching.py``:
 the template is rendered into a temporary directory (config, cache, logs, pid), nginx
-listens on a free port of 127.0.0.1 and runs in the foreground as a child process. When
+listens on 127.0.0.1 (``NGINX_PORT``, else a free port), reads the static files and photos
+from ``static_root`` and ``media_root``, and runs in the foreground as a child process. When
 this process runs as root, nginx runs as ``nobody`` (master included: the port is above
 1024, nginx needs no privilege).
 """
