@@ -2,7 +2,8 @@
 
 Used by the load test (``bench/loadtest.py``) and by ``tests/hardening/test_caching.py``:
 the template is rendered into a temporary directory (config, cache, logs, pid), nginx
-listens on a free port of 127.0.0.1 and runs in the foreground as a child process. When
+listens on 127.0.0.1 (``NGINX_PORT``, else a free port), reads the static files and photos
+from ``static_root`` and ``media_root``, and runs in the foreground as a child process. When
 this process runs as root, nginx runs as ``nobody`` (master included: the port is above
 1024, nginx needs no privilege).
 """
@@ -23,6 +24,8 @@ import time
 from pathlib import Path
 
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
+ROOT = TEMPLATE.parent.parent
+MIME_TYPES = Path("/etc/nginx/mime.types")  # Debian's nginx-common
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 UNPRIVILEGED = ("nobody", "nogroup")
 
@@ -49,7 +52,13 @@ def children(parent: int) -> list[int]:
 
 
 def render(
-    prefix: Path, upstream: str, listen: str, workers: int, private_cookies: tuple[str, ...]
+    prefix: Path,
+    upstream: str,
+    listen: str,
+    workers: int,
+    private_cookies: tuple[str, ...],
+    static_root: Path,
+    media_root: Path,
 ) -> str:
     text = TEMPLATE.read_text()
     for name, value in {
@@ -58,6 +67,9 @@ def render(
         "LISTEN": listen,
         "WORKERS": str(workers),
         "PRIVATE_COOKIES": " ".join(f"$cookie_{name}" for name in private_cookies),
+        "STATIC_ROOT": str(Path(static_root).resolve()),
+        "MEDIA_ROOT": str(Path(media_root).resolve()),
+        "MIME_TYPES": str(MIME_TYPES),
     }.items():
         text = text.replace(f"@@{name}@@", value)
     if re.search(r"@@[A-Z_]+@@", text):
@@ -73,9 +85,15 @@ class Nginx:
         upstream: str,
         workers: int = 1,
         private_cookies: tuple[str, ...] = ("sessionid", "sn_primaire"),
+        static_root: Path | None = None,
+        media_root: Path | None = None,
     ):
-        """``private_cookies``: geo_directory.caching.private_cookies() of the site."""
+        """``private_cookies``: geo_directory.caching.private_cookies() of the site;
+        ``static_root``, ``media_root``: its STATIC_ROOT and MEDIA_ROOT (by default the
+        checkout's, as settings.py without MEDIA_ROOT in the environment)."""
         self.upstream, self.workers, self.private_cookies = upstream, workers, private_cookies
+        self.static_root = static_root or ROOT / "staticfiles"
+        self.media_root = media_root or Path(os.environ.get("MEDIA_ROOT") or ROOT / "media")
         self.prefix: Path | None = None
         self.proc: subprocess.Popen | None = None
         self.port = 0
@@ -87,13 +105,16 @@ class Nginx:
     def start(self) -> Nginx:
         if not Path(NGINX).exists():
             raise RuntimeError("nginx is not installed (scripts/system-deps.sh installs it)")
-        self.port = free_port()
+        # NGINX_PORT: a fixed port (e.g. the one a shared machine assigned), else a free one.
+        self.port = int(os.environ.get("NGINX_PORT") or 0) or free_port()
         text = render(
             Path("@PREFIX@"),
             self.upstream,
             f"127.0.0.1:{self.port}",
             self.workers,
             self.private_cookies,
+            self.static_root,
+            self.media_root,
         )
         self.prefix = Path(tempfile.mkdtemp(prefix="sn-nginx-"))
         conf = self.prefix / "nginx.conf"
