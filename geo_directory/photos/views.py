@@ -1,5 +1,7 @@
 """The merchant's « Photos » page of a listing, and the media files for `make run`."""
 
+import posixpath
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -121,9 +123,10 @@ def media(request, path: str):
     """MEDIA_ROOT's photos for `make run` (in production nginx or the CDN serves them).
 
     Their names hold a hash of their content, so they are cached for a year; only the
-    photos folder is served, and Django's ``serve`` refuses any path outside the root.
+    photos folder is served (the path is normalised first: « photos/../x » names a file
+    beside it), and Django's ``serve`` refuses any path outside the root.
     """
-    if not path.startswith("photos/"):
+    if not posixpath.normpath(path).startswith("photos/"):
         raise Http404
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response["Cache-Control"] = IMMUTABLE

@@ -242,3 +242,22 @@ def test_size_limit_handler_stops_reading_the_file(rf):
         request.upload_handlers.insert(0, SizeLimitHandler(request))
         assert ("image" not in request.FILES) is stopped
         assert getattr(request, "photo_too_large", False) is stopped
+
+
+def test_media_never_serves_a_file_beside_the_photos_folder(client, media_root):
+    """« photos/../x » starts with « photos/ » but names a file beside the folder: a
+    claim document or anything else kept under MEDIA_ROOT is never served."""
+    secret = media_root / "claims" / "kbis.pdf"
+    secret.parent.mkdir(parents=True)
+    secret.write_bytes(b"%PDF-1.4 private")
+    (media_root / "photos").mkdir()
+    for path in (
+        "photos/../claims/kbis.pdf",
+        "photos/%2e%2e/claims/kbis.pdf",
+        "photos//../claims/kbis.pdf",
+    ):
+        response = client.get(f"/media/{path}")
+        assert response.status_code in (400, 404), path
+        assert b"private" not in b"".join(
+            getattr(response, "streaming_content", [response.content])
+        )
