@@ -240,6 +240,8 @@ STATICFILES_DIRS = [
 ]
 # Uploaded photos (geo_directory/photos: an S3-compatible store is a settings override).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+# Merchants' claim proofs: personal data, never served (docs/deployment.md).
+CLAIM_DOCUMENTS_ROOT = Path(os.environ.get("CLAIM_DOCUMENTS_ROOT") or BASE_DIR / "private-media")
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

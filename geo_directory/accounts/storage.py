@@ -3,8 +3,9 @@
 Documents (Kbis, invoices, identity papers) are personal data: they are not under
 MEDIA_ROOT (served by the web server), have no URL (``url()`` raises), and are read only
 through the admin view of ``admin.ListingClaimAdmin`` (moderators). The directory is
-``settings.CLAIM_DOCUMENTS_ROOT`` when set, else ``private-media/`` in the checkout; read
-at each use, so that tests can point it at a temporary directory.
+``settings.CLAIM_DOCUMENTS_ROOT`` (the environment variable of that name, else
+``private-media/`` in the checkout); read at each use, so that tests can point it at a
+temporary directory.
 """
 
 from pathlib import Path

@@ -390,3 +390,26 @@ def test_code_sending_is_rate_limited_per_account(client, merchant, settings, ra
     response = send_code(client, shops[2])
     assert response.status_code == 429
     assert "Trop de codes demandés" in response.content.decode()
+
+
+def test_the_documents_folder_is_set_from_the_environment(tmp_path):
+    """A server keeps the proofs on a persistent volume named by its environment."""
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "proofs"
+    code = (
+        "import django; django.setup();"
+        "from geo_directory.accounts.storage import PrivateStorage;"
+        "print(PrivateStorage().location)"
+    )
+    env = {
+        **os.environ,
+        "CLAIM_DOCUMENTS_ROOT": str(folder),
+        "DJANGO_SETTINGS_MODULE": "geo_directory.settings",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == str(folder.resolve())
