@@ -475,4 +475,8 @@ loadOutline(!sharedView);
 syncPanel({ focus: false });
 // Written without `moi=` even when the link had one (state.js).
 commit({ push: false });
-scheduleRefresh(0);
+// The first listings are asked for at once, the tiles right after: on a phone a tile is
+// the largest paint (LCP), it must not wait for the listings' answer.
+clearTimeout(refreshTimer);
+refresh();
+mapView.addTiles();

@@ -34,7 +34,7 @@ export class MapView {
     this.map.on("moveend", () => this.handlers.moved());
   }
 
-  // Tiles once the first results are on screen: they never delay the listings.
+  // Tiles: asked for by home.js right after the first listings.
   addTiles() {
     if (!this.map.hasLayer(this.tiles)) this.tiles.addTo(this.map);
   }

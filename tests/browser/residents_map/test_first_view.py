@@ -1,0 +1,64 @@
+"""The home page's first view (issue #17): the largest paint on a phone is a map tile, so
+the tiles are asked for as soon as the map has its view, never after the first listings.
+
+The listings' answer is held back while the page loads: the tiles must be requested all
+the same; once it is let through, the list and the clusters come as usual.
+"""
+
+import base64
+
+import pytest
+
+from tests.browser.conftest import wait_until
+
+from .conftest import assert_clean
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+# A 1×1 transparent PNG stands for the tile server (a third party, not reachable in tests).
+TILE = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+
+
+def test_the_tiles_are_asked_for_before_the_listings_answer(device_page, site_url):
+    page = device_page
+    held, tiles = [], []
+    holding = True
+
+    def listings(route):
+        if holding:
+            held.append(route)
+        else:
+            route.continue_()
+
+    def tile(route):
+        tiles.append(route.request.url)
+        route.fulfill(body=TILE, content_type="image/png")
+
+    page.route("**/api/v1/businesses/?*", listings)
+    page.route("**/api/v1/clusters/?*", listings)
+    page.route("**/no-tiles/**", tile)
+    page.goto(site_url + "/")
+    wait_until(page, "document.querySelectorAll('#map img.leaflet-tile').length > 0")
+    assert held, "the first listings were asked for at once"
+    assert tiles, "tiles requested while the listings are still on their way"
+    assert page.locator("body[data-ready=true]").count() == 0, "no listing came yet"
+
+    holding = False
+    for route in held:
+        route.continue_()
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.locator("#results-list button[data-id]").count() > 0
+    assert page.locator(".sn-cluster").count() > 0
+    assert_clean(page)
+
+
+def test_the_home_page_connects_early_to_the_tile_server(client, settings):
+    settings.TILE_URL = "https://tiles.example.test/{z}/{x}/{y}.png"
+    html = client.get("/").content.decode()
+    # crossorigin: Leaflet asks for the tiles in CORS mode, a preconnect without it is lost.
+    assert '<link rel="preconnect" href="https://tiles.example.test" crossorigin>' in html
+    # A template with {s} subdomains has no one origin to connect to.
+    settings.TILE_URL = "https://{s}.tiles.example.test/{z}/{x}/{y}.png"
+    assert 'rel="preconnect"' not in client.get("/").content.decode()
