@@ -62,3 +62,54 @@ def test_the_home_page_connects_early_to_the_tile_server(client, settings):
     # A template with {s} subdomains has no one origin to connect to.
     settings.TILE_URL = "https://{s}.tiles.example.test/{z}/{x}/{y}.png"
     assert 'rel="preconnect"' not in client.get("/").content.decode()
+
+
+# Counts every Intl number format the page makes (an init script: before any of its own).
+COUNT_INTL = """
+window.__intlNumbers = 0;
+const NumberFormat = Intl.NumberFormat;
+Intl.NumberFormat = function (...args) {
+  window.__intlNumbers += 1;
+  return new NumberFormat(...args);
+};
+const toLocaleString = Number.prototype.toLocaleString;
+Number.prototype.toLocaleString = function (...args) {
+  window.__intlNumbers += 1;
+  return toLocaleString.apply(this, args);
+};
+"""
+
+
+def test_the_first_view_formats_no_number_with_intl(phone_page, site_url):
+    """A page's first Intl number format costs 50 to 250 ms of main thread (ICU's locale
+    data): the map's first view (the script's start, the list, the clusters, the chips'
+    counts) writes its French numbers without it."""
+    page = phone_page
+    page.add_init_script(COUNT_INTL)
+    page.goto(site_url + "/")
+    page.wait_for_selector("body[data-ready=true]")
+    wait_until(page, "document.body.dataset.counted === '1'")
+    status = page.locator("#results-status").inner_text()
+    assert "commerce" in status
+    assert page.evaluate("window.__intlNumbers") == 0
+    assert_clean(page)
+
+
+def test_numbers_are_written_as_intl_writes_them_in_french(page, site_url):
+    page.goto(site_url + "/")
+    written = page.evaluate(
+        """async () => {
+          const { numberText, distanceText, plural } = await import("/static/maps/js/format.js");
+          const km = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 1 });
+          const counts = [0, 1, 2, 12, 999, 1000, 1331, 12345, 999999, 1234567, -4200];
+          const metres = [1000, 1040, 1260, 2500, 9960, 12340, 123456, 1234567];
+          return {
+            counts: counts.map((n) => [numberText(n), n.toLocaleString("fr-FR")]),
+            km: metres.map((m) => [distanceText(m), `${km.format(m / 1000)} km`]),
+            plurals: [plural(0, "commerce", "commerces"), plural(1331, "commerce", "commerces")],
+          };
+        }"""
+    )
+    for mine, intl in written["counts"] + written["km"]:
+        assert mine == intl
+    assert written["plurals"] == ["0 commerce", "1\u202f331 commerces"]

@@ -9,6 +9,7 @@
 
 import { config, filterParams, getJSON, lonlat, servicesMatch, stats } from "./api.js";
 import { CommuneSearch } from "./commune_search.js";
+import { numberText } from "./format.js";
 import { DETAIL_ZOOM, MapView } from "./mapview.js";
 import { DetailPanel } from "./panel.js";
 import { ResultsList } from "./results.js";
@@ -420,7 +421,7 @@ async function refreshCounts(bbox, signal) {
   const counts = new Map();
   const count = async (slug) => {
     const data = await getJSON("businesses/", requestParams("count", { bbox, category: slug }), signal);
-    counts.set(slug, data.count_exact === false ? `≈ ${data.count.toLocaleString("fr-FR")}` : data.count);
+    counts.set(slug, data.count_exact === false ? `≈ ${numberText(data.count)}` : data.count);
   };
   try {
     const parents = chips.filter((c) => !c.dataset.parent);
@@ -441,7 +442,7 @@ async function refreshCounts(bbox, signal) {
       chip.querySelector(".chip-count").textContent = "";
     } else {
       chip.dataset.count = String(n);
-      chip.querySelector(".chip-count").textContent = ` ${typeof n === "number" ? n.toLocaleString("fr-FR") : n}`;
+      chip.querySelector(".chip-count").textContent = ` ${typeof n === "number" ? numberText(n) : n}`;
     }
     chip.disabled = n === 0 && chip.getAttribute("aria-pressed") !== "true";
   }
