@@ -15,6 +15,8 @@ from .conftest import assert_clean
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
+STATUS = "document.getElementById('results-status').textContent"
+
 # A 1×1 transparent PNG stands for the tile server (a third party, not reachable in tests).
 TILE = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -113,3 +115,20 @@ def test_numbers_are_written_as_intl_writes_them_in_french(page, site_url):
     for mine, intl in written["counts"] + written["km"]:
         assert mine == intl
     assert written["plurals"] == ["0 commerce", "1\u202f331 commerces"]
+
+
+def test_the_tabs_position_still_orders_the_list_after_a_reload(located_device_page, site_url):
+    """The position is read after the first requests: once there, the list is asked for
+    again, ordered from the user (« plus proche de vous »), with the blue dot."""
+    page = located_device_page
+    page.goto(site_url + "/")
+    page.wait_for_selector("body[data-ready=true]")
+    page.get_by_role("button", name="Autour de moi").click()
+    wait_until(page, f"{STATUS}.includes('plus proche de vous')")
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    wait_until(page, f"{STATUS}.includes('plus proche de vous')")
+    assert page.locator("path.sn-user").count() == 1
+    assert page.locator("#results-list .result-distance").count() > 0
+    assert "moi=" not in page.url
+    assert_clean(page)

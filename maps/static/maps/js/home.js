@@ -24,8 +24,9 @@ const NEAREST_TO_FIT = 8;
 const NEAREST_OUTSIDE = 5; // listings offered when the view has none
 
 let state = parseState(window.location.search);
-// The user's position is never in the URL (state.js): this tab's, if it gave one.
-state.me = loadPosition();
+// The user's position is never in the URL (state.js): this tab's, if it gave one, read
+// once the first requests are on their way (see the start).
+state.me = null;
 let refreshController = null;
 let refreshTimer = null;
 let firstRender = true;
@@ -471,13 +472,18 @@ const sharedView = state.lat !== null;
 applyingHistory = true;
 placeView();
 applyingHistory = false;
-mapView.showUser(state.me);
 loadOutline(!sharedView);
 syncPanel({ focus: false });
-// Written without `moi=` even when the link had one (state.js).
-commit({ push: false });
 // The first listings are asked for at once, the tiles right after: on a phone a tile is
-// the largest paint (LCP), it must not wait for the listings' answer.
+// the largest paint (LCP), it must not wait for the listings' answer. What can wait, two
+// synchronous calls into the browser (the address bar, this tab's storage), comes next.
 clearTimeout(refreshTimer);
 refresh();
 mapView.addTiles();
+setTimeout(() => {
+  commit({ push: false }); // written without `moi=` even when the link had one (state.js)
+  state.me = loadPosition();
+  if (!state.me) return;
+  mapView.showUser(state.me);
+  scheduleRefresh(0); // ordered from the user when in view
+});
