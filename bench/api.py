@@ -674,12 +674,12 @@ class Server:
 
     ``env`` adds to the Django environment (e.g. ``TILE_URL``). ``production=True``
     serves as ``make run`` does instead: ``gunicorn.conf.py`` (its
-    workers from the core count, its access log), ``DEBUG`` off; always on 127.0.0.1 and a
-    free port. ``log`` receives gunicorn's output (default: inherited).
+    workers from the core count, its access log), ``DEBUG`` off; always on 127.0.0.1, on
+    ``port`` (default: a free one). ``log`` receives gunicorn's output (default: inherited).
     """
 
-    def __init__(self, production: bool = False, log=None, env: dict | None = None):
-        self.port = _free_port()
+    def __init__(self, production: bool = False, log=None, env: dict | None = None, port: int = 0):
+        self.port = port or _free_port()
         env = {**django_env(), **(env or {})}
         if production:
             env["DEBUG"] = "0"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -43,10 +44,15 @@ def _tile_png() -> bytes:
     return buffer.getvalue()
 
 
+# AUDIT_PORTS="8712,8722": the site's and the tile stub's ports on a machine where each
+# user has its own (default: free ones).
+PORTS = [int(p) for p in os.environ.get("AUDIT_PORTS", "0,0").split(",")][:2]
+
+
 class TileStub:
     """A local tile server: every ``/{z}/{x}/{y}.png`` is the same light tile."""
 
-    def __init__(self):
+    def __init__(self, port: int = 0):
         png = _tile_png()
 
         class Handler(BaseHTTPRequestHandler):
@@ -62,7 +68,7 @@ class TileStub:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_port}/{{z}}/{{x}}/{{y}}.png"
 
@@ -187,9 +193,41 @@ def failing(result: dict) -> list[str]:
     return lines
 
 
+def lcp_breakdown(result: dict) -> str:
+    """The LCP, its element and its phases (TTFB, load delay, load time, render delay)."""
+    audits = result["audits"]
+    text = f"LCP {audits['largest-contentful-paint']['displayValue']}"
+    details = audits.get("largest-contentful-paint-element", {}).get("details") or {}
+    tables = [item for item in details.get("items", []) if item.get("type") == "table"]
+    if tables and tables[0]["items"]:
+        text += f" on {tables[0]['items'][0]['node'].get('selector', '?')}"
+    if len(tables) > 1:
+        phases = ", ".join(f"{p['phase']} {p['timing']:.0f} ms" for p in tables[1]["items"])
+        text += f" ({phases})"
+    return text
+
+
+def metrics(result: dict) -> str:
+    """The five metrics of the performance score, as Lighthouse displays them."""
+    names = {
+        "first-contentful-paint": "FCP",
+        "largest-contentful-paint": "LCP",
+        "total-blocking-time": "TBT",
+        "speed-index": "SI",
+        "cumulative-layout-shift": "CLS",
+    }
+    return ", ".join(
+        f"{short} {result['audits'][key]['displayValue']}" for key, short in names.items()
+    )
+
+
 def run(n: int, log) -> list[dict]:
+    """``AUDIT_RUNS`` (default 1) Lighthouse runs per page, median scores; ``AUDIT_PAGES``
+    (e.g. ``accueil``, comma-separated) audits only those pages."""
     if not LIGHTHOUSE.exists():
         raise SystemExit("Lighthouse is missing: run `make audit` (it installs it)")
+    runs = max(1, int(os.environ.get("AUDIT_RUNS") or 1))
+    only = {p.strip() for p in os.environ.get("AUDIT_PAGES", "").split(",") if p.strip()}
     prepared = subprocess.run(
         [sys.executable, "-m", "bench.audit", "--prepare"],
         env=django_env(),
@@ -199,16 +237,36 @@ def run(n: int, log) -> list[dict]:
         text=True,
     )
     setup = json.loads(prepared.stdout.strip().splitlines()[-1])
-    tiles = TileStub()
-    server = Server(production=True, env={"TILE_URL": tiles.url})
+    tiles = TileStub(PORTS[1])
+    server = Server(production=True, env={"TILE_URL": tiles.url}, port=PORTS[0])
     results = []
     try:
         for name, path in setup["pages"].items():
+            if only and name not in only:
+                continue
             cookie = setup["session"] if name == "commande" else None
-            log(f"lighthouse {name}: {path}")
-            result = lighthouse(f"http://127.0.0.1:{server.port}{path}", name, cookie)
-            scores = {c: round(100 * (result["categories"][c]["score"] or 0)) for c in CATEGORIES}
-            results.append({"page": name, "path": path, **scores, "failing": failing(result)})
+            samples = []
+            for i in range(runs):
+                load = os.getloadavg()[0]
+                log(f"lighthouse {name}: {path} (run {i + 1}/{runs}, load {load:.1f})")
+                result = lighthouse(f"http://127.0.0.1:{server.port}{path}", name, cookie)
+                scores = {
+                    c: round(100 * (result["categories"][c]["score"] or 0)) for c in CATEGORIES
+                }
+                log(f"  {scores}; {metrics(result)}; {lcp_breakdown(result)}")
+                samples.append((scores, result))
+            median = {c: statistics.median_low([s[c] for s, _ in samples]) for c in CATEGORIES}
+            last = samples[-1][1]
+            results.append(
+                {
+                    "page": name,
+                    "path": path,
+                    **median,
+                    "runs": [s["performance"] for s, _ in samples],
+                    "lcp": lcp_breakdown(last),
+                    "failing": failing(last),
+                }
+            )
     finally:
         server.stop()
         tiles.stop()
@@ -223,10 +281,16 @@ def table(results: list[dict]) -> str:
         for c in CATEGORIES:
             mark = "" if r[c] >= GOALS[c] else " ✗"
             cells.append(f"{r[c]}{mark}")
+        if len(r["runs"]) > 1:
+            cells[0] += f" (runs: {', '.join(map(str, r['runs']))})"
         lines.append(f"| {r['page']} (`{r['path']}`) | " + " | ".join(cells) + " |")
     goals = ", ".join(f"{c} ≥ {g}" for c, g in GOALS.items())
-    lines.append(f"\nGoals (issue #17, mobile): {goals}. ✗ marks a score below its goal.")
+    lines.append(
+        f"\nGoals (issue #17, mobile): {goals}. ✗ marks a score below its goal;"
+        " with AUDIT_RUNS > 1 each score is the median of the runs."
+    )
     for r in results:
+        lines.append(f"- {r['page']}: {r['lcp']} (last run)")
         for item in r["failing"]:
             lines.append(f"- {r['page']}: {item}")
     return "\n".join(lines)

@@ -8,6 +8,7 @@ boundary embedded in the page with ``json_script``.
 """
 
 import json
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -71,11 +72,25 @@ def category_groups() -> list[dict]:
     return list(groups.values())
 
 
+def tile_origin(url: str) -> str | None:
+    """The tile server's origin, which the home page connects to before its script asks
+    for the first tiles (on a phone a tile is the largest paint); None for a template with
+    ``{s}`` subdomains (no one origin) or a URL without a host."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc or "{" in parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def home(request):
     return render(
         request,
         "maps/home.html",
-        {"config": map_config(), "category_groups": category_groups()},
+        {
+            "config": map_config(),
+            "category_groups": category_groups(),
+            "tile_origin": tile_origin(settings.TILE_URL),
+        },
     )
 
 

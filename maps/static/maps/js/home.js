@@ -9,6 +9,7 @@
 
 import { config, filterParams, getJSON, lonlat, servicesMatch, stats } from "./api.js";
 import { CommuneSearch } from "./commune_search.js";
+import { numberText } from "./format.js";
 import { DETAIL_ZOOM, MapView } from "./mapview.js";
 import { DetailPanel } from "./panel.js";
 import { ResultsList } from "./results.js";
@@ -23,8 +24,9 @@ const NEAREST_TO_FIT = 8;
 const NEAREST_OUTSIDE = 5; // listings offered when the view has none
 
 let state = parseState(window.location.search);
-// The user's position is never in the URL (state.js): this tab's, if it gave one.
-state.me = loadPosition();
+// The user's position is never in the URL (state.js): this tab's, if it gave one, read
+// once the first requests are on their way (see the start).
+state.me = null;
 let refreshController = null;
 let refreshTimer = null;
 let firstRender = true;
@@ -420,13 +422,13 @@ async function refreshCounts(bbox, signal) {
   }
   for (const chip of chips) {
     const found = counts[chip.dataset.category];
-    const n = found && (found.count_exact ? found.count : `≈ ${found.count.toLocaleString("fr-FR")}`);
+    const n = found && (found.count_exact ? found.count : `≈ ${numberText(found.count)}`);
     if (n === undefined) {
       delete chip.dataset.count;
       chip.querySelector(".chip-count").textContent = "";
     } else {
       chip.dataset.count = String(n);
-      chip.querySelector(".chip-count").textContent = ` ${typeof n === "number" ? n.toLocaleString("fr-FR") : n}`;
+      chip.querySelector(".chip-count").textContent = ` ${typeof n === "number" ? numberText(n) : n}`;
     }
     chip.disabled = n === 0 && chip.getAttribute("aria-pressed") !== "true";
   }
@@ -455,9 +457,18 @@ const sharedView = state.lat !== null;
 applyingHistory = true;
 placeView();
 applyingHistory = false;
-mapView.showUser(state.me);
 loadOutline(!sharedView);
 syncPanel({ focus: false });
-// Written without `moi=` even when the link had one (state.js).
-commit({ push: false });
-scheduleRefresh(0);
+// The first listings are asked for at once, the tiles right after: on a phone a tile is
+// the largest paint (LCP), it must not wait for the listings' answer. What can wait, two
+// synchronous calls into the browser (the address bar, this tab's storage), comes next.
+clearTimeout(refreshTimer);
+refresh();
+mapView.addTiles();
+setTimeout(() => {
+  commit({ push: false }); // written without `moi=` even when the link had one (state.js)
+  state.me = loadPosition();
+  if (!state.me) return;
+  mapView.showUser(state.me);
+  scheduleRefresh(0); // ordered from the user when in view
+});

@@ -5,7 +5,7 @@
 /* global L */
 
 import { textNode } from "./dom.js";
-import { plural } from "./format.js";
+import { numberText, plural } from "./format.js";
 
 export const DETAIL_ZOOM = 13;
 
@@ -16,7 +16,7 @@ const GAP = 4; // px between two targets' boxes, rounding and borders included
 
 // A cluster's drawn size: never under TARGET, larger as the count grows, and room for
 // its count written as its accessible name says it (« 1 007 »: the label must hold it).
-const countText = (count) => count.toLocaleString("fr-FR");
+const countText = numberText;
 const clusterSize = (count) => Math.max(
   TARGET,
   Math.round(28 + Math.min(24, Math.log2(count) * 4)),
@@ -101,7 +101,7 @@ export class MapView {
     this.map.on("moveend", () => this.handlers.moved());
   }
 
-  // Tiles once the first results are on screen: they never delay the listings.
+  // Tiles: asked for by home.js right after the first listings.
   addTiles() {
     if (!this.map.hasLayer(this.tiles)) this.tiles.addTo(this.map);
   }
