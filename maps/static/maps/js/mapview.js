@@ -83,7 +83,11 @@ export class MapView {
   constructor(element, config, handlers) {
     this.handlers = handlers; // { hover(id|null), select(id), moved() }
     this.searchBbox = config.searchBbox;
-    this.map = L.map(element, { zoomControl: false, minZoom: 6, maxZoom: 19, keyboard: true });
+    // No tile fade-in: a tile (the phone's largest paint) shows the frame it arrives,
+    // without 200 ms of animation frames on a busy main thread.
+    this.map = L.map(element, {
+      zoomControl: false, minZoom: 6, maxZoom: 19, keyboard: true, fadeAnimation: false,
+    });
     L.control.zoom({ position: "topright", zoomInTitle: "Zoomer", zoomOutTitle: "Dézoomer" })
       .addTo(this.map);
     this.map.attributionControl.setPrefix(false);
