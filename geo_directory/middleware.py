@@ -21,12 +21,19 @@ database that just failed.
 
 from __future__ import annotations
 
+import functools
 import logging
 from urllib.parse import parse_qsl
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as _CSP
+from csp.utils import build_policy
+from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware as _Authentication
 from django.contrib.messages.middleware import MessageMiddleware as _Messages
 from django.contrib.sessions.middleware import SessionMiddleware as _Sessions
+from django.core.signals import setting_changed
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware as _Locale
@@ -168,3 +175,62 @@ SessionMiddleware = pages_only(_Sessions)
 LocaleMiddleware = pages_only(_Locale)
 AuthenticationMiddleware = pages_only(_Authentication)
 MessageMiddleware = pages_only(_Messages)
+
+
+# --- Content-Security-Policy, built once ---------------------------------------------------
+
+# What a view can set on its response to change its own policy (django-csp's decorators).
+CSP_RESPONSE_OVERRIDES = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+)
+CSP_HEADERS = (
+    (HEADER, "_csp_exempt", "CONTENT_SECURITY_POLICY", False),
+    (HEADER_REPORT_ONLY, "_csp_exempt_ro", "CONTENT_SECURITY_POLICY_REPORT_ONLY", True),
+)
+
+
+@functools.lru_cache(maxsize=2)
+def site_policy(report_only: bool) -> str:
+    """The settings' policy, as django-csp builds it for a response with no nonce and no
+    override of its own (every page and API answer here): the same string each time."""
+    return build_policy(report_only=report_only)
+
+
+def _forget_site_policy(setting, **kwargs) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        site_policy.cache_clear()
+
+
+setting_changed.connect(_forget_site_policy, dispatch_uid="middleware.csp-policy")
+
+
+class CSPMiddleware(_CSP):
+    """django-csp's middleware, with the settings' policy built once per process.
+
+    django-csp rebuilds the header on every response (a dataclass deep-copied, every
+    directive joined again, twice: enforced and report-only): ~0.1 ms of each request. A
+    response whose request used a nonce, or whose view changed its policy, gets
+    django-csp's own treatment; the others the same headers from ``site_policy``."""
+
+    def process_response(self, request, response):
+        if getattr(request, "_csp_nonce", None) is not None or any(
+            getattr(response, name, None) is not None for name in CSP_RESPONSE_OVERRIDES
+        ):
+            return super().process_response(request, response)
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response  # django-csp leaves Django's debug pages alone
+        for header, exempt, setting, report_only in CSP_HEADERS:
+            policy = site_policy(report_only)
+            if not policy or header in response or getattr(response, exempt, False) is not False:
+                continue
+            prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
+            if not request.path_info.startswith(tuple(prefixes)):
+                response[header] = policy
+        # As django-csp: a nonce asked for after the header was written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response

@@ -114,7 +114,7 @@ MIDDLEWARE = [
     # they all made for the same URL (security headers, CSP, Cache-Control, ETag).
     "geo_directory.caching.ResponseCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "geo_directory.middleware.CSPMiddleware",  # django-csp's, its policy built once
     # Before anything reads the URL: a NUL byte or an unknown HTTP method is a French 400/405.
     "geo_directory.middleware.RequestSanityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

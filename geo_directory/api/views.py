@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
+from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
@@ -136,6 +137,11 @@ def feature(row: dict, ref: reference.Reference, detail: bool = False, now=None)
 hours_text = lru_cache(maxsize=4096)(describe_fr)
 
 
+# (view class, Accept, ?format=, suffix) -> (renderer, media type): PublicView.negotiated.
+NEGOTIATED: dict = {}
+NEGOTIATED_MAX = 512
+
+
 class PublicView(APIView):
     """Read-only, anonymous: no session, no CSRF, no authentication work per request."""
 
@@ -154,10 +160,25 @@ class PublicView(APIView):
         ):
             return super().initial(request, *args, **kwargs)
         self.format_kwarg = self.get_format_suffix(**kwargs)
-        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(
-            request
-        )
+        request.accepted_renderer, request.accepted_media_type = self.negotiated(request)
         request.version, request.versioning_scheme = None, None
+
+    def negotiated(self, request):
+        """DRF's content negotiation, remembered per view, Accept header, ``?format=`` and
+        suffix, the only things it reads: it parses the Accept header against the
+        renderers on every request (~60 µs). A refusal (406) is not remembered."""
+        key = (
+            type(self),
+            request.META.get("HTTP_ACCEPT"),
+            request.query_params.get(api_settings.URL_FORMAT_OVERRIDE),
+            self.format_kwarg,
+        )
+        found = NEGOTIATED.get(key)
+        if found is None:
+            found = self.perform_content_negotiation(request)
+            if len(NEGOTIATED) < NEGOTIATED_MAX:  # Accept headers are the client's
+                NEGOTIATED[key] = found
+        return found
 
 
 class FilteredView(PublicView):

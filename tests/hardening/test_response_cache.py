@@ -6,6 +6,7 @@ kept in it."""
 import pytest
 from django.test import Client
 
+from geo_directory import caching
 from geo_directory.businesses.models import Business, Category
 from geo_directory.businesses.signals import announce_bulk_change
 from geo_directory.caching import PIN_COOKIE
@@ -15,6 +16,14 @@ pytestmark = pytest.mark.django_db
 
 NEAR = "/api/v1/businesses/?point=5.381000,43.298000&page_size=3"
 CLUSTERS = "/api/v1/clusters/?in_bbox=5.18555,43.06888,5.62500,43.58039&zoom=10"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def listener_closed_at_the_end():
+    """The cache's listener thread holds a connection to the test database: closed before
+    pytest-django drops it."""
+    yield
+    caching.stop_listening()
 
 
 @pytest.fixture

@@ -1,0 +1,125 @@
+"""The workers' in-memory cache of public API answers learns of other processes' changes
+through PostgreSQL's NOTIFY (caching._listen), and trusts nothing while its listener is
+not connected. Real commits (``committed_db``): a NOTIFY is delivered only at a commit.
+Like tests/orders/test_concurrency.py, it needs a ``django_db`` test in the same run for
+pytest-django to create the test database (run it with test_response_cache.py)."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from geo_directory import caching
+from geo_directory.businesses.models import Business, Category
+from tests.businesses.test_category_counts import MARSEILLE
+from tests.hardening.test_response_cache import CLUSTERS, NEAR
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def listener_closed_at_the_end():
+    """The listener holds a connection to the test database: closed before pytest-django
+    drops it."""
+    yield
+    caching.stop_listening()
+
+
+@pytest.fixture
+def cached(settings, django_db_setup, committed_db):
+    settings.API_RESPONSE_CACHE_SECONDS = 10
+    return Client()
+
+
+def _in_another_process(code: str) -> None:
+    """Run Django ``code`` in a separate process on the test database (another worker, an
+    import command)."""
+    params = connection.settings_dict
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="geo_directory.settings",
+        PGDATABASE=params["NAME"],
+        PGHOST=params["HOST"] or "",
+        PGPORT=str(params["PORT"] or "5432"),
+        PGUSER=params["USER"] or "",
+        PGPASSWORD=params.get("PASSWORD") or "",
+    )
+    subprocess.run(
+        [sys.executable, "-c", f"import django\ndjango.setup()\n{code}"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+
+
+def _fresh_within(client, url, seconds: float):
+    """The first answer not from memory, or the last one after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        response = client.get(url)
+        if "X-Sn-Cache" not in response or time.monotonic() > deadline:
+            return response
+        time.sleep(0.02)
+
+
+def test_another_process_s_change_shows_at_its_commit(cached):
+    """A change committed by another process (another gunicorn worker, an import) reaches
+    this process's cache through PostgreSQL's NOTIFY: stale within a fraction of a
+    second, not after the 10 s window."""
+    shop = Business.objects.create(
+        name="Fournil du cache",
+        category=Category.objects.get(slug="boulangerie"),
+        status="published",
+        location=MARSEILLE,
+    )
+    assert b"Fournil du cache" in cached.get(NEAR).content
+    assert cached.get(NEAR)["X-Sn-Cache"] == "hit"
+    _in_another_process(
+        "from geo_directory.businesses.models import Business\n"
+        f"shop = Business.objects.get(pk={shop.pk})\n"
+        "shop.name = 'Fournil renommé ailleurs'\n"
+        "shop.save()\n"
+    )
+    fresh = _fresh_within(cached, NEAR, 2.0)
+    assert "X-Sn-Cache" not in fresh
+    assert "Fournil renommé ailleurs".encode() in fresh.content
+    # An import in another process (set-based, listings_bulk_changed) too.
+    assert cached.get(NEAR)["X-Sn-Cache"] == "hit"
+    _in_another_process(
+        "from geo_directory.businesses.signals import announce_bulk_change\n"
+        "announce_bulk_change(sender='test')\n"
+    )
+    assert "X-Sn-Cache" not in _fresh_within(cached, NEAR, 2.0)
+
+
+def test_nothing_is_served_while_the_listener_is_not_connected(cached):
+    """The cache trusts its copies only while its listener is connected (it is what learns
+    of other processes' changes, and its connection breaking is how a database crash
+    shows); a reconnection starts a new generation (notices were lost meanwhile)."""
+    client = cached
+    client.get(CLUSTERS)
+    assert client.get(CLUSTERS)["X-Sn-Cache"] == "hit"
+    caching.stop_listening()
+    # Ended: the next request starts a new listener; what was kept before is not used.
+    assert "X-Sn-Cache" not in client.get(CLUSTERS)
+    assert client.get(CLUSTERS)["X-Sn-Cache"] == "hit"
+    # The listener's connection ends (as in a crash): nothing served until it is back.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE query = %s AND datname = current_database() AND pid <> pg_backend_pid()",
+            [f"LISTEN {caching.CHANNEL}"],
+        )
+        assert cursor.fetchone() == (True,)
+    time.sleep(0.2)
+    assert "X-Sn-Cache" not in client.get(CLUSTERS)
+    deadline = time.monotonic() + 5
+    while client.get(CLUSTERS).get("X-Sn-Cache") != "hit":
+        assert time.monotonic() < deadline, "the listener never reconnected"
+        time.sleep(0.1)
