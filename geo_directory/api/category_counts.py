@@ -13,11 +13,13 @@ plus its leaves'. The cheapest way that is right for the request, in this order:
 - **one pass**: the view's matches, at most ``SCAN_ROWS`` of them, grouped by category in
   one statement on the GiST index of ``location_l93``. Fewer than ``SCAN_ROWS``: every
   count is exact. This is every zoomed-in view (the p50 of the residents' views).
-- **precomputed**: more, in a big directory (``clusters.PRECOMPUTED_MIN_ROWS``) seen
+- **precomputed**: more (the cells are read first when they may answer, and say so), in a
+  big directory (``clusters.PRECOMPUTED_MIN_ROWS``) seen
   without any filter but ``in_bbox``: the per-category sums of the cluster cells
   (``api_cluster_cell``, at most ``MAX_CELLS`` cells) that touch the view tell which
   categories have more than the cap (their estimate: the sum, cells taken whole: a
-  superset) and which have none; only the others are counted, exactly, in one statement.
+  superset) and which have none; only the others are counted, exactly, in one statement
+  on the (category, position) index.
   Like the precomputed clusters, the sums lag the listings until ``manage.py
   refresh_clusters``. At 100,000 listings this kept the p95 of the load test's views at
   154 ms against 661 ms counted live (``bench.api.chip_counts``, docs/search.md).
@@ -159,14 +161,19 @@ def cell_sums(query: queries.Query, bbox, category_ids: list[int]) -> dict[int, 
 def direct_counts(cleaned: dict, query: queries.Query) -> tuple[dict[int, tuple[int, bool]], str]:
     """((count, exact) per category id, its own listings only; the mode that answered)."""
     every = sorted(reference.get().categories)
-    found = one_pass(query)
+    used = {name for name, value in cleaned.items() if value not in (None, "", [])}
+    precomputed = (
+        used <= {"in_bbox"} and clusters.listings_estimate() >= clusters.PRECOMPUTED_MIN_ROWS
+    )
+    # The cells first when they can answer: a view they say holds SCAN_ROWS or more is
+    # not read row by row only to learn it (5-7 ms at 1,000,000 listings).
+    sums = cell_sums(query, cleaned["in_bbox"] or EXTENT, every) if precomputed else None
+    found = one_pass(query) if sums is None or sum(sums.values()) < SCAN_ROWS else None
     if found is not None:
         return {pk: (found.get(pk, 0), True) for pk in every}, "one pass"
-    used = {name for name, value in cleaned.items() if value not in (None, "", [])}
-    if used <= {"in_bbox"} and clusters.listings_estimate() >= clusters.PRECOMPUTED_MIN_ROWS:
-        sums = cell_sums(query, cleaned["in_bbox"] or EXTENT, every)
+    if sums is not None:
         # The others, at most COUNT_CAP each (the cells hold a superset): counted exactly
-        # together, on one scan of the view's index.
+        # together, on the (category, position) index (api migration 0011).
         few = [pk for pk in every if 0 < sums.get(pk, 0) <= COUNT_CAP]
         counted = grouped(query, few)
         return {

@@ -184,3 +184,29 @@ def test_the_one_pass_is_served_by_the_spatial_index(db):
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "business_location_l93_gist" in plan
+
+
+def test_a_big_view_is_counted_from_the_cells_and_the_trade_position_index(client, monkeypatch):
+    """When the cells say the view holds SCAN_ROWS or more, it is not read row by row to
+    learn it; the few-listing trades are counted on the (category, position) index."""
+    from django.test.utils import CaptureQueriesContext
+
+    make_listing("Chocolats du Vieux-Port", 5.3698, 43.2951, category="chocolatier")
+    make_listing("Chocolats de la Canebière", 5.3790, 43.2970, category="chocolatier")
+    clusters.refresh()
+    monkeypatch.setattr(clusters, "PRECOMPUTED_MIN_ROWS", 0)
+    monkeypatch.setattr(category_counts, "SCAN_ROWS", 10)
+    monkeypatch.setattr(category_counts, "COUNT_CAP", 5)
+    with CaptureQueriesContext(connection) as captured:
+        body = counts(client, {"in_bbox": MARSEILLE})
+    assert body["mode"] == "precomputed"
+    assert body["categories"]["chocolatier"] == {"count": 2, "count_exact": True}
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert not any(" LIMIT " in sql and "GROUP BY category_id" in sql for sql in statements)
+    few = next(sql for sql in statements if "b.category_id = ANY(" in sql)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("EXPLAIN " + few)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "business_published_trade_location" in plan
