@@ -3,17 +3,15 @@
 Used by the load test (``bench/loadtest.py``) and by ``tests/hardening/test_caching.py``:
 the template is rendered into a temporary directory (config, cache, logs, pid), nginx
 listens on 127.0.0.1 (``NGINX_PORT``, else a free port), reads the static files and photos
-from ``static_root`` and ``media_root``, and runs in the foreground as a child process. When
-this process runs as root, nginx runs as ``nobody`` (master included: the port is above
-1024, nginx needs no privilege).
+from ``static_root`` and ``media_root``, and runs in the foreground as a child process, as
+the user of this process (when that is root, its workers stay root, as the gunicorn it
+fronts here: a checkout in a mode-0700 folder is readable by no one else).
 """
 
 from __future__ import annotations
 
 import collections
-import grp
 import os
-import pwd
 import re
 import shutil
 import signal
@@ -27,7 +25,6 @@ TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 ROOT = TEMPLATE.parent.parent
 MIME_TYPES = Path("/etc/nginx/mime.types")  # Debian's nginx-common
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-UNPRIVILEGED = ("nobody", "nogroup")
 
 
 def free_port() -> int:
@@ -118,19 +115,19 @@ class Nginx:
         )
         self.prefix = Path(tempfile.mkdtemp(prefix="sn-nginx-"))
         conf = self.prefix / "nginx.conf"
-        conf.write_text(text.replace("@PREFIX@", str(self.prefix)))
-        kwargs = {}
         if os.geteuid() == 0:
-            uid, gid = pwd.getpwnam(UNPRIVILEGED[0]).pw_uid, grp.getgrnam(UNPRIVILEGED[1]).gr_gid
-            os.chown(self.prefix, uid, gid)
-            kwargs = {"user": uid, "group": gid, "extra_groups": []}
+            # Started by root (CI clones into a mode-0700 folder): the workers keep the
+            # identity of the gunicorn they sit in front of here, so that they can read
+            # the checkout's static files and photos (a production nginx runs them as its
+            # packaged user, who owns nothing else: docs/deployment.md).
+            text = "user root root;\n" + text
+        conf.write_text(text.replace("@PREFIX@", str(self.prefix)))
         self.proc = subprocess.Popen(
             [NGINX, "-p", str(self.prefix), "-c", str(conf), "-e", str(self.prefix / "error.log")]
             + ["-g", "daemon off;"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            **kwargs,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -61,8 +61,8 @@ def test_static_files_are_read_by_nginx_compressed_and_kept_a_year():
 def disk():
     """A MEDIA_ROOT with a photo, and claim documents both beside it (the default layout:
     private-media/ next to media/) and inside it (a careless CLAIM_DOCUMENTS_ROOT).
-    Readable by all, as a server's MEDIA_ROOT: nginx runs as nobody when the tests are root
-    (pytest's tmp_path is private to its owner)."""
+    Readable by all, as a server's MEDIA_ROOT (nginx's own user reads it in production).
+    Nothing here relies on file permissions: a document is refused by the configuration."""
     root = Path(tempfile.mkdtemp(prefix="sn-media-"))
     root.chmod(0o755)
     yield _files(root)
