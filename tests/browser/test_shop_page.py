@@ -117,7 +117,9 @@ def test_with_javascript_commune_row_to_shop_map_and_order(
         cdp.send("Network.emulateNetworkConditions", {**SLOW_NETWORK, "uploadThroughput": -1})
         page.locator(f"#commerce-{shop.pk}").get_by_role("link", name=NAME, exact=True).click()
         page.wait_for_selector("body[data-ready=true]")
-        assert page.evaluate(CLS) == 0
+        # A map box appearing after the first paint moved the page by 0.05-0.12; what is
+        # left is a sub-pixel rounding of the throttled phone's layout (0.0006 once).
+        assert page.evaluate(CLS) < 0.01
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
         cdp.send("Network.emulateNetworkConditions", {**FAST_NETWORK, "uploadThroughput": -1})
         check_shop_page(page, shop)
