@@ -12,6 +12,7 @@ from django.db import InterfaceError, OperationalError
 
 from geo_directory.businesses.signals import announce_bulk_change
 from importers.errors import SourceError
+from importers.mapping import load_mapping
 
 # The database went away (crash, restart, network): a clear message and exit status 1
 # rather than a traceback. The import of a file is one transaction: it is rolled back.
@@ -114,3 +115,14 @@ class ImportCommand(BaseCommand):
 
     def run(self, path, **options):
         raise NotImplementedError
+
+
+class MappedImportCommand(ImportCommand):
+    """A partner's file read through its field mapping (``importers/mapping.py``)."""
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--mapping", type=Path, required=True, help="YAML or JSON mapping")
+
+    def format_options(self, options):
+        return {"mapping": load_mapping(options["mapping"])}
