@@ -144,12 +144,7 @@ export class MapView {
       const [lon, lat] = feature.geometry.coordinates;
       const marker = L.circleMarker([lat, lon], { ...STYLE, className: "sn-marker" })
         .bindTooltip(textNode(feature.properties.name), { direction: "top", offset: [0, -6] });
-      marker.on("mouseover", () => this.handlers.hover(feature.id));
-      marker.on("mouseout", () => this.handlers.hover(null));
-      marker.on("click", () => this.handlers.select(feature.id));
-      marker.addTo(this.layer);
-      marker.getElement()?.setAttribute("data-id", String(feature.id));
-      this.markers.set(feature.id, marker);
+      this.track(marker, feature.id);
       this.features.set(feature.id, feature);
     }
     this.highlight(this.activeId, this.activeFeature);
@@ -189,9 +184,14 @@ export class MapView {
       icon: L.divIcon({ className: "sn-marker sn-single", iconSize: [TARGET, TARGET] }),
       keyboard: false,
     }).bindTooltip(textNode(feature.properties.name), { direction: "top", offset: [0, -10] });
-    marker.on("click", () => this.handlers.select(id));
+    this.track(marker, id);
+  }
+
+  // A listing's marker on the map: hover and click shared with the list, found by its id.
+  track(marker, id) {
     marker.on("mouseover", () => this.handlers.hover(id));
     marker.on("mouseout", () => this.handlers.hover(null));
+    marker.on("click", () => this.handlers.select(id));
     marker.addTo(this.layer);
     marker.getElement()?.setAttribute("data-id", String(id));
     this.markers.set(id, marker);
