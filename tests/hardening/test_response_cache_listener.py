@@ -1,8 +1,9 @@
 """The workers' in-memory cache of public API answers learns of other processes' changes
 through PostgreSQL's NOTIFY (caching._listen), and trusts nothing while its listener is
 not connected. Real commits (``committed_db``): a NOTIFY is delivered only at a commit.
-Like tests/orders/test_concurrency.py, it needs a ``django_db`` test in the same run for
-pytest-django to create the test database (run it with test_response_cache.py)."""
+pytest-django creates the test database only for a run that holds a ``django_db`` test
+(``committed_db`` is not one: it must not run in a transaction): this module has its own,
+so that it runs alone."""
 
 import os
 import subprocess
@@ -123,3 +124,55 @@ def test_nothing_is_served_while_the_listener_is_not_connected(cached):
     while client.get(CLUSTERS).get("X-Sn-Cache") != "hit":
         assert time.monotonic() < deadline, "the listener never reconnected"
         time.sleep(0.1)
+
+
+@pytest.mark.django_db
+def test_stop_listening_closes_the_listener_s_connection():
+    """What the session's teardown (tests/conftest.py) relies on. Also this module's
+    ``django_db`` test: with it, pytest-django creates the test database when the module
+    runs alone."""
+    listening = (
+        "SELECT count(*) FROM pg_stat_activity WHERE query = %s AND datname = current_database()"
+    )
+
+    def listeners() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # else read once a transaction
+            cursor.execute(listening, [f"LISTEN {caching.CHANNEL}"])
+            return cursor.fetchone()[0]
+
+    assert caching.data_generation() is not None
+    assert listeners() == 1
+    caching.stop_listening()
+    deadline = time.monotonic() + 2  # the server ends the session just after the client
+    while listeners():
+        assert time.monotonic() < deadline, "the listener's session is still there"
+        time.sleep(0.02)
+
+
+def test_the_listener_is_closed_before_the_test_database_is_dropped():
+    """A pytest run of its own (its own test database), whose one test leaves the listener
+    running: pytest-django drops the database at the end without its warning that « the
+    database is being accessed by other users » (made an error here)."""
+    env = {**os.environ, "TEST_DATABASE_NAME": "test_sauvons_noel_listener_teardown"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "tests/hardening/listener_left_running.py",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "error::pytest.PytestWarning",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "1 passed" in output and "teardown test databases" not in output, output
