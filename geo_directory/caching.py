@@ -189,7 +189,15 @@ def bump_generation(**kwargs) -> None:
     below moves on again at the commit). Other processes' when the writer's transaction
     commits: the NOTIFY goes through the writer's own connection, and PostgreSQL delivers
     it only at commit (never if it rolls back). A test's transaction never commits: its
-    own process's bump is what its next request sees."""
+    own process's bump is what its next request sees.
+
+    Sent even where the cache is off (``API_RESPONSE_CACHE_SECONDS`` unset or 0): whether
+    this process keeps answers says nothing of the others. A ``manage.py`` import or shell
+    runs with it off beside gunicorn workers that have it on (``gunicorn.conf.py`` sets it
+    for them only): skipping the NOTIFY there would leave every worker serving the old
+    listings for the whole TTL after the import (tests/hardening/
+    test_response_cache_listener.py, its other process has the cache off). With no one
+    listening, a NOTIFY costs one statement in a transaction that is writing anyway."""
     from django.db import connections
 
     _bump_local()

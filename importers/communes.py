@@ -26,7 +26,9 @@ from geo_directory.territory import neighbours
 from geo_directory.territory.models import Commune, CommuneArea, Departement, Neighbour, Region
 from geo_directory.territory.region import DOMAIN, BadCoordinates, check_geojson
 
+from . import reasons
 from .errors import SourceError, feature_collection, read_json
+from .reasons import plural
 
 REGION_CODE = "93"
 # A commune's official boundary at full resolution has tens of thousands of vertices.
@@ -47,16 +49,18 @@ class CommuneImportReport:
     neighbours: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
+        # In French: read by the data team (import_communes, seed_demo).
         lines = [
-            f"communes: {self.communes} current communes of region {REGION_CODE} "
-            f"({self.created} created, {self.updated} updated), "
-            f"{self.areas} municipal arrondissements"
+            f"communes : {plural(self.communes, 'commune actuelle', 'communes actuelles')}"
+            f" de la région {REGION_CODE} ({plural(self.created, 'créée', 'créées')}, "
+            f"{plural(self.updated, 'mise à jour', 'mises à jour')}), "
+            f"{plural(self.areas, 'arrondissement municipal', 'arrondissements municipaux')}"
         ]
         for text in self.boundaries_not_in_list:
-            lines.append(f"  boundary not in the official list: {text}")
+            lines.append(f"  limite absente de la liste officielle : {text}")
         for text in self.communes_without_boundary:
-            lines.append(f"  commune without a boundary: {text}")
-        lines.append(f"neighbouring territories: {', '.join(self.neighbours)}")
+            lines.append(f"  commune sans limite : {text}")
+        lines.append(f"territoires voisins : {', '.join(self.neighbours)}")
         return "\n".join(lines)
 
 
@@ -66,15 +70,15 @@ def _multipolygon(geometry: dict, where: str) -> MultiPolygon:
             geometry, DOMAIN, types=("Polygon", "MultiPolygon"), max_vertices=BOUNDARY_VERTICES
         )
     except BadCoordinates as exc:
-        raise SourceError(f"{where}: {exc}") from exc
+        raise SourceError(f"{where} : {exc}") from exc
     try:
         geom = GEOSGeometry(json.dumps(geometry), srid=4326)
     except (GEOSException, GDALException, ValueError, TypeError) as exc:
-        raise SourceError(f"{where}: unreadable geometry ({exc})") from exc
+        raise SourceError(f"{where} : {reasons.UNREADABLE_GEOMETRY}") from exc
     if geom.geom_type == "Polygon":
         geom = MultiPolygon(geom, srid=4326)
     if geom.geom_type != "MultiPolygon":
-        raise SourceError(f"{where}: expected a Polygon or MultiPolygon, got {geom.geom_type}")
+        raise SourceError(f"{where} : Polygon ou MultiPolygon attendu, pas {geom.geom_type}")
     if not geom.valid:
         geom = geom.make_valid()
         if geom.geom_type == "Polygon":
@@ -85,13 +89,13 @@ def _multipolygon(geometry: dict, where: str) -> MultiPolygon:
 def _boundaries(path: Path) -> dict[str, tuple[str, MultiPolygon]]:
     boundaries = {}
     for number, feature in enumerate(feature_collection(path), start=1):
-        where = f"{path.name} feature #{number}"
+        where = f"{path.name} objet n° {number}"
         props = (feature or {}).get("properties") or {}
         code = str(props.get("code") or "").strip()
         if not code:
-            raise SourceError(f"{where}: feature without a 'code' property")
+            raise SourceError(f"{where} : objet sans propriété « code »")
         if not feature.get("geometry"):
-            raise SourceError(f"{where} (code {code}): feature without a geometry")
+            raise SourceError(f"{where} (code {code}) : objet sans géométrie")
         boundaries[code] = (props.get("nom", ""), _multipolygon(feature["geometry"], where))
     return boundaries
 
@@ -100,7 +104,7 @@ def _border_lines(path: Path) -> list[list[tuple[float, float]]]:
     """The (lon, lat) lists of the LineString/MultiLineString features of ``path``."""
     lines = []
     for number, feature in enumerate(feature_collection(path), start=1):
-        where = f"{path.name} feature #{number}"
+        where = f"{path.name} objet n° {number}"
         geometry = (feature or {}).get("geometry") if isinstance(feature, dict) else None
         try:
             check_geojson(
@@ -110,12 +114,12 @@ def _border_lines(path: Path) -> list[list[tuple[float, float]]]:
                 max_vertices=BOUNDARY_VERTICES,
             )
         except BadCoordinates as exc:
-            raise SourceError(f"{where}: {exc}") from exc
+            raise SourceError(f"{where} : {exc}") from exc
         parts = geometry["coordinates"]
         for part in [parts] if geometry["type"] == "LineString" else parts:
             lines.append([(float(p[0]), float(p[1])) for p in part])
     if not lines:
-        raise SourceError(f"{path.name}: no border line")
+        raise SourceError(f"{path.name} : aucune ligne de frontière")
     return lines
 
 
@@ -142,7 +146,8 @@ def _neighbours(
         )
     except (ValueError, shapely.errors.ShapelyError) as exc:
         raise SourceError(
-            f"{NEIGHBOURS_DIR}: cannot build the neighbouring territories ({exc})"
+            f"{NEIGHBOURS_DIR} : impossible de construire les territoires voisins"
+            " (géométries incohérentes)"
         ) from exc
     return {
         code: (name, GEOSGeometry(memoryview(shapely.to_wkb(geometry)), srid=4326))
@@ -153,17 +158,17 @@ def _neighbours(
 def _entries(path: Path, kind: str) -> list[dict]:
     data = read_json(path)
     if not isinstance(data, list) or not all(isinstance(e, dict) and "code" in e for e in data):
-        raise SourceError(f"{path}: expected a JSON list of {kind} objects with a 'code'")
+        raise SourceError(f"{path} : liste JSON d’objets {kind} avec un « code » attendue")
     return data
 
 
 def import_territory(data_dir: Path) -> CommuneImportReport:
     data_dir = Path(data_dir)
     regions = [
-        e for e in _entries(data_dir / "cog-regions.json", "region") if e["code"] == REGION_CODE
+        e for e in _entries(data_dir / "cog-regions.json", "région") if e["code"] == REGION_CODE
     ]
     if not regions:
-        raise SourceError(f"cog-regions.json: region {REGION_CODE} not found")
+        raise SourceError(f"cog-regions.json : région {REGION_CODE} introuvable")
     departements = [
         e
         for e in _entries(data_dir / "cog-departements.json", "département")
@@ -181,7 +186,7 @@ def import_territory(data_dir: Path) -> CommuneImportReport:
     boundaries = _boundaries(data_dir / "paca-communes.geojson")
     region_features = feature_collection(data_dir / "paca-region.geojson")
     region_boundary = (
-        _multipolygon(region_features[0]["geometry"], "paca-region.geojson feature #1")
+        _multipolygon(region_features[0]["geometry"], "paca-region.geojson objet n° 1")
         if region_features and region_features[0].get("geometry")
         else None
     )
@@ -207,10 +212,10 @@ def import_territory(data_dir: Path) -> CommuneImportReport:
                 merged = MultiPolygon(merged, srid=4326)
             boundaries[parent] = (boundaries[parent][0], merged)
             report.boundaries_not_in_list.append(
-                f"{code} {name} (merged since into {parent}: its boundary was added to {parent})"
+                f"{code} {name} (fusionnée depuis dans {parent} : sa limite est ajoutée à {parent})"
             )
         else:
-            report.boundaries_not_in_list.append(f"{code} {name} (ignored)")
+            report.boundaries_not_in_list.append(f"{code} {name} (ignorée)")
     report.communes_without_boundary = [
         f"{e['code']} {e['nom']}" for e in communes if e["code"] not in boundaries
     ]

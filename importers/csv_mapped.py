@@ -51,13 +51,14 @@ class MappedReader:
             self.header = [h.strip().lstrip("\ufeff") for h in next(self.reader)]
         except StopIteration as exc:
             self.handle.close()
-            raise SourceError(f"{self.path}: empty file (no header line)") from exc
+            raise SourceError(f"{self.path} : {reasons.EMPTY_FILE}") from exc
         missing = [c for c in self.mapper.source_fields() if c not in self.header]
         if missing:
             self.handle.close()
             raise SourceError(
-                f"{self.path}: column(s) {', '.join(map(repr, missing))} of the mapping are "
-                f"not in the header ({', '.join(self.header)})"
+                reasons.missing_columns(
+                    self.path, missing, self.header, "fichier conforme à sa correspondance"
+                )
             )
         self.index = {name: self.header.index(name) for name in self.mapper.source_fields()}
 
@@ -90,7 +91,7 @@ def import_csv(path: Path, mapping: dict | Path, **options) -> ImportReport:
     """Import a partner CSV with a mapping (a dict, or a YAML/JSON file path)."""
     path = Path(path)
     if not path.is_file():
-        raise SourceError(f"{path}: file not found")
+        raise SourceError(reasons.file_not_found(path))
     if not isinstance(mapping, dict):
         mapping = load_mapping(mapping)
     reader = MappedReader(path, mapping)

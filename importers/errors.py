@@ -8,6 +8,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import reasons
+from .reasons import plural
+
 # Rejections kept in memory for the report; all of them go to the --errors file.
 MAX_KEPT_REJECTIONS = 10_000
 
@@ -76,44 +79,77 @@ class ImportReport:
             self.rejected.append(Rejection(line, field_name, reason, raw))
 
     def summary(self, detail: int = 50) -> str:
-        prefix = "DRY RUN (nothing written): " if self.dry_run else ""
-        rate = f", {self.read / self.seconds:,.0f} rows/s" if self.seconds else ""
-        lines = [
-            f"{prefix}{self.file_name}: {self.read} read, {self.created} created, "
-            f"{self.updated} updated, {self.unchanged} unchanged, {self.closed} closed, "
-            f"{self.vanished} closed as vanished, {self.merged} linked to an existing listing, "
-            f"{self.outside_region} outside the region (not loaded), "
-            f"{sum(self.skipped.values())} skipped, {self.rejected_count} rejected, "
-            f"{self.warning_count} warning(s) (loaded without a value){rate}"
+        """In French: read by the data team (command output, the admin's import runs)."""
+        prefix = "SIMULATION (rien n’est écrit) : " if self.dry_run else ""
+        rate = f", {_number(self.read / self.seconds)} lignes/s" if self.seconds else ""
+        counts = [
+            plural(self.read, "ligne lue", "lignes lues"),
+            plural(self.created, "fiche créée", "fiches créées"),
+            plural(self.updated, "mise à jour", "mises à jour"),
+            plural(self.unchanged, "inchangée", "inchangées"),
+            plural(self.closed, "fermée", "fermées"),
+            plural(
+                self.vanished, "fermée car absente du fichier", "fermées car absentes du fichier"
+            ),
+            plural(
+                self.merged, "rattachée à une fiche existante", "rattachées à une fiche existante"
+            ),
+            plural(
+                self.outside_region,
+                "hors de la région (non chargée)",
+                "hors de la région (non chargées)",
+            ),
+            plural(sum(self.skipped.values()), "ligne ignorée", "lignes ignorées"),
+            plural(self.rejected_count, "ligne rejetée", "lignes rejetées"),
+            plural(
+                self.warning_count,
+                "avertissement (fiche chargée sans une valeur)",
+                "avertissements (fiches chargées sans une valeur)",
+            ),
         ]
-        lines += [f"  skipped {count}: {reason}" for reason, count in self.skipped.most_common()]
-        lines += [f"  rejected {r}" for r in self.rejected[:detail]]
+        lines = [f"{prefix}{self.file_name} : {', '.join(counts)}{rate}"]
+        lines += [
+            f"  {plural(count, 'ignorée', 'ignorées')} : {reason}"
+            for reason, count in self.skipped.most_common()
+        ]
+        lines += [f"  rejetée {r}" for r in self.rejected[:detail]]
         if self.rejected_count > detail:
-            lines.append(f"  ... and {self.rejected_count - detail} more rejections (see --errors)")
-        lines += [f"  warning {w}" for w in self.warnings[:detail]]
+            more = self.rejected_count - detail
+            lines.append(
+                f"  … et {plural(more, 'autre ligne rejetée', 'autres lignes rejetées')}"
+                " (voir --errors)"
+            )
+        lines += [f"  avertissement {w}" for w in self.warnings[:detail]]
         if self.warning_count > detail:
-            lines.append(f"  ... and {self.warning_count - detail} more warnings (see --errors)")
+            more = self.warning_count - detail
+            lines.append(
+                f"  … et {plural(more, 'autre avertissement', 'autres avertissements')}"
+                " (voir --errors)"
+            )
         for diff in self.diffs:
             changes = ", ".join(
-                f"{name}: {old!r} → {new!r}" for name, (old, new) in diff["changes"].items()
+                f"{name} : {old!r} → {new!r}" for name, (old, new) in diff["changes"].items()
             )
-            lines.append(f"  change {diff['external_id']}: {changes}")
-        lines += [f"  note: {n}" for n in self.notes]
+            lines.append(f"  modification {diff['external_id']} : {changes}")
+        lines += [f"  remarque : {n}" for n in self.notes]
         return "\n".join(lines)
+
+
+def _number(value: float) -> str:
+    """« 12 345 »: French groups digits with a narrow no-break space."""
+    return f"{value:,.0f}".replace(",", "\u202f")
 
 
 def read_json(path: Path):
     """Parse a JSON file, or raise SourceError saying what is wrong and where."""
     path = Path(path)
     if not path.is_file():
-        raise SourceError(f"{path}: file not found")
+        raise SourceError(reasons.file_not_found(path))
     try:
         with path.open("rb") as handle:
             return json.load(handle)
     except json.JSONDecodeError as exc:
-        raise SourceError(
-            f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from exc
+        raise SourceError(reasons.invalid_json(path, exc.lineno, exc.colno)) from exc
     except RecursionError as exc:
         # json's C parser recurses per nesting level: a hostile file would take the
         # process down, or stop it half-way. No listing source nests more than a few levels.
@@ -122,9 +158,9 @@ def read_json(path: Path):
             " niveaux) : fichier refusé, rien n'est importé"
         ) from exc
     except UnicodeDecodeError as exc:
-        raise SourceError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise SourceError(reasons.not_text(path, "UTF-8", exc.start)) from exc
     except OSError as exc:
-        raise SourceError(f"{path}: cannot be read ({exc.strerror})") from exc
+        raise SourceError(reasons.unreadable_file(path, exc)) from exc
 
 
 def feature_collection(path: Path) -> list[dict]:
@@ -133,8 +169,8 @@ def feature_collection(path: Path) -> list[dict]:
     if isinstance(data, dict) and data.get("type") == "Feature":
         return [data]
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise SourceError(f"{path}: not a GeoJSON FeatureCollection")
+        raise SourceError(f"{path} : {reasons.NOT_A_FEATURE_COLLECTION}")
     features = data.get("features")
     if not isinstance(features, list):
-        raise SourceError(f"{path}: FeatureCollection without a 'features' list")
+        raise SourceError(f"{path} : {reasons.NO_FEATURES_LIST}")
     return features

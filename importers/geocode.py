@@ -18,6 +18,7 @@ from geo_directory.businesses.models import Business
 from geo_directory.geocoding.service import geocoder
 
 from .pipeline import GEOCODE_NOTE
+from .reasons import plural
 
 
 @dataclass
@@ -29,10 +30,11 @@ class GeocodeReport:
 
     def summary(self) -> str:
         lines = [
-            f"geocoding: {self.placed} placed, {self.flagged} sent to review, "
-            f"{self.waiting} still waiting"
+            f"géocodage : {plural(self.placed, 'fiche placée', 'fiches placées')}, "
+            f"{plural(self.flagged, 'envoyée en vérification', 'envoyées en vérification')}, "
+            f"{plural(self.waiting, 'encore en attente', 'encore en attente')}"
         ]
-        return "\n".join(lines + [f"  note: {n}" for n in self.notes])
+        return "\n".join(lines + [f"  remarque : {n}" for n in self.notes])
 
 
 def waiting(source: str | None = None):

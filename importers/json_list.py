@@ -37,7 +37,7 @@ def import_json(path: Path, mapping: dict | Path, **options) -> ImportReport:
     """Import a JSON list of objects; options as ``pipeline.run_import``."""
     path = Path(path)
     if not path.is_file():
-        raise SourceError(f"{path}: file not found")
+        raise SourceError(reasons.file_not_found(path))
     if not isinstance(mapping, dict):
         mapping = load_mapping(mapping)
     mapper = Mapper(mapping)

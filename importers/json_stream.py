@@ -19,6 +19,7 @@ from pathlib import Path
 
 import ijson
 
+from . import reasons
 from .errors import SourceError, feature_collection, read_json
 
 STREAM_FROM = 16 << 20  # bytes
@@ -30,7 +31,7 @@ def features_of(path: Path) -> tuple[Callable[[], Iterator], int | None]:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise SourceError(f"{path}: cannot be read ({exc.strerror})") from exc
+        raise SourceError(reasons.unreadable_file(path, exc)) from exc
     if size < STREAM_FROM:
         features = feature_collection(path)
         return (lambda: iter(features)), len(features)
@@ -39,7 +40,7 @@ def features_of(path: Path) -> tuple[Callable[[], Iterator], int | None]:
         features = feature_collection(path)
         return (lambda: iter(features)), len(features)
     if kind != "FeatureCollection":
-        raise SourceError(f"{path}: not a GeoJSON FeatureCollection")
+        raise SourceError(f"{path} : {reasons.NOT_A_FEATURE_COLLECTION}")
     return (lambda: _features(path)), None
 
 
@@ -48,7 +49,7 @@ def _top_level_type(path: Path):
         try:
             return next(ijson.items(handle, "type", use_float=True), None)
         except ijson.JSONError as exc:
-            raise SourceError(f"{path}: invalid JSON ({_first_line(exc)})") from exc
+            raise SourceError(reasons.invalid_json(path)) from exc
 
 
 def _features(path: Path) -> Iterator:
@@ -59,9 +60,9 @@ def _features(path: Path) -> Iterator:
                 found = True
                 yield feature
         except ijson.JSONError as exc:
-            raise SourceError(f"{path}: invalid JSON ({_first_line(exc)})") from exc
+            raise SourceError(reasons.invalid_json(path)) from exc
         except UnicodeDecodeError as exc:
-            raise SourceError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+            raise SourceError(reasons.not_text(path, "UTF-8")) from exc
     if not found:
         _check_features_list(path)
 
@@ -72,7 +73,7 @@ def _check_features_list(path: Path) -> None:
         for prefix, event, _ in ijson.parse(handle):
             if prefix == "features" and event == "start_array":
                 return
-    raise SourceError(f"{path}: FeatureCollection without a 'features' list")
+    raise SourceError(f"{path} : {reasons.NO_FEATURES_LIST}")
 
 
 def items_of(path: Path, list_key: str | None = None) -> tuple[Callable[[], Iterator], int | None]:
@@ -83,14 +84,14 @@ def items_of(path: Path, list_key: str | None = None) -> tuple[Callable[[], Iter
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise SourceError(f"{path}: cannot be read ({exc.strerror})") from exc
-    where = f"'{list_key}'" if list_key else "the file"
+        raise SourceError(reasons.unreadable_file(path, exc)) from exc
+    where = f"« {list_key} »" if list_key else "le fichier"
     if size < STREAM_FROM:
         data = read_json(path)
         for key in (list_key or "").split(".") if list_key else []:
             data = data.get(key) if isinstance(data, dict) else None
         if not isinstance(data, list):
-            raise SourceError(f"{path}: {where} is not a JSON list of objects")
+            raise SourceError(f"{path} : {where} n’est pas une liste JSON d’objets")
         return (lambda: iter(data)), len(data)
     prefix = f"{list_key}.item" if list_key else "item"
 
@@ -99,12 +100,8 @@ def items_of(path: Path, list_key: str | None = None) -> tuple[Callable[[], Iter
             try:
                 yield from ijson.items(handle, prefix, use_float=True)
             except ijson.JSONError as exc:
-                raise SourceError(f"{path}: invalid JSON ({_first_line(exc)})") from exc
+                raise SourceError(reasons.invalid_json(path)) from exc
             except UnicodeDecodeError as exc:
-                raise SourceError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+                raise SourceError(reasons.not_text(path, "UTF-8")) from exc
 
     return items, None
-
-
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

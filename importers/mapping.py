@@ -114,8 +114,8 @@ def _spec(target: str, value, where: str) -> Spec:
         ):
             return Spec(tuple(fields), separator)
     raise SourceError(
-        f"{where}: field {target!r}: give the partner's field name, a list of names, "
-        "{fields: [...], separator: ' '}" + (" or {hash: [...]}" if composite else "")
+        f"{where} : champ « {target} » : donnez le nom du champ chez le partenaire, une liste"
+        " de noms ou {fields: [...], separator: ' '}" + (" ou {hash: [...]}" if composite else "")
     )
 
 
@@ -125,33 +125,56 @@ def load_mapping(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise SourceError(f"{path}: mapping file cannot be read ({exc.strerror})") from exc
+        raise SourceError(reasons.unreadable_file(path, exc, "fichier de correspondance")) from exc
     try:
         mapping = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise SourceError(f"{path}: invalid mapping file ({exc})") from exc
+        raise SourceError(f"{path} : fichier de correspondance invalide ({_where(exc)})") from exc
     if isinstance(mapping, dict):
         mapping.setdefault("id_prefix", path.stem)
     return check_mapping(mapping, str(path))
 
 
-def check_mapping(mapping, where: str = "mapping") -> dict:
+def _unknown(names: list[str], singular: str, plural: str) -> str:
+    return f"{singular if len(names) < 2 else plural} : {', '.join(names)}"
+
+
+def _where(exc: Exception) -> str:
+    """Where a YAML or JSON parser stopped, in French (its message is English)."""
+    mark = getattr(exc, "problem_mark", None)  # yaml.MarkedYAMLError
+    if mark is not None:
+        return f"erreur de syntaxe à la ligne {mark.line + 1}, colonne {mark.column + 1}"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"erreur de syntaxe à la ligne {exc.lineno}, colonne {exc.colno}"
+    return "erreur de syntaxe"
+
+
+def check_mapping(mapping, where: str = "correspondance") -> dict:
     """The mapping dict, checked (fields known, a key given, specs well formed)."""
     if isinstance(mapping, dict) and "columns" not in mapping and "fields" in mapping:
         mapping = {**mapping, "columns": mapping["fields"]}  # the same thing, named for JSON
     if not isinstance(mapping, dict) or not isinstance(mapping.get("columns"), dict):
-        raise SourceError(f"{where}: the mapping needs a 'columns' object (our field: column)")
+        raise SourceError(
+            f"{where} : la correspondance doit avoir un objet « columns » (notre champ : colonne)"
+        )
     unknown = sorted(set(mapping["columns"]) - set(FIELDS))
     if unknown:
-        raise SourceError(f"{where}: unknown field(s) {', '.join(unknown)}; known: {FIELDS}")
+        raise SourceError(
+            f"{where} : {_unknown(unknown, 'champ inconnu', 'champs inconnus')} ;"
+            f" connus : {', '.join(FIELDS)}"
+        )
     if "id" not in mapping["columns"]:
         raise SourceError(
-            f"{where}: the mapping must name the 'id' column (a stable key), a list of "
-            "columns (a composite key) or {hash: [columns]} when the partner has no key"
+            f"{where} : la correspondance doit nommer la colonne « id » (une clé stable), une"
+            " liste de colonnes (une clé composée) ou {hash: [colonnes]} si le partenaire n’a"
+            " pas de clé"
         )
     unknown = sorted(set(mapping) - set(OPTIONS))
     if unknown:
-        raise SourceError(f"{where}: unknown option(s) {', '.join(unknown)}; known: {OPTIONS}")
+        raise SourceError(
+            f"{where} : {_unknown(unknown, 'option inconnue', 'options inconnues')} ;"
+            f" connues : {', '.join(OPTIONS)}"
+        )
     for target, value in mapping["columns"].items():
         _spec(target, value, where)
     return mapping
@@ -186,11 +209,15 @@ class Mapper:
         self.labels: dict[str, int] = {}
         for label, slug in (mapping.get("categories") or {}).items():
             if slug not in self.by_key:
-                raise SourceError(f"mapping: category {slug!r} (for {label!r}) does not exist")
+                raise SourceError(
+                    f"correspondance : la catégorie « {slug} » (pour « {label} ») n’existe pas"
+                )
             self.labels.setdefault(str(label).strip().lower(), self.by_key[slug])
         default = mapping.get("default_category")
         if default and default not in self.by_key:
-            raise SourceError(f"mapping: default_category {default!r} does not exist")
+            raise SourceError(
+                f"correspondance : default_category « {default} » : cette catégorie n’existe pas"
+            )
         self.default = self.by_key.get(default) if default else None
         self.communes = set(Commune.objects.values_list("code", flat=True))
         self.areas = dict(CommuneArea.objects.values_list("code", "commune_id"))

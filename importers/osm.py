@@ -32,7 +32,7 @@ from .osm_tags import CATEGORY_KEYS, CategoryMatcher, describe_kind
 from .pipeline import FieldNames, Record, Skip, run_import
 
 OSM_FIELDS = FieldNames(id="id", location="geometry", postcode="addr:postcode")
-NOT_OURS = "OSM kind outside our categories"
+NOT_OURS = reasons.OSM_NOT_OURS
 
 
 def _relevant(tags: dict) -> bool:
@@ -148,14 +148,14 @@ def pbf_records(path: Path, matcher: CategoryMatcher) -> Iterator:
             raw = json.dumps({"id": key, "tags": tags}, ensure_ascii=False)[:2000]
             yield _osm_item(number, key, tags, point, matcher, raw)
     except RuntimeError as exc:  # osmium: truncated or corrupt file
-        raise SourceError(f"{path}: unreadable OSM file ({exc})") from exc
+        raise SourceError(f"{path} : fichier OSM illisible (tronqué ou corrompu)") from exc
 
 
 def import_osm(path: Path, **options) -> ImportReport:
     """Import an Overpass JSON, GeoJSON or .osm.pbf file (options as pipeline.run_import)."""
     path = Path(path)
     if not path.is_file():
-        raise SourceError(f"{path}: file not found")
+        raise SourceError(reasons.file_not_found(path))
     matcher = CategoryMatcher()
     name = path.name.lower()
     if name.endswith((".pbf", ".osm", ".osm.bz2", ".osm.gz")):
@@ -168,12 +168,12 @@ def import_osm(path: Path, **options) -> ImportReport:
         elif isinstance(data, dict) and data.get("type") == "FeatureCollection":
             features = data.get("features")
             if not isinstance(features, list):
-                raise SourceError(f"{path}: FeatureCollection without a 'features' list")
+                raise SourceError(f"{path} : {reasons.NO_FEATURES_LIST}")
             items = lambda: _osm_features(path, features, matcher)  # noqa: E731
         else:
             raise SourceError(
-                f"{path}: neither Overpass JSON (an 'elements' list) nor a GeoJSON "
-                "FeatureCollection"
+                f"{path} : ni du JSON Overpass (une liste « elements »), ni une"
+                " FeatureCollection GeoJSON"
             )
     return run_import(path, Business.Source.OSM, items, names=OSM_FIELDS, **options)
 

@@ -6,6 +6,8 @@ written by SQL (``pipeline/resolution.py``) are ``format()`` templates given as 
 
 from __future__ import annotations
 
+import errno
+
 # Positions (pipeline/record.py, pipeline/columnar.py, the format readers).
 ONE_COORDINATE = "une seule coordonnée : il faut la longitude et la latitude"
 NON_FINITE = "coordonnées non finies (infini ou NaN)"
@@ -87,3 +89,57 @@ def malformed_point(coordinates) -> str:
 
 def empty_geometry(kind: str) -> str:
     return f"géométrie vide ({kind})"
+
+
+# --- Counts, skipped rows and whole-file errors -------------------------------------------
+# Read by the same staff in the command's output and the admin's import runs.
+
+
+def plural(count: int, singular: str, plural: str) -> str:
+    """« 0 ligne », « 1 ligne », « 3 lignes »: French takes the singular below 2."""
+    return f"{count} {singular if abs(count) < 2 else plural}"
+
+
+# Rows deliberately not loaded (the summary's « ignorées »).
+OSM_NOT_OURS = "type d’objet OSM hors de nos catégories"
+NAF_NOT_OURS = "activité (NAF) hors de nos catégories"
+CLOSED_NOT_LISTED = "fermé dans la source et absent de l’annuaire"
+
+# SourceError: the whole file is refused before anything is written.
+NOT_A_FEATURE_COLLECTION = "pas une FeatureCollection GeoJSON"
+NO_FEATURES_LIST = "FeatureCollection sans liste « features »"
+EMPTY_FILE = "fichier vide (pas de ligne d’en-tête)"
+_OS_ERRORS = {
+    errno.ENOENT: "introuvable",
+    errno.EACCES: "accès refusé",
+    errno.EPERM: "accès refusé",
+    errno.EISDIR: "c’est un dossier, pas un fichier",
+    errno.EIO: "erreur de lecture du disque",
+}
+
+
+def file_not_found(path) -> str:
+    return f"{path} : fichier introuvable"
+
+
+def unreadable_file(path, exc: OSError, what: str = "fichier") -> str:
+    why = _OS_ERRORS.get(exc.errno, f"erreur système {errno.errorcode.get(exc.errno, exc.errno)}")
+    return f"{path} : {what} illisible ({why})"
+
+
+def invalid_json(path, line: int | None = None, column: int | None = None) -> str:
+    where = f" à la ligne {line}, colonne {column}" if line is not None else ""
+    return f"{path} : JSON invalide{where} (fichier tronqué ou mal formé)"
+
+
+def not_text(path, encoding: str, byte: int | None = None) -> str:
+    where = f" (octet {byte})" if byte is not None else ""
+    return f"{path} : pas du texte {encoding}{where}"
+
+
+def missing_columns(path, missing: list[str], header: list[str], what: str) -> str:
+    """``what``: the kind of file expected (« fichier d’établissements SIRENE »)."""
+    names = ", ".join(f"« {name} »" for name in missing)
+    columns = plural(len(missing), "colonne obligatoire absente", "colonnes obligatoires absentes")
+    found = ", ".join(header[:8]) + (", …" if len(header) > 8 else "")
+    return f"{path} : pas un {what}, {columns} : {names} (en-tête : {found})"

@@ -57,7 +57,7 @@ SIRENE_FIELDS = FieldNames(
 )
 GEO_TYPES = {"housenumber", "street", "locality", "municipality"}
 NOT_DISCLOSED = "[ND]"  # INSEE's value for fields hidden by statutDiffusion = P
-NOT_OURS = "activity (NAF) outside our categories"
+NOT_OURS = reasons.NAF_NOT_OURS
 
 # typeVoieEtablissement codes (INSEE) → words, for a readable street.
 STREET_TYPES = {
@@ -122,17 +122,18 @@ class SireneReader:
         try:
             header = next(self.reader)
         except StopIteration as exc:
-            raise SourceError(f"{self.path}: empty file (no header line)") from exc
+            raise SourceError(f"{self.path} : {reasons.EMPTY_FILE}") from exc
         except UnicodeDecodeError as exc:
-            raise SourceError(f"{self.path}: not {self.encoding} text ({exc.reason})") from exc
+            raise SourceError(reasons.not_text(self.path, self.encoding, exc.start)) from exc
         self.header = [h.strip().lstrip("\ufeff") for h in header]
         self.col = {name: i for i, name in enumerate(self.header)}
         missing = [name for name in REQUIRED if name not in self.col]
         if missing:
             self.handle.close()
             raise SourceError(
-                f"{self.path}: not a SIRENE establishment file, missing column(s) "
-                f"{', '.join(missing)} (header: {', '.join(self.header[:8])}...)"
+                reasons.missing_columns(
+                    self.path, missing, self.header, "fichier d’établissements SIRENE"
+                )
             )
 
     def close(self):
@@ -253,7 +254,7 @@ class SireneReader:
                     continue
                 yield record
         except UnicodeDecodeError as exc:  # only with an explicit strict codec
-            raise SourceError(f"{self.path}: not {self.encoding} text ({exc.reason})") from exc
+            raise SourceError(reasons.not_text(self.path, self.encoding, exc.start)) from exc
         finally:
             self.close()
 
@@ -262,7 +263,7 @@ def import_sirene(path: Path, encoding: str | None = None, **options) -> ImportR
     """Import a SIRENE establishment CSV (options as ``pipeline.run_import``)."""
     path = Path(path)
     if not path.is_file():
-        raise SourceError(f"{path}: file not found")
+        raise SourceError(reasons.file_not_found(path))
     from .sirene_columns import SireneColumns  # built on this module's rules
 
     reader = SireneReader(path, encoding)  # SourceError before anything is written

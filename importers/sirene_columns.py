@@ -84,9 +84,9 @@ class SireneColumns:
         reader = self.reader
         header = reader.header
         if reader.encoding not in ("utf-8", "utf-8-sig"):
-            raise NotColumnar(f"{reader.encoding} file")
+            raise NotColumnar(f"fichier en {reader.encoding}")
         if len(set(header)) != len(header):
-            raise NotColumnar("repeated column name")
+            raise NotColumnar("nom de colonne répété")
         used = [name for name in USED if name in reader.col]
         # Blocks of 1 MiB: parsed in parallel; a longer line goes to the row reader.
         read_options = pacsv.ReadOptions(column_names=header, block_size=1 << 20)
@@ -102,11 +102,11 @@ class SireneColumns:
         line = 2  # the header is line 1
         for chunk in _chunks_after_header(reader.path):
             if b"\x00" in chunk:
-                raise NotColumnar(f"NUL byte after line {line - 1}")
+                raise NotColumnar(f"octet NUL après la ligne {line - 1}")
             try:
                 codecs.utf_8_decode(chunk, "strict", True)
             except UnicodeDecodeError as exc:
-                raise NotColumnar(f"not UTF-8 after line {line - 1} ({exc.reason})") from exc
+                raise NotColumnar(f"pas de l’UTF-8 après la ligne {line - 1}") from exc
             try:
                 table = pacsv.read_csv(
                     pa.BufferReader(chunk),
@@ -115,11 +115,13 @@ class SireneColumns:
                     convert_options=convert_options,
                 )
             except pa.ArrowInvalid as exc:  # e.g. a line with the wrong number of fields
-                raise NotColumnar(f"pyarrow: {exc}") from exc
+                raise NotColumnar(f"ligne mal formée après la ligne {line - 1}") from exc
             # The row reader numbers rows by physical line: each row must be one line.
             lines = line_count(chunk)
             if table.num_rows != lines:
-                raise NotColumnar(f"empty line, or line break in a value, after line {line - 1}")
+                raise NotColumnar(
+                    f"ligne vide, ou retour à la ligne dans une valeur, après la ligne {line - 1}"
+                )
             yield self.batch(table.combine_chunks().to_batches()[0], line)
             line += lines
 

@@ -76,15 +76,15 @@ def download(url: str, target: Path, progress: bool = False) -> Downloaded:
         if exc.code == 416 and offset:  # nothing after what we have: the part is whole
             part.replace(target)
             return download(url, target, progress)
-        raise SourceError(f"{url}: HTTP {exc.code} {exc.reason}") from exc
+        raise SourceError(f"{url} : le serveur répond HTTP {exc.code}") from exc
     except (urllib.error.URLError, OSError) as exc:
-        raise SourceError(f"{url}: cannot be downloaded ({exc})") from exc
+        raise SourceError(f"{url} : téléchargement impossible (serveur injoignable)") from exc
     with response:
         resumed_from = offset
         if response.status == 206:
             start = _range_start(response.headers.get("Content-Range", ""))
             if start != offset:
-                raise SourceError(f"{url}: the server resumed at byte {start}, not {offset}")
+                raise SourceError(f"{url} : le serveur a repris à l’octet {start}, pas {offset}")
         else:  # 200: the whole file (the server ignores Range): start again
             offset = resumed_from = 0
         length = response.headers.get("Content-Length")
@@ -105,16 +105,16 @@ def download(url: str, target: Path, progress: bool = False) -> Downloaded:
                     bar.update(len(chunk))
         except (OSError, http.client.HTTPException) as exc:  # reset, timeout, cut short
             raise SourceError(
-                f"{url}: download interrupted at {part.stat().st_size} bytes ({exc}); "
-                "run the command again to resume"
+                f"{url} : téléchargement interrompu à {part.stat().st_size} octets ;"
+                " relancez la commande pour le reprendre"
             ) from exc
         finally:
             bar.close()
     size = part.stat().st_size
     if total is not None and size != total:
         raise SourceError(
-            f"{url}: download interrupted at {size} of {total} bytes; "
-            "run the command again to resume"
+            f"{url} : téléchargement interrompu à {size} octets sur {total} ;"
+            " relancez la commande pour le reprendre"
         )
     part.replace(target)
     digest, size = sha256_of(target)
@@ -140,7 +140,7 @@ def unpack(gz: Path) -> Path:
     except (OSError, EOFError, zlib.error) as exc:
         tmp.unlink(missing_ok=True)
         gz.unlink(missing_ok=True)
-        raise SourceError(f"{gz}: not a complete gzip file ({exc}); removed") from exc
+        raise SourceError(f"{gz} : fichier gzip incomplet ou corrompu ; supprimé") from exc
     tmp.replace(csv_path)
     return csv_path
 

@@ -26,6 +26,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("loaddata", "categories", verbosity=0)
         for path in sorted((DATA_DIR / "osm-chains").glob("*.geojson")):
             import_geojson(path)
+    yield
+    # Before pytest-django drops the test database (its teardown runs after this one): the
+    # response cache's listener thread, started by any test with the cache on, holds a
+    # connection of its own to it, and DROP DATABASE fails while a session is connected.
+    from geo_directory import caching
+
+    caching.stop_listening()
 
 
 @pytest.fixture(scope="session")

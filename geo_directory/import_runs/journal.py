@@ -21,6 +21,8 @@ from django.db import DatabaseError, connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
+from importers.errors import SourceError
+
 from .models import ImportRun
 
 # The advisory lock's first key: « import runs » (the second is the run's id).
@@ -58,7 +60,7 @@ class RunJournal:
     def failed(self, report, exc: BaseException) -> None:
         run = self.run
         run.status = ImportRun.Status.FAILED
-        run.message = f"{type(exc).__name__}: {exc}"[:5000]
+        run.message = failure_message(exc)[:5000]
         run.finished_at = timezone.now()
         run.read = report.read
         try:
@@ -68,6 +70,16 @@ class RunJournal:
             # The database is gone (the cause, often): the lock went with the session,
             # and the next listing marks the run failed. The caller sees ``exc``.
             _held.discard(run.pk)
+
+
+def failure_message(exc: BaseException) -> str:
+    """What the admin shows of a failed run, in French: a refused file says why; anything
+    else (a bug, the database gone, the process interrupted) names the exception for the
+    developers."""
+    if isinstance(exc, SourceError):
+        return f"fichier refusé, rien n’est écrit : {exc}"
+    detail = f"{type(exc).__name__} : {exc}" if str(exc) else type(exc).__name__
+    return f"échec, rien n’est écrit (une seule transaction, annulée) : {detail}"
 
 
 def journal_of_run(

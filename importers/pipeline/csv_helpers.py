@@ -37,7 +37,7 @@ def open_csv(path: Path, encoding: str):
             encoding=encoding, errors="surrogateescape", newline=""
         )
     except OSError as exc:
-        raise SourceError(f"{path}: cannot be read ({exc.strerror})") from exc
+        raise SourceError(reasons.unreadable_file(path, exc)) from exc
     sample = handle.read(ENCODING_PROBE)
     handle.seek(0)
     try:

@@ -16,6 +16,7 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.dispatch import Signal
 
+from .. import reasons
 from ..errors import ImportReport, SourceError
 from . import columnar
 from .record import FieldNames
@@ -93,12 +94,12 @@ def run_import(
     """
     path = Path(path)
     if not path.is_file():
-        raise SourceError(f"{path}: file not found")
+        raise SourceError(reasons.file_not_found(path))
     report = ImportReport(file_name=path.name, dry_run=dry_run)
     try:
         report.sha256, size = sha256_of(path)
     except OSError as exc:
-        raise SourceError(f"{path}: cannot be read ({exc.strerror})") from exc
+        raise SourceError(reasons.unreadable_file(path, exc)) from exc
     journals = []
     if record_run:
         answers = import_started.send(

@@ -74,7 +74,7 @@ class Staging:
         bar = tqdm(
             items,
             total=total,
-            unit=" rows",
+            unit=" lignes",
             unit_scale=True,
             mininterval=0.5,
             disable=not progress,

@@ -12,6 +12,7 @@ import time
 
 from geo_directory.businesses.bulk import indexes_rebuilt_after, name_words_added_after
 
+from .. import reasons
 from .sql import OK as _OK
 from .sql import POINT as _POINT
 
@@ -208,7 +209,7 @@ class Upsert:
             )
             closed_unlisted = cursor.fetchone()[0]
             if closed_unlisted:
-                report.skipped["closed in the source and not listed"] += closed_unlisted
+                report.skipped[reasons.CLOSED_NOT_LISTED] += closed_unlisted
         report.merged = self.link_duplicates(cursor, *created)
         if full_refresh:
             report.vanished = self.execute(

@@ -58,7 +58,7 @@ def test_an_unknown_geometry_type_is_one_rejected_feature(tmp_path):
     )
     errors = tmp_path / "errors.csv"
     out, _ = _import("import_geojson", path, "--errors", str(errors))
-    assert "1 created" in out and "1 rejected" in out
+    assert "1 fiche créée" in out and "1 ligne rejetée" in out
     field, reason = _rejections(errors)[1]
     assert field == "geometry" and "« Foo »" in reason
     assert Business.objects.filter(source="geojson", external_id="foo:2").exists()
@@ -79,7 +79,7 @@ def test_positions_at_1e300_or_nan_are_rejected_before_any_geometry_is_built(tmp
     )
     errors = tmp_path / "errors.csv"
     out, _ = _import("import_geojson", path, "--errors", str(errors))
-    assert "1 created" in out and "3 rejected" in out
+    assert "1 fiche créée" in out and "3 lignes rejetées" in out
     reasons = _rejections(errors)
     assert {line: field for line, (field, _) in reasons.items()} == {
         1: "geometry",
@@ -105,7 +105,7 @@ def test_an_overpass_position_that_is_not_a_number_is_one_rejected_element(tmp_p
     path.write_text(json.dumps({"version": 0.6, "elements": elements}))
     errors = tmp_path / "errors.csv"
     out, _ = _import("import_osm", str(path), "--errors", str(errors))
-    assert "2 created" in out and "2 rejected" in out
+    assert "2 fiches créées" in out and "2 lignes rejetées" in out
     reasons = _rejections(errors)
     assert sorted(reasons) == [1, 2]
     assert "node/1" in reasons[1][1] and "hors limites" in reasons[2][1]
@@ -121,7 +121,7 @@ def test_a_sirene_position_at_1e300_is_a_rejected_row(tmp_path):
     path = sr.write(tmp_path / "far.csv", rows, geo=True)
     errors = tmp_path / "errors.csv"
     out, _ = _import("import_sirene", str(path), "--errors", str(errors))
-    assert "1 created" in out and "1 rejected" in out and "0 outside the region" in out
+    assert "1 fiche créée" in out and "1 ligne rejetée" in out and "0 hors de la région" in out
     out_of_range = "Coordonnées hors limites (longitude de -180 à 180, latitude de -90 à 90)."
     assert _rejections(errors) == {2: ("coordonnees", out_of_range)}
 
@@ -134,7 +134,7 @@ def test_json_nested_too_deep_refuses_the_file_and_writes_nothing(tmp_path, comm
     path.write_text('{"type": "FeatureCollection", "features": [' + nested + "]}")
     listings, runs = Business.objects.count(), ImportRun.objects.count()
     err = io.StringIO()
-    with pytest.raises(CommandError, match="could not be read"):
+    with pytest.raises(CommandError, match="1 fichier illisible"):
         call_command(command, str(path), "--no-progress", stderr=err)
     assert "JSON imbriqué trop profondément" in err.getvalue()
     assert (Business.objects.count(), ImportRun.objects.count()) == (listings, runs)

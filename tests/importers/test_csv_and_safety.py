@@ -106,12 +106,12 @@ def test_partner_csv_with_mapping(tmp_path):
 def test_mapping_errors_are_source_errors(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("columns:\n  name: Nom\n")
-    with pytest.raises(SourceError, match="'id' column"):
+    with pytest.raises(SourceError, match="colonne « id »"):
         load_mapping(bad)
     mapping = tmp_path / "m.yaml"
     mapping.write_text("columns:\n  id: Code\n  name: Nom absent\n")
     path = partner_file(tmp_path / "a.csv", [])
-    with pytest.raises(SourceError, match="'Nom absent'"):
+    with pytest.raises(SourceError, match="« Nom absent »"):
         import_csv(path, mapping)
 
 
@@ -138,10 +138,10 @@ def test_commands_dry_run_errors_file_and_exit_status(tmp_path, capsys):
         "--no-progress",
     )
     out = capsys.readouterr().out
-    assert "DRY RUN" in out and "1 created" in out and "1 rejected" in out
+    assert "SIMULATION" in out and "1 fiche créée" in out and "1 ligne rejetée" in out
     assert Business.objects.count() == before
     assert errors.read_text(encoding="utf-8").splitlines()[1].startswith("3,name,nom manquant,")
-    with pytest.raises(CommandError, match="could not be read"):
+    with pytest.raises(CommandError, match="1 fichier illisible"):
         call_command("import_sirene", str(tmp_path / "absent.csv"), "--no-progress")
 
 

@@ -40,9 +40,9 @@ def test_streamed_features_import_as_the_whole_file(data_dir, monkeypatch, tmp_p
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"type": "FeatureCollection", "features": [{"type": "Feature"', "invalid JSON"),
-        ('{"type": "Topology", "objects": {}}', "not a GeoJSON FeatureCollection"),
-        ('{"type": "FeatureCollection", "feature": []}', "without a 'features' list"),
+        ('{"type": "FeatureCollection", "features": [{"type": "Feature"', "JSON invalide"),
+        ('{"type": "Topology", "objects": {}}', "pas une FeatureCollection GeoJSON"),
+        ('{"type": "FeatureCollection", "feature": []}', "sans liste « features »"),
     ],
 )
 def test_a_streamed_file_that_is_unreadable_writes_nothing(tmp_path, monkeypatch, content, message):
@@ -58,7 +58,7 @@ def test_a_streamed_file_that_is_unreadable_writes_nothing(tmp_path, monkeypatch
     path.write_text(content)
     before = Business.objects.count()
     err = io.StringIO()
-    with pytest.raises(CommandError, match="could not be read"):
+    with pytest.raises(CommandError, match="1 fichier illisible"):
         call_command("import_geojson", str(path), "--no-progress", stderr=err)
     assert message in err.getvalue()
     assert Business.objects.count() == before

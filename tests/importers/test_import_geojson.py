@@ -137,8 +137,8 @@ def test_bad_features_are_rejected_precisely(tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"type": "FeatureCollection", "features": [', "invalid JSON at line 1"),
-        ('{"type": "Topology"}', "not a GeoJSON FeatureCollection"),
+        ('{"type": "FeatureCollection", "features": [', "JSON invalide à la ligne 1"),
+        ('{"type": "Topology"}', "pas une FeatureCollection GeoJSON"),
     ],
 )
 def test_unreadable_files_raise_and_write_nothing(tmp_path, content, message):

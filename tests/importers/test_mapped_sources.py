@@ -80,7 +80,7 @@ def test_seed_demo_puts_the_real_restaurants_on_the_map_once(client, capsys):
     )
     loaded = restaurants.count()
     assert loaded > 1100 and Business.objects.count() == before + loaded
-    assert "restaurants-bouches-du-rhone-2012.geojson: 1195 read" in capsys.readouterr().out
+    assert "restaurants-bouches-du-rhone-2012.geojson : 1195 lignes lues" in capsys.readouterr().out
     call_command("seed_demo")  # idempotent: nothing added
     assert Business.objects.count() == before + loaded
     # On the map: the API of the residents' map finds them in Arles's viewport.
@@ -215,7 +215,7 @@ def test_tourist_office_csv_french_hours_are_kept_never_rejected(tmp_path, capsy
     )
 
     out = capsys.readouterr().out
-    assert "4 created" in out and "1 rejected" in out and "3 warning(s)" in out
+    assert "4 fiches créées" in out and "1 ligne rejetée" in out and "3 avertissements" in out
     ours = Business.objects.filter(source="csv", external_id__startswith="ot-marseille:")
     by_name = {b.name: b for b in ours}
     assert sorted(by_name) == ["Chez Fonfon", "La Cave à Vins", "Le Miramar", "Pizzeria Etienne"]
@@ -432,5 +432,5 @@ def test_geojson_command_takes_a_mapping(tmp_path, capsys):
     point = {"type": "Point", "coordinates": [5.3812, 43.2951]}
     path = partner_geojson(tmp_path / "p.geojson", [(point, {"code": 7, "nom": "Chez Paul"})])
     call_command("import_geojson", str(path), "--mapping", str(mapping), "--no-progress")
-    assert "1 created" in capsys.readouterr().out
+    assert "1 fiche créée" in capsys.readouterr().out
     assert Business.objects.get(source="geojson", external_id="m:7").name == "Chez Paul"

@@ -98,7 +98,7 @@ def test_overpass_json_nodes_ways_and_areas(tmp_path):
     path.write_text(json.dumps(OVERPASS))
     report = import_osm(path)
     assert report.created == 5, report.summary()
-    assert report.skipped == {"OSM kind outside our categories": 2}
+    assert report.skipped == {"type d’objet OSM hors de nos catégories": 2}
     assert report.outside_region == 1
     assert sorted((r.line, r.field) for r in report.rejected) == [(11, "name")]
     assert [(w.line, w.field) for w in report.warnings] == [(10, "opening_hours")]
@@ -170,9 +170,9 @@ def test_geojson_export_and_pbf_extract(tmp_path):
 def test_unreadable_osm_files(tmp_path):
     path = tmp_path / "other.json"
     path.write_text('{"foo": 1}')
-    with pytest.raises(SourceError, match="neither Overpass JSON"):
+    with pytest.raises(SourceError, match="ni du JSON Overpass"):
         import_osm(path)
     broken = tmp_path / "broken.osm.pbf"
     broken.write_bytes(b"\x00\x00\x00\x0dnot a pbf at all")
-    with pytest.raises(SourceError, match="unreadable OSM file"):
+    with pytest.raises(SourceError, match="fichier OSM illisible"):
         import_osm(broken)

@@ -137,7 +137,7 @@ def _import(command: str, path, tmp_path, *extra: str) -> tuple[dict, str]:
 def _check(expected: dict, rejections: dict, summary: str):
     assert rejections == expected
     for line, (field, reason) in expected.items():
-        assert f"rejected #{line} [{field}] {reason}\n" in summary + "\n", (line, summary)
+        assert f"rejetée #{line} [{field}] {reason}\n" in summary + "\n", (line, summary)
 
 
 def test_each_rejection_of_a_partner_file_is_french(tmp_path):
@@ -160,7 +160,7 @@ def test_each_rejection_of_a_partner_file_is_french(tmp_path):
     )
     rejections, summary = _import("import_csv", path, tmp_path, "--mapping", str(mapping))
     _check(expected, rejections, summary)
-    assert "2 created" in summary
+    assert "2 fiches créées" in summary
 
 
 def test_each_rejection_of_a_geojson_an_overpass_answer_and_a_json_list_is_french(tmp_path):
@@ -226,7 +226,7 @@ def test_each_rejection_of_a_geojson_an_overpass_answer_and_a_json_list_is_frenc
     )
     rejections, summary = _import("import_json", listing, tmp_path, "--mapping", str(mapping))
     assert rejections[2] == ("item", "pas un objet JSON")
-    assert "rejected #2 [item] pas un objet JSON" in summary
+    assert "rejetée #2 [item] pas un objet JSON" in summary
 
 
 def test_each_rejection_of_a_sirene_file_is_french(tmp_path):

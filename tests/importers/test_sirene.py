@@ -95,8 +95,8 @@ def test_official_rows_are_loaded_skipped_or_rejected_precisely(loaded):
     assert report.read == 13
     assert (report.created, report.updated, report.unchanged) == (4, 0, 0)
     assert report.skipped == {
-        "activity (NAF) outside our categories": 1,
-        "closed in the source and not listed": 1,
+        "activité (NAF) hors de nos catégories": 1,
+        "fermé dans la source et absent de l’annuaire": 1,
     }
     assert report.outside_region == 1  # Paris, by its commune code
     reasons = {(r.line, r.field): r.reason for r in report.rejected}
@@ -264,9 +264,9 @@ def test_huge_fields_and_truncated_last_line(tmp_path):
 def test_not_a_sirene_file_is_a_source_error(tmp_path):
     path = tmp_path / "other.csv"
     path.write_text("name,city\nfoo,bar\n")
-    with pytest.raises(SourceError, match="missing column"):
+    with pytest.raises(SourceError, match="colonnes obligatoires absentes"):
         import_sirene(path)
-    with pytest.raises(SourceError, match="file not found"):
+    with pytest.raises(SourceError, match="fichier introuvable"):
         import_sirene(tmp_path / "missing.csv")
 
 

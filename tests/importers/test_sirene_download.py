@@ -94,7 +94,7 @@ def test_download_resumes_with_range_then_imports_and_records_the_sha256(tmp_pat
     target = tmp_path / "downloads"
     with GeoSireneServer({"geo_siret_13.csv.gz": body}, cut_first=1, cut_at=600) as server:
         settings.SIRENE_GEO_BASE_URL = server.url
-        with pytest.raises(CommandError, match="not imported"):
+        with pytest.raises(CommandError, match="non importé"):
             call_command("import_sirene_download", "13", "--dir", str(target), "--no-progress")
         part = target / "geo_siret_13.csv.gz.part"
         assert part.stat().st_size == 600
@@ -139,5 +139,5 @@ def test_a_server_ignoring_range_restarts_and_unknown_departements_are_refused(t
     assert (target / "geo_siret_84.csv.gz").read_bytes() == body
     run = ImportRun.objects.get(file_name=str(target / "geo_siret_84.csv"))
     assert run.download_sha256 == hashlib.sha256(body).hexdigest() and run.created == 40
-    with pytest.raises(CommandError, match="not in the region"):
+    with pytest.raises(CommandError, match="hors de la région"):
         call_command("import_sirene_download", "75", "--no-progress")

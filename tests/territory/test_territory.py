@@ -100,14 +100,14 @@ def _assert_nothing_written(before):
 def test_corrupt_geojson_is_refused_and_nothing_is_written(tmp_path, data_dir):
     broken = (data_dir / "paca-communes.geojson").read_text()[:5000]
     folder = _copy_data(tmp_path, data_dir, **{"paca-communes.geojson": broken})
-    with pytest.raises(SourceError, match=r"invalid JSON at line 1, column \d+"):
+    with pytest.raises(SourceError, match=r"JSON invalide à la ligne 1, colonne \d+"):
         import_territory(folder)
     _assert_nothing_written("Marseille")
 
 
 def test_missing_file_is_refused(tmp_path, data_dir):
     folder = _copy_data(tmp_path, data_dir, **{"paca-communes.geojson": None})
-    with pytest.raises(CommandError, match="paca-communes.geojson: file not found"):
+    with pytest.raises(CommandError, match="paca-communes.geojson : fichier introuvable"):
         call_command("import_communes", "--data-dir", str(folder))
     _assert_nothing_written("Marseille")
 
@@ -120,7 +120,7 @@ def test_feature_without_code_is_refused_naming_the_feature(tmp_path, data_dir):
             feature["properties"]["nom"] = "Marseille (modifié)"
     del collection["features"][3]["properties"]["code"]
     folder = _copy_data(tmp_path, data_dir, **{"paca-communes.geojson": json.dumps(collection)})
-    with pytest.raises(SourceError, match=r"feature #4: feature without a 'code' property"):
+    with pytest.raises(SourceError, match=r"objet n° 4 : objet sans propriété « code »"):
         import_territory(folder)
     _assert_nothing_written("Marseille")
 
@@ -129,7 +129,7 @@ def test_missing_neighbours_are_refused_and_nothing_is_written(tmp_path, data_di
     from geo_directory.territory.models import Neighbour
 
     folder = _copy_data(tmp_path, data_dir, neighbours=None)
-    with pytest.raises(SourceError, match="departements-voisins.geojson: file not found"):
+    with pytest.raises(SourceError, match="departements-voisins.geojson : fichier introuvable"):
         import_territory(folder)
     _assert_nothing_written("Marseille")
     assert Neighbour.objects.count() == 6
@@ -145,12 +145,12 @@ def test_a_border_line_out_of_range_is_refused_naming_the_file(tmp_path, data_di
     (folder / "neighbours" / "frontiere-france-monaco.geojson").write_text(
         json.dumps({"type": "Feature", "properties": {}, "geometry": line})
     )
-    with pytest.raises(SourceError, match=r"frontiere-france-monaco.geojson feature #1: "):
+    with pytest.raises(SourceError, match=r"frontiere-france-monaco.geojson objet n° 1 : "):
         import_territory(folder)
     _assert_nothing_written("Marseille")
 
 
 def test_the_report_lists_the_neighbouring_territories(data_dir):
     summary = import_territory(data_dir).summary()
-    assert "neighbouring territories: Drôme (26), Gard (30), Isère (38), Savoie (73)," in summary
+    assert "territoires voisins : Drôme (26), Gard (30), Isère (38), Savoie (73)," in summary
     assert "Savoie (73), Italie (IT), Monaco (MC)" in summary

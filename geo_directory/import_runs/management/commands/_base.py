@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError
 from geo_directory.businesses.signals import announce_bulk_change
 from importers.errors import SourceError
 from importers.mapping import load_mapping
+from importers.reasons import plural
 
 # The database went away (crash, restart, network): a clear message and exit status 1
 # rather than a traceback. The import of a file is one transaction: it is rolled back.
@@ -22,9 +23,8 @@ DATABASE_DOWN = (OperationalError, InterfaceError)
 def database_down_message(exc: Exception) -> str:
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return (
-        f"base de données injoignable / database unavailable ({detail}). "
-        "Relancez la commande quand PostgreSQL est revenu / run the command again once "
-        "PostgreSQL is back (a re-run is safe: rows are upserted by source and id)."
+        f"base de données injoignable ({detail}). Relancez la commande quand PostgreSQL est"
+        " revenu : c’est sans risque, les lignes sont mises à jour par source et identifiant."
     )
 
 
@@ -71,7 +71,7 @@ class ImportCommand(BaseCommand):
             try:
                 user = get_user_model().objects.get_by_natural_key(options["user"])
             except get_user_model().DoesNotExist as exc:
-                raise CommandError(f"no account named {options['user']!r}") from exc
+                raise CommandError(f"aucun compte nommé « {options['user']} »") from exc
         failed = []
         for path in paths:
             errors = options["errors"]
@@ -89,18 +89,19 @@ class ImportCommand(BaseCommand):
                 )
             except SourceError as exc:
                 failed.append(str(exc))
-                self.stderr.write(f"nothing imported from {path}: {exc}")
+                self.stderr.write(f"rien n’est importé de {path} : {exc}")
                 continue
             except DATABASE_DOWN as exc:
                 raise CommandError(
-                    f"nothing imported from {path} / rien importé de {path} (one transaction, "
-                    f"rolled back): {database_down_message(exc)}"
+                    f"rien n’est importé de {path} (une seule transaction, annulée) : "
+                    f"{database_down_message(exc)}"
                 ) from exc
             self.stdout.write(report.summary())
             if errors is not None:
                 self.stdout.write(
-                    f"  {report.rejected_count} rejected row(s) and {report.warning_count}"
-                    f" warning(s) written to {errors}"
+                    f"  {plural(report.rejected_count, 'ligne rejetée', 'lignes rejetées')} et"
+                    f" {plural(report.warning_count, 'avertissement', 'avertissements')}"
+                    f" écrits dans {errors}"
                 )
         if not options["dry_run"] and len(failed) < len(paths):
             # What is derived from the whole table (the map's clusters) is refreshed by
@@ -108,7 +109,10 @@ class ImportCommand(BaseCommand):
             for line in announce_bulk_change(sender=type(self)):
                 self.stdout.write(line)
         if failed:
-            raise CommandError(f"{len(failed)} file(s) could not be read")
+            raise CommandError(
+                f"{plural(len(failed), 'fichier illisible', 'fichiers illisibles')} :"
+                " rien n’en est importé"
+            )
 
     def format_options(self, options) -> dict:
         return {}

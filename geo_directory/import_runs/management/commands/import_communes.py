@@ -22,5 +22,5 @@ class Command(BaseCommand):
         try:
             report = import_territory(data_dir)
         except SourceError as exc:
-            raise CommandError(f"nothing imported: {exc}") from exc
+            raise CommandError(f"rien n’est importé : {exc}") from exc
         self.stdout.write(report.summary())

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from geo_directory.businesses.signals import announce_bulk_change
 from importers.errors import SourceError
+from importers.reasons import plural
 from importers.sirene_download import DEPARTEMENTS, base_url, download_and_import
 
 from ._base import DATABASE_DOWN, database_down_message
@@ -41,7 +42,8 @@ class Command(BaseCommand):
         unknown = sorted(set(departements) - set(DEPARTEMENTS))
         if unknown:
             raise CommandError(
-                f"département(s) {', '.join(unknown)} not in the region ({', '.join(DEPARTEMENTS)})"
+                f"{plural(len(unknown), 'département', 'départements')} hors de la région :"
+                f" {', '.join(unknown)} (la région : {', '.join(DEPARTEMENTS)})"
             )
         base = options["base_url"] or base_url()
         if not base.endswith("/"):
@@ -63,21 +65,21 @@ class Command(BaseCommand):
                 )
             except SourceError as exc:
                 failed.append(departement)
-                self.stderr.write(f"nothing imported for {departement}: {exc}")
+                self.stderr.write(f"rien n’est importé pour le {departement} : {exc}")
                 continue
             except DATABASE_DOWN as exc:
                 raise CommandError(database_down_message(exc)) from exc
             imported += 1
-            resumed = f", resumed at byte {got.resumed_from}" if got.resumed_from else ""
+            resumed = f", repris à l’octet {got.resumed_from}" if got.resumed_from else ""
             if got.reused:
-                resumed = ", downloaded by an earlier run"
-            self.stdout.write(f"{got.url}: {got.size} bytes, sha256 {got.sha256}{resumed}")
+                resumed = ", téléchargé par une exécution précédente"
+            self.stdout.write(f"{got.url} : {got.size} octets, sha256 {got.sha256}{resumed}")
             self.stdout.write(report.summary())
         if imported and not options["dry_run"]:
             for line in announce_bulk_change(sender=type(self)):
                 self.stdout.write(line)
         if failed:
             raise CommandError(
-                f"{len(failed)} département(s) not imported ({', '.join(failed)}): "
-                "run the command again to resume"
+                f"{plural(len(failed), 'département non importé', 'départements non importés')}"
+                f" ({', '.join(failed)}) : relancez la commande pour reprendre"
             )

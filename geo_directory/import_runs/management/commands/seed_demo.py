@@ -12,6 +12,7 @@ from importers.communes import import_territory
 from importers.errors import SourceError
 from importers.geojson import import_geojson
 from importers.mapping import load_mapping
+from importers.reasons import plural
 
 # Real partner data that does not speak OSM, read through a mapping kept in the repository.
 RESTAURANTS = "restaurants-bouches-du-rhone-2012.geojson"
@@ -44,8 +45,8 @@ class Command(BaseCommand):
                 report = import_geojson(data_dir / RESTAURANTS, mapping=mapping)
                 self.stdout.write(report.summary(detail=0).splitlines()[0])
         except SourceError as exc:
-            raise CommandError(f"demo data not loaded: {exc}") from exc
+            raise CommandError(f"données de démonstration non chargées : {exc}") from exc
         self.stdout.write(
-            f"{Commune.objects.count()} communes, "
-            f"{Business.objects.published().count()} published listings"
+            f"{plural(Commune.objects.count(), 'commune', 'communes')}, "
+            f"{plural(Business.objects.published().count(), 'fiche publiée', 'fiches publiées')}"
         )
