@@ -25,4 +25,5 @@ def _refresh_clusters(sender, **kwargs) -> str:
     bulk change of the listings they are recomputed."""
     from . import clusters
 
-    return f"map clusters refreshed in {clusters.refresh():.1f} s"
+    seconds = f"{clusters.refresh():.1f}".replace(".", ",")
+    return f"regroupements de la carte recalculés en {seconds} s"

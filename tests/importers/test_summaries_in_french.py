@@ -81,6 +81,8 @@ def test_the_real_restaurants_file_summarised_in_french(tmp_path, client):
     assert (
         f"\n  {rejected} lignes rejetées et {warned} avertissements écrits dans {errors}\n" in out
     )
+    # The map's derived clusters, refreshed after the import, said in French too.
+    assert re.fullmatch(r"regroupements de la carte recalculés en \d+,\d s", out.splitlines()[-1])
 
     # The journal keeps the same French summary, and the admin shows it in French.
     run = ImportRun.objects.latest("started_at")
