@@ -443,7 +443,10 @@ def tree_cpu(root: int) -> float:
 
 
 def postmaster_pid() -> int:
-    return int((ROOT / ".pg" / "data" / "postmaster.pid").read_text().split()[0])
+    """The bench cluster's postmaster: the one PGHOST points at (not always this checkout's)."""
+    with connect() as conn:
+        data = conn.execute("SHOW data_directory").fetchone()[0]
+    return int((Path(data) / "postmaster.pid").read_text().split()[0])
 
 
 # --- the servers ----------------------------------------------------------------------------
@@ -596,8 +599,10 @@ IN_PROCESS_VISITS = 600
 def in_process(n: int, log=print) -> None:
     """CPU per API request of the mix in this process (Django's test client, no socket):
     the workers' response cache off, then on with a window that holds the whole replay
-    (as launch day's volume fills 10 s). Python CPU of this process, PostgreSQL's from
-    /proc; independent of wrk and of how many requests a step replays."""
+    (as launch day's volume fills 10 s). Python CPU of this process, PostgreSQL's of this
+    connection's own backend (``/proc/<pid>/stat``: other work on the cluster does not
+    count), in all and per kind of request; independent of wrk and of how many requests a
+    step replays."""
     from django.conf import settings
     from django.db import connection
     from django.test import Client
@@ -611,7 +616,6 @@ def in_process(n: int, log=print) -> None:
         sessions = Sessions(conn, n, [])
     urls = [p for _ in range(IN_PROCESS_VISITS) for k, p in sessions.visit() if k not in SKIP]
     urls = [p for p in urls if p.startswith("/api/")]
-    pg = postmaster_pid()
     kept = settings.API_RESPONSE_CACHE_SECONDS
     try:
         for ttl in (0, 3600):
@@ -619,15 +623,32 @@ def in_process(n: int, log=print) -> None:
             client = Client(HTTP_HOST="127.0.0.1")
             for url in urls[:50]:
                 client.get(url)
-            hits, pg_before, cpu_before = 0, tree_cpu(pg), time.process_time()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend = cursor.fetchone()[0]
+            hits = 0
+            per_kind = collections.defaultdict(lambda: [0, 0.0, 0.0])  # requests, Python, PG
             for url in urls:
+                pg_before, cpu_before = _cpu_ticks(backend, False), time.process_time()
                 hits += client.get(url).get("X-Sn-Cache") == "hit"
-            python_ms = (time.process_time() - cpu_before) * 1000 / len(urls)
-            pg_ms = (tree_cpu(pg) - pg_before) * 1000 / len(urls)
+                kind = per_kind[kind_of(url)]
+                kind[0] += 1
+                kind[1] += time.process_time() - cpu_before
+                kind[2] += (_cpu_ticks(backend, False) - pg_before) / CLK_TCK
+            python_ms = sum(k[1] for k in per_kind.values()) * 1000 / len(urls)
+            pg_ms = sum(k[2] for k in per_kind.values()) * 1000 / len(urls)
             log(
                 f"  in process, {len(urls):,} API requests of {IN_PROCESS_VISITS} visits,"
                 f" response cache {'on' if ttl else 'off'}: {hits / len(urls):.0%} from memory,"
                 f" CPU/req Python {python_ms:.2f} + PostgreSQL {pg_ms:.2f} ms, load {_load()}"
+            )
+            log(
+                "    per kind (share, Python + PostgreSQL ms/req): "
+                + ", ".join(
+                    f"{kind} {k[0] / len(urls):.0%} {k[1] * 1000 / k[0]:.2f}"
+                    f" + {k[2] * 1000 / k[0]:.2f}"
+                    for kind, k in sorted(per_kind.items(), key=lambda kv: -(kv[1][1] + kv[1][2]))
+                )
             )
     finally:
         settings.API_RESPONSE_CACHE_SECONDS = kept
