@@ -22,8 +22,10 @@ and replayed URL for URL (``Sessions``), seeded:
    ``VIEWPORTS``), then ``refresh()`` asks ``businesses/?in_bbox=…&point=<centre>&
    page_size=50`` and ``clusters/?in_bbox=…&zoom=z`` (below ``DETAIL_ZOOM`` = 13), the
    box aligned on the tiles of its zoom and clipped to ``SEARCH_BBOX``, the point the
-   aligned box's centre, as ``tiles.js`` writes them (``grid_view``), then the chips'
-   ``categories/counts/?in_bbox=…`` (every category's count in the same box);
+   aligned box's centre, as ``tiles.js`` writes them (``grid_view``), then, on a wide
+   screen only, the chips' ``categories/counts/?in_bbox=…`` (every category's count in
+   the same box): on a phone (``PHONE_MAX_WIDTH``, the CSS breakpoint) the chips are in
+   the « Filtres » sheet and ``home.js`` asks their counts only while it is open;
 3. then either (``COMMUNE_SEARCH`` = 60 %) the commune search: 1 to 3 autocomplete
    lookups ``communes/?q=`` of what was typed so far (debounced), the commune chosen
    (population-weighted) gets its outline ``communes/<insee>/`` and the view fits its
@@ -31,13 +33,17 @@ and replayed URL for URL (``Sessions``), seeded:
    page_size=8``, then the refresh of a view at zoom 15-16 around that point (at zoom
    ≥ 13 a refresh is ``businesses/?…&page_size=200`` alone);
 4. 1 to 4 moves (pan by up to half the view, or zoom in/out by one), each a refresh;
+   then on a phone, in ``PHONE_FILTERS`` = 25 % of visits, the « Filtres » sheet opened
+   once: the counts of the view on screen (the one request the phone asks for its chips;
+   the share is our guess, the desktop's requests are the client's own);
 5. 0 to 2 business details ``businesses/<id>/`` (a 1 % sample of published listings),
    each followed by the shop's own page ``/commerces/<id>-<slug>/`` (« Voir la fiche »)
    in ``SHOP_PAGE`` = 30 % of cases.
 
 The shares of each kind of request that result are printed with the run (about 5 %
-HTML, 23 % static files, 22 % listings, 22 % chip counts, 11 % clusters, 6 % autocomplete,
-3 % outlines, 5 % details, 2 % near me). The first view and the chosen communes' views are
+HTML, 25 % static files, 24 % listings, 17 % chip counts, 12 % clusters, 6 % autocomplete,
+3 % outlines, 5 % details, 2 % near me; 22 % of chip counts before the phone kept them
+for its open sheet). The first view and the chosen communes' views are
 the same URLs for every visitor with the same map size: what a shared cache can absorb;
 pans and "around me" are unique. Every step replays a different stretch of the visits
 (the same stretches for every configuration), so the cache starts each step cold for the
@@ -118,6 +124,9 @@ VIEWPORTS = [
     ((412, 640), 10),
 ]
 FIRST_VISIT = 0.35
+# A map at most this wide is a phone's (maps.css's breakpoint: the chips in a sheet).
+PHONE_MAX_WIDTH = 760
+PHONE_FILTERS = 0.25  # phone visits that open the « Filtres » sheet (once, after moving)
 COMMUNE_SEARCH = 0.60
 DETAIL_ZOOM = 13  # maps/static/maps/js/mapview.js
 LIST_SIZE, MAX_MARKERS, NEAREST_TO_FIT = 50, 200, 8  # maps/static/maps/js/home.js
@@ -282,8 +291,9 @@ class Sessions:
         query = urllib.parse.urlencode(params) if params else ""
         return f"/api/v1/{path}" + (f"?{query}" if query else "")
 
-    def _refresh(self, lon, lat, z, size, reference=None) -> list[tuple[str, str]]:
-        """``refresh()`` of home.js for a view."""
+    def _refresh(self, lon, lat, z, size, reference=None, chips=None) -> list[tuple[str, str]]:
+        """``refresh()`` of home.js for a view; ``chips``: whether they can be seen (by
+        default on a wide screen only)."""
         aligned = self.view(lon, lat, z, size, self.search_bbox)
         if aligned is None:
             return []
@@ -300,9 +310,17 @@ class Sessions:
         ]
         if not detailed:
             out.append(("clusters", self._api("clusters/", {"in_bbox": box, "zoom": z})))
-        # refreshCounts(): every category's count in the view, the chips' (after the list).
-        out.append(("counts", self._api("categories/counts/", {"in_bbox": box})))
+        # askCounts(): every category's count in the view, the chips' (after the list),
+        # when the chips can be seen.
+        if chips is None:
+            chips = size[0] > PHONE_MAX_WIDTH
+        if chips:
+            out.append(("counts", self._api("categories/counts/", {"in_bbox": box})))
         return out
+
+    def _counts(self, lon, lat, z, size) -> list[tuple[str, str]]:
+        """The phone's « Filtres » opened: the chips' counts of the view on screen."""
+        return [r for r in self._refresh(lon, lat, z, size, chips=True) if r[0] == "counts"]
 
     def _typed(self, name: str) -> list[str]:
         rng = self.rng
@@ -352,6 +370,8 @@ class Sessions:
                 y += rng.uniform(-0.5, 0.5) * size[1]
                 lon, lat = _unproject(x, y, z)
             out += self._refresh(lon, lat, z, size, reference)
+        if size[0] <= PHONE_MAX_WIDTH and rng.random() < PHONE_FILTERS:
+            out += self._counts(lon, lat, z, size)
         for _ in range(rng.choice([0, 1, 1, 2])):
             pk, name = rng.choice(self.listings)
             out.append(("detail", self._api(f"businesses/{pk}/")))
