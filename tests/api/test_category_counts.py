@@ -222,7 +222,7 @@ def test_a_big_views_few_listing_trades_are_its_inner_cells_plus_its_edge(client
     from pyproj import Transformer
 
     box = tuple(float(v) for v in INLAND.split(","))  # its edges on land, in the region
-    level, cx0, cy0, cx1, cy1 = category_counts.inner_cells(box)
+    level, cx0, cy0, cx1, cy1 = clusters.inner_cells(box, category_counts.INNER_CELLS)
     to_lonlat = Transformer.from_crs(2154, 4326, always_xy=True).transform
     x_mid, y_mid = (cx0 + cx1 + 1) * level / 2, (cy0 + cy1 + 1) * level / 2
     border = [  # just either side of each side of the inner cells (Lambert-93, metres)
