@@ -31,7 +31,7 @@ and replayed URL for URL (``Sessions``), seeded:
    (population-weighted) gets its outline ``communes/<insee>/`` and the view fits its
    bounding box, with that view's refresh; or "autour de moi": ``businesses/?point=…&
    page_size=8``, then the refresh of a view at zoom 15-16 around that point (at zoom
-   ≥ 13 a refresh is ``businesses/?…&page_size=200`` alone);
+   ≥ 13 a refresh is ``businesses/?…&page_size=200``, without clusters);
 4. 1 to 4 moves (pan by up to half the view, or zoom in/out by one), each a refresh;
    then on a phone, in ``PHONE_FILTERS`` = 25 % of visits, the « Filtres » sheet opened
    once: the counts of the view on screen (the one request the phone asks for its chips;
@@ -40,14 +40,14 @@ and replayed URL for URL (``Sessions``), seeded:
    each followed by the shop's own page ``/commerces/<id>-<slug>/`` (« Voir la fiche »)
    in ``SHOP_PAGE`` = 30 % of cases.
 
-The shares of each kind of request that result are printed with the run (about 5 %
-HTML, 25 % static files, 24 % listings, 17 % chip counts, 12 % clusters, 6 % autocomplete,
-3 % outlines, 5 % details, 2 % near me; 22 % of chip counts before the phone kept them
-for its open sheet). The first view and the chosen communes' views are
-the same URLs for every visitor with the same map size: what a shared cache can absorb;
-pans and "around me" are unique. Every step replays a different stretch of the visits
-(the same stretches for every configuration), so the cache starts each step cold for the
-unique URLs.
+The shares of each kind of request that result are printed with the run (at 1M: 5 %
+HTML, 32 % static files, 21 % listings, 15 % chip counts, 11 % clusters, 6 % autocomplete,
+3 % outlines, 5 % details, 2 % near me, 1 % shop pages; chip counts were 20 % before the
+phone kept them for its open sheet, 85,276 requests instead of 89,408 for 4,000 visits).
+The first view and the chosen communes' views are the same URLs for every visitor with
+the same map size: what a shared cache can absorb; pans and "around me" are unique.
+Every step replays a different stretch of the visits (the same stretches for every
+configuration), so the cache starts each step cold for the unique URLs.
 
 **Each configuration** (``CONFIGS``; ``LOADTEST_CONFIGS=1,4`` picks some) is a fresh
 gunicorn (and, for the last two, an nginx from ``deploy/nginx.conf.template`` in front of
@@ -72,7 +72,8 @@ The five configurations take about six minutes.
 
 Before the configurations, ``in_process`` replays the API requests of 600 visits through
 Django's test client with the workers' response cache off and on, and prints the Python
-and PostgreSQL CPU per request (``LOADTEST_IN_PROCESS=0`` skips it).
+and PostgreSQL CPU per request, in all and per kind (PostgreSQL's: its own backend's only, not
+what else the cluster serves; ``LOADTEST_IN_PROCESS=0`` skips it).
 
 The machine has 2 cores shared with other work: absolute figures follow the load average
 printed beside them; compare configurations within one run.
