@@ -4,11 +4,12 @@ while the chips can be seen.
 In real Chromium, on a desktop and on a 390 × 844 phone, over the real data: each view
 the map shows asks ``categories/counts/`` once (never the five-plus listing counts
 ``businesses/?category=…&page_size=1`` of before), the chips say the counts it answered,
-opening « Toutes les catégories » asks nothing more, and in a view with nothing listed
-every chip is disabled and says 0. On the phone the chips live in the « Filtres » sheet:
-no count is asked while it is closed (views come and go), opening it asks the counts of
-the view on screen. The URL is the one the load test's visits ask for the same view
-(``bench/loadtest.py``), so that the mix stays the map's real session.
+opening « Toutes les catégories » or choosing a category asks no count again, and in a
+view with nothing listed every chip is disabled and says 0. On the phone the chips live
+in the « Filtres » sheet: no count is asked while it is closed (views come and go),
+opening it asks the counts of the view on screen. The URL is the one the load test's
+visits ask for the same view (``bench/loadtest.py``), so that the mix stays the map's
+real session.
 """
 
 import json
@@ -175,6 +176,14 @@ def test_the_chips_get_every_count_of_a_view_from_one_request(device_page, site_
     page.wait_for_timeout(300)
     assert len(page.api_requests) == asked
     assert chips_state(page)["boulangerie"][1] is not None
+    # A category chosen: the list follows, the counts (of every category, whatever the
+    # choice) are not asked again; chosen again, off.
+    for _ in range(2):
+        listed = page.evaluate("document.body.dataset.refreshed")
+        page.locator('.chip[data-category="boulangerie"]').click()
+        wait_until(page, f"document.body.dataset.refreshed !== '{listed}'", timeout=20)
+        page.wait_for_timeout(300)
+    assert len([q for path, q in page.api_requests[asked:] if path == COUNTS]) == 0
     hide_chips(page, phone)
     # Barcelonnette, where nothing is listed: every chip disabled, saying 0.
     before = page.evaluate(COUNTED)
