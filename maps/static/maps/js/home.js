@@ -417,8 +417,8 @@ async function showNearest(reference, filtered, signal) {
 // none is disabled (never a click into an empty map) and says 0. Every category, parents
 // and leaves, in one request on the view's tile-aligned box (categories/counts/): the same
 // screen asks the same URL, which shared caches answer. Asked only when the chips can be
-// seen (a phone's filters sheet hides them until opened: a fifth of the server's work per
-// view for nothing, issue #19) and not yet answered for this view and these filters.
+// seen (a phone's filters sheet hides them until opened: the costliest request of a view
+// for nothing, issue #19) and not yet answered for this view and these filters.
 let countsBbox = null; // the box of the last view listed
 let countedParams = null; // the request whose answer the chips say
 let countsDone = 0;
