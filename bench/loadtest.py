@@ -22,26 +22,32 @@ and replayed URL for URL (``Sessions``), seeded:
    ``VIEWPORTS``), then ``refresh()`` asks ``businesses/?in_bbox=…&point=<centre>&
    page_size=50`` and ``clusters/?in_bbox=…&zoom=z`` (below ``DETAIL_ZOOM`` = 13), the
    box aligned on the tiles of its zoom and clipped to ``SEARCH_BBOX``, the point the
-   aligned box's centre, as ``tiles.js`` writes them (``grid_view``), then the chips'
-   ``categories/counts/?in_bbox=…`` (every category's count in the same box);
+   aligned box's centre, as ``tiles.js`` writes them (``grid_view``), then, on a wide
+   screen only, the chips' ``categories/counts/?in_bbox=…`` (every category's count in
+   the same box): on a phone (``PHONE_MAX_WIDTH``, the CSS breakpoint) the chips are in
+   the « Filtres » sheet and ``home.js`` asks their counts only while it is open;
 3. then either (``COMMUNE_SEARCH`` = 60 %) the commune search: 1 to 3 autocomplete
    lookups ``communes/?q=`` of what was typed so far (debounced), the commune chosen
    (population-weighted) gets its outline ``communes/<insee>/`` and the view fits its
    bounding box, with that view's refresh; or "autour de moi": ``businesses/?point=…&
    page_size=8``, then the refresh of a view at zoom 15-16 around that point (at zoom
-   ≥ 13 a refresh is ``businesses/?…&page_size=200`` alone);
+   ≥ 13 a refresh is ``businesses/?…&page_size=200``, without clusters);
 4. 1 to 4 moves (pan by up to half the view, or zoom in/out by one), each a refresh;
+   then on a phone, in ``PHONE_FILTERS`` = 25 % of visits, the « Filtres » sheet opened
+   once: the counts of the view on screen (the one request the phone asks for its chips;
+   the share is our guess, the desktop's requests are the client's own);
 5. 0 to 2 business details ``businesses/<id>/`` (a 1 % sample of published listings),
    each followed by the shop's own page ``/commerces/<id>-<slug>/`` (« Voir la fiche »)
    in ``SHOP_PAGE`` = 30 % of cases.
 
-The shares of each kind of request that result are printed with the run (about 5 %
-HTML, 23 % static files, 22 % listings, 22 % chip counts, 11 % clusters, 6 % autocomplete,
-3 % outlines, 5 % details, 2 % near me). The first view and the chosen communes' views are
-the same URLs for every visitor with the same map size: what a shared cache can absorb;
-pans and "around me" are unique. Every step replays a different stretch of the visits
-(the same stretches for every configuration), so the cache starts each step cold for the
-unique URLs.
+The shares of each kind of request that result are printed with the run (at 1M: 5 %
+HTML, 32 % static files, 21 % listings, 15 % chip counts, 11 % clusters, 6 % autocomplete,
+3 % outlines, 5 % details, 2 % near me, 1 % shop pages; chip counts were 20 % before the
+phone kept them for its open sheet, 85,276 requests instead of 89,408 for 4,000 visits).
+The first view and the chosen communes' views are the same URLs for every visitor with
+the same map size: what a shared cache can absorb; pans and "around me" are unique.
+Every step replays a different stretch of the visits (the same stretches for every
+configuration), so the cache starts each step cold for the unique URLs.
 
 **Each configuration** (``CONFIGS``; ``LOADTEST_CONFIGS=1,4`` picks some) is a fresh
 gunicorn (and, for the last two, an nginx from ``deploy/nginx.conf.template`` in front of
@@ -66,7 +72,8 @@ The five configurations take about six minutes.
 
 Before the configurations, ``in_process`` replays the API requests of 600 visits through
 Django's test client with the workers' response cache off and on, and prints the Python
-and PostgreSQL CPU per request (``LOADTEST_IN_PROCESS=0`` skips it).
+and PostgreSQL CPU per request, in all and per kind (PostgreSQL's: its own backend's only, not
+what else the cluster serves; ``LOADTEST_IN_PROCESS=0`` skips it).
 
 The machine has 2 cores shared with other work: absolute figures follow the load average
 printed beside them; compare configurations within one run.
@@ -118,6 +125,9 @@ VIEWPORTS = [
     ((412, 640), 10),
 ]
 FIRST_VISIT = 0.35
+# A map at most this wide is a phone's (maps.css's breakpoint: the chips in a sheet).
+PHONE_MAX_WIDTH = 760
+PHONE_FILTERS = 0.25  # phone visits that open the « Filtres » sheet (once, after moving)
 COMMUNE_SEARCH = 0.60
 DETAIL_ZOOM = 13  # maps/static/maps/js/mapview.js
 LIST_SIZE, MAX_MARKERS, NEAREST_TO_FIT = 50, 200, 8  # maps/static/maps/js/home.js
@@ -282,8 +292,9 @@ class Sessions:
         query = urllib.parse.urlencode(params) if params else ""
         return f"/api/v1/{path}" + (f"?{query}" if query else "")
 
-    def _refresh(self, lon, lat, z, size, reference=None) -> list[tuple[str, str]]:
-        """``refresh()`` of home.js for a view."""
+    def _refresh(self, lon, lat, z, size, reference=None, chips=None) -> list[tuple[str, str]]:
+        """``refresh()`` of home.js for a view; ``chips``: whether they can be seen (by
+        default on a wide screen only)."""
         aligned = self.view(lon, lat, z, size, self.search_bbox)
         if aligned is None:
             return []
@@ -300,9 +311,17 @@ class Sessions:
         ]
         if not detailed:
             out.append(("clusters", self._api("clusters/", {"in_bbox": box, "zoom": z})))
-        # refreshCounts(): every category's count in the view, the chips' (after the list).
-        out.append(("counts", self._api("categories/counts/", {"in_bbox": box})))
+        # askCounts(): every category's count in the view, the chips' (after the list),
+        # when the chips can be seen.
+        if chips is None:
+            chips = size[0] > PHONE_MAX_WIDTH
+        if chips:
+            out.append(("counts", self._api("categories/counts/", {"in_bbox": box})))
         return out
+
+    def _counts(self, lon, lat, z, size) -> list[tuple[str, str]]:
+        """The phone's « Filtres » opened: the chips' counts of the view on screen."""
+        return [r for r in self._refresh(lon, lat, z, size, chips=True) if r[0] == "counts"]
 
     def _typed(self, name: str) -> list[str]:
         rng = self.rng
@@ -352,6 +371,8 @@ class Sessions:
                 y += rng.uniform(-0.5, 0.5) * size[1]
                 lon, lat = _unproject(x, y, z)
             out += self._refresh(lon, lat, z, size, reference)
+        if size[0] <= PHONE_MAX_WIDTH and rng.random() < PHONE_FILTERS:
+            out += self._counts(lon, lat, z, size)
         for _ in range(rng.choice([0, 1, 1, 2])):
             pk, name = rng.choice(self.listings)
             out.append(("detail", self._api(f"businesses/{pk}/")))
@@ -443,7 +464,10 @@ def tree_cpu(root: int) -> float:
 
 
 def postmaster_pid() -> int:
-    return int((ROOT / ".pg" / "data" / "postmaster.pid").read_text().split()[0])
+    """The bench cluster's postmaster: the one PGHOST points at (not always this checkout's)."""
+    with connect() as conn:
+        data = conn.execute("SHOW data_directory").fetchone()[0]
+    return int((Path(data) / "postmaster.pid").read_text().split()[0])
 
 
 # --- the servers ----------------------------------------------------------------------------
@@ -596,8 +620,10 @@ IN_PROCESS_VISITS = 600
 def in_process(n: int, log=print) -> None:
     """CPU per API request of the mix in this process (Django's test client, no socket):
     the workers' response cache off, then on with a window that holds the whole replay
-    (as launch day's volume fills 10 s). Python CPU of this process, PostgreSQL's from
-    /proc; independent of wrk and of how many requests a step replays."""
+    (as launch day's volume fills 10 s). Python CPU of this process, PostgreSQL's of this
+    connection's own backend (``/proc/<pid>/stat``: other work on the cluster does not
+    count), in all and per kind of request; independent of wrk and of how many requests a
+    step replays."""
     from django.conf import settings
     from django.db import connection
     from django.test import Client
@@ -611,7 +637,6 @@ def in_process(n: int, log=print) -> None:
         sessions = Sessions(conn, n, [])
     urls = [p for _ in range(IN_PROCESS_VISITS) for k, p in sessions.visit() if k not in SKIP]
     urls = [p for p in urls if p.startswith("/api/")]
-    pg = postmaster_pid()
     kept = settings.API_RESPONSE_CACHE_SECONDS
     try:
         for ttl in (0, 3600):
@@ -619,15 +644,32 @@ def in_process(n: int, log=print) -> None:
             client = Client(HTTP_HOST="127.0.0.1")
             for url in urls[:50]:
                 client.get(url)
-            hits, pg_before, cpu_before = 0, tree_cpu(pg), time.process_time()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend = cursor.fetchone()[0]
+            hits = 0
+            per_kind = collections.defaultdict(lambda: [0, 0.0, 0.0])  # requests, Python, PG
             for url in urls:
+                pg_before, cpu_before = _cpu_ticks(backend, False), time.process_time()
                 hits += client.get(url).get("X-Sn-Cache") == "hit"
-            python_ms = (time.process_time() - cpu_before) * 1000 / len(urls)
-            pg_ms = (tree_cpu(pg) - pg_before) * 1000 / len(urls)
+                kind = per_kind[kind_of(url)]
+                kind[0] += 1
+                kind[1] += time.process_time() - cpu_before
+                kind[2] += (_cpu_ticks(backend, False) - pg_before) / CLK_TCK
+            python_ms = sum(k[1] for k in per_kind.values()) * 1000 / len(urls)
+            pg_ms = sum(k[2] for k in per_kind.values()) * 1000 / len(urls)
             log(
                 f"  in process, {len(urls):,} API requests of {IN_PROCESS_VISITS} visits,"
                 f" response cache {'on' if ttl else 'off'}: {hits / len(urls):.0%} from memory,"
                 f" CPU/req Python {python_ms:.2f} + PostgreSQL {pg_ms:.2f} ms, load {_load()}"
+            )
+            log(
+                "    per kind (share, Python + PostgreSQL ms/req): "
+                + ", ".join(
+                    f"{kind} {k[0] / len(urls):.0%} {k[1] * 1000 / k[0]:.2f}"
+                    f" + {k[2] * 1000 / k[0]:.2f}"
+                    for kind, k in sorted(per_kind.items(), key=lambda kv: -(kv[1][1] + kv[1][2]))
+                )
             )
     finally:
         settings.API_RESPONSE_CACHE_SECONDS = kept

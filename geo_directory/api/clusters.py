@@ -30,13 +30,26 @@ import time
 
 from django.db import connection, transaction
 
-from geo_directory.postgis.l93 import envelope
+from geo_directory.postgis.l93 import envelope, transformer
 from geo_directory.postgis.router import reads
 
 LEVELS = (500, 2000, 8000, 32000)  # the grids of api_cluster_cell, in metres
 MAX_CELLS = 300  # at most ~this many cells over the viewport (plus its edges)
 PIXELS_PER_CELL = 60
 PRECOMPUTED_MIN_ROWS = 50_000
+# A cell is "wholly inside" a view (``inner_cells``) with this margin (metres): the lon/lat
+# box's edges bend in Lambert-93, and a listing's stored Lambert-93 position and its
+# lon/lat may round apart.
+INNER_MARGIN_M = 5.0
+LAMBERT93_MERIDIAN = 3.0  # where the parallels' arcs are farthest south (their extremum)
+# A listing's count is read row by row up to its cap; in a big directory, a view with
+# only ``in_bbox`` (and its order, its page) whose inner cells alone hold this many times
+# the cap has more for sure (the factor: the cells lag the listings until the next
+# refresh), and only the estimate is asked (``surely_more_than``). The inner cells' grid:
+# at most SURE_CELLS across the view (few rows of api_cluster_cell_all).
+SURE_FACTOR = 2
+SURE_CELLS = 8
+_SURE_PARAMS = {"in_bbox", "point", "page", "page_size"}
 _METRES_PER_PIXEL_Z0 = 156_543.03 * math.cos(math.radians(43.7))  # at the region's latitude
 
 
@@ -130,6 +143,58 @@ def precomputed_clusters(level: int, k: int, bbox, category_ids: list[int] | Non
         return cursor.fetchall()
 
 
+def inner_cells(bbox, across: int) -> tuple[int, int, int, int, int] | None:
+    """(level, cx0, cy0, cx1, cy1): the cells of api_cluster_cell (``floor(x / level)``,
+    as its view computes them) wholly inside the lon/lat ``bbox``, a rectangle, on the
+    finest grid with at most ``across`` cells across the view; None if there is none. In
+    Lambert-93 the box's west and east sides are straight (meridians) and its south and
+    north sides arcs of circles centred north of France (parallels), whose extremes are at
+    their ends or on the 3° meridian: sampled there and between."""
+    min_lon, min_lat, max_lon, max_lat = bbox
+    steps = [i / 8 for i in range(9)]
+    lons = [min_lon + (max_lon - min_lon) * t for t in steps]
+    if min_lon < LAMBERT93_MERIDIAN < max_lon:
+        lons.append(LAMBERT93_MERIDIAN)
+    lats = [min_lat + (max_lat - min_lat) * t for t in steps]
+    # One call (~20 µs each): west side, east side, south side, north side.
+    xs, ys = transformer().transform(
+        [min_lon] * len(lats) + [max_lon] * len(lats) + lons + lons,
+        lats + lats + [min_lat] * len(lons) + [max_lat] * len(lons),
+    )
+    n, m = len(lats), len(lons)
+    x0, x1 = max(xs[:n]) + INNER_MARGIN_M, min(xs[n : 2 * n]) - INNER_MARGIN_M
+    y0 = max(ys[2 * n : 2 * n + m]) + INNER_MARGIN_M
+    y1 = min(ys[2 * n + m :]) - INNER_MARGIN_M
+    span = max(max(xs) - min(xs), max(ys) - min(ys))  # the sides' envelope
+    level = next((lv for lv in LEVELS if span / lv <= across), LEVELS[-1])
+    cx0, cx1 = math.ceil(x0 / level), math.floor(x1 / level) - 1
+    cy0, cy1 = math.ceil(y0 / level), math.floor(y1 / level) - 1
+    if cx0 > cx1 or cy0 > cy1:
+        return None
+    return level, cx0, cy0, cx1, cy1
+
+
+def surely_more_than(cleaned: dict, n: int) -> bool:
+    """Whether the listing of ``cleaned`` (its parameters) surely has more than ``n``
+    matches, told by the cells wholly inside its view (see SURE_FACTOR)."""
+    used = {name for name, value in cleaned.items() if value not in (None, "", [])}
+    if not cleaned.get("in_bbox") or not used <= _SURE_PARAMS:
+        return False
+    if listings_estimate() < PRECOMPUTED_MIN_ROWS:
+        return False
+    inner = inner_cells(cleaned["in_bbox"], SURE_CELLS)
+    if inner is None:
+        return False
+    level, cx0, cy0, cx1, cy1 = inner
+    with _listings_reads().cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(n), 0) FROM api_cluster_cell_all"
+            " WHERE level = %s AND cx BETWEEN %s AND %s AND cy BETWEEN %s AND %s",
+            [level, cx0, cx1, cy0, cy1],
+        )
+        return cursor.fetchone()[0] > SURE_FACTOR * n
+
+
 def refresh() -> float:
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -141,4 +206,10 @@ def refresh() -> float:
         # Derived from api_cluster_cell: refreshed after it, in the same transaction.
         cursor.execute("REFRESH MATERIALIZED VIEW api_cluster_cell_all")
         cursor.execute("ANALYZE api_cluster_cell_all")
+    # The chips' counts sum cells from the index alone (api migration 0012), which needs
+    # the view's pages marked all-visible: only VACUUM does it, never inside a transaction
+    # (a test's: there the sums read the heap, the same numbers).
+    if not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM api_cluster_cell")
     return time.perf_counter() - started

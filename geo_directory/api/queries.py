@@ -311,10 +311,19 @@ class Query:
             cursor.execute(sql, [*params, *where_params, *order_params, limit, offset])
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    def count(self, cap: int) -> tuple[int, bool]:
+    def count(self, cap: int, more: bool = False) -> tuple[int, bool]:
         """(count, exact): exact up to ``cap`` rows, else the planner's estimate; both in
         one round trip (``api_capped_count``, migration api/0004). A name search counts its
-        ranked matches, and the unscored tail (a trade's listings) with the cap left."""
+        ranked matches, and the unscored tail (a trade's listings) with the cap left.
+        ``more``: the caller knows there are more than ``cap`` (clusters.surely_more_than):
+        the estimate alone, as api_capped_count would answer, without reading cap rows."""
+        if more and self.sort != "relevance":
+            ids = f"SELECT b.id FROM businesses_business b WHERE {self._where()}"
+            query = self.connection.ops.compose_sql(ids, self._params())  # the same text
+            with self.connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (FORMAT JSON) " + query)
+                plan = cursor.fetchone()[0]
+            return max(int(plan[0]["Plan"]["Plan Rows"]), cap + 1), False
         if self.sort == "relevance":
             ranked = len(self._ranked())
             tail = self._tail()

@@ -229,7 +229,8 @@ class BusinessListView(FilteredView):
         if page == 1 and not has_next:
             count, exact = len(rows), True
         else:
-            count, exact = query.count(COUNT_CAP)
+            more = clusters.surely_more_than(self.cleaned, COUNT_CAP)
+            count, exact = query.count(COUNT_CAP, more=more)
         ref = reference.get()
         # The links are built only when there are some (a URL costs ~0.1 ms to build).
         url = request.build_absolute_uri() if has_next or page > 1 else ""

@@ -16,6 +16,7 @@ URL = "/api/v1/categories/counts/"
 MARSEILLE = "5.30,43.20,5.50,43.38"
 REGION = "4.2,42.9,7.8,45.2"
 BARCELONNETTE = "6.60,44.36,6.70,44.42"  # nothing listed there
+INLAND = "5.36,43.28,5.50,43.38"  # Marseille's north and east, every edge on land
 
 
 def listing_count(client, slug: str, query: dict) -> tuple[int, bool]:
@@ -210,3 +211,48 @@ def test_a_big_view_is_counted_from_the_cells_and_the_trade_position_index(clien
         cursor.execute("EXPLAIN " + few)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "business_published_trade_location" in plan
+
+
+def test_a_big_views_few_listing_trades_are_its_inner_cells_plus_its_edge(client, monkeypatch):
+    """Issue #19: a big view's trades under the cap are not read row by row: the cluster
+    cells wholly inside the view are summed, only the listings around them are read. Still
+    exact, also for listings a hair's breadth either side of the inner cells' border and
+    of the view's own edge."""
+    from django.test.utils import CaptureQueriesContext
+    from pyproj import Transformer
+
+    box = tuple(float(v) for v in INLAND.split(","))  # its edges on land, in the region
+    level, cx0, cy0, cx1, cy1 = clusters.inner_cells(box, category_counts.INNER_CELLS)
+    to_lonlat = Transformer.from_crs(2154, 4326, always_xy=True).transform
+    x_mid, y_mid = (cx0 + cx1 + 1) * level / 2, (cy0 + cy1 + 1) * level / 2
+    border = [  # just either side of each side of the inner cells (Lambert-93, metres)
+        *((cx0 * level + d, y_mid) for d in (-0.01, 0.01)),
+        *(((cx1 + 1) * level + d, y_mid) for d in (-0.01, 0.01)),
+        *((x_mid, cy0 * level + d) for d in (-0.01, 0.01)),
+        *((x_mid, (cy1 + 1) * level + d) for d in (-0.01, 0.01)),
+    ]
+    for i, (x, y) in enumerate(border):
+        make_listing(f"Chocolats {i}", *to_lonlat(x, y), category="chocolatier")
+    lon_mid, lat_mid = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    for i, (lon, lat) in enumerate(  # just inside and outside the view's own edges
+        [(box[0] + 1e-6, lat_mid), (box[0] - 1e-6, lat_mid), (lon_mid, box[3] - 1e-6)]
+        + [(lon_mid, box[3] + 1e-6), (box[2] - 1e-6, box[1] + 1e-6)]
+    ):
+        make_listing(f"Caviste {i}", lon, lat, category="caviste")
+    clusters.refresh()
+    monkeypatch.setattr(clusters, "PRECOMPUTED_MIN_ROWS", 0)
+    monkeypatch.setattr(category_counts, "SCAN_ROWS", 10)
+    with CaptureQueriesContext(connection) as captured:
+        body = counts(client, {"in_bbox": INLAND})
+    statements = [q["sql"] for q in captured.captured_queries]  # read before other requests
+    assert body["mode"] == "precomputed"
+    assert body["categories"]["chocolatier"]["count"] >= len(border)
+    exact = [slug for slug, got in body["categories"].items() if got["count_exact"]]
+    assert "chocolatier" in exact and "caviste" in exact and len(exact) > 10
+    for slug in exact:
+        assert (body["categories"][slug]["count"], True) == listing_count(
+            client, slug, {"in_bbox": INLAND}
+        ), slug
+    # The inner cells' sums and the edge's rows, in one statement.
+    (sql,) = [sql for sql in statements if "UNION ALL" in sql]
+    assert "FROM api_cluster_cell WHERE level = " in sql and "NOT (floor(ST_X(" in sql

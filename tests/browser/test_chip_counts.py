@@ -1,11 +1,15 @@
-"""Issue #19: the category chips get every count of a view from one request.
+"""Issue #19: the category chips get every count of a view from one request, asked only
+while the chips can be seen.
 
 In real Chromium, on a desktop and on a 390 × 844 phone, over the real data: each view
 the map shows asks ``categories/counts/`` once (never the five-plus listing counts
 ``businesses/?category=…&page_size=1`` of before), the chips say the counts it answered,
-opening « Toutes les catégories » asks nothing more, and in a view with nothing listed
-every chip is disabled and says 0. The URL is the one the load test's visits ask for the
-same view (``bench/loadtest.py``), so that the mix stays the map's real session.
+opening « Toutes les catégories » or choosing a category asks no count again, and in a
+view with nothing listed every chip is disabled and says 0. On the phone the chips live
+in the « Filtres » sheet: no count is asked while it is closed (views come and go),
+opening it asks the counts of the view on screen. The URL is the one the load test's
+visits ask for the same view (``bench/loadtest.py``), so that the mix stays the map's
+real session.
 """
 
 import json
@@ -108,35 +112,86 @@ def assert_chips_say(page, answer: dict):
         assert disabled == (got["count"] == 0), slug
 
 
+def counts_asked(page) -> list[str]:
+    return [q for path, q in page.api_requests if path == COUNTS]
+
+
+def last_view(page) -> str:
+    """The in_bbox of the last listing request: the view on screen."""
+    return next(
+        urllib.parse.parse_qs(q)["in_bbox"][0]
+        for path, q in reversed(page.api_requests)
+        if path == "/api/v1/businesses/" and "in_bbox=" in q
+    )
+
+
+def show_chips(page, phone: bool) -> None:
+    """The chips on screen, for the view on screen: on a phone the « Filtres » sheet is
+    opened (asking the view's counts then, never before), on a desktop they always are."""
+    if not phone:
+        return
+    page.wait_for_timeout(500)  # a count asked late would be caught below
+    assert counts_asked(page) == [], "counts asked while the phone's chips were hidden"
+    before = page.evaluate(COUNTED)
+    page.get_by_role("button", name=re.compile("^Filtres")).click()
+    wait_until(page, f"({COUNTED}) !== '{before}'", timeout=20)
+    asked = counts_asked(page)
+    assert len(asked) == 1
+    assert urllib.parse.parse_qs(asked[0])["in_bbox"][0] == last_view(page)
+
+
+def hide_chips(page, phone: bool) -> None:
+    if phone:
+        page.get_by_role("button", name="Voir les commerces").click()
+        page.api_requests.clear()  # what follows is asked with the chips hidden
+
+
 def test_the_chips_get_every_count_of_a_view_from_one_request(device_page, site_url, db):
     page = device_page
     phone = page.device == "phone"
     open_home(page, site_url + "/")
+    show_chips(page, phone)
     wait_until(page, f"({COUNTED}) !== '0'", timeout=20)
+    hide_chips(page, phone)
     # Marseille: its counts on the chips, from the one request of the view.
     before = page.evaluate(COUNTED)
+    listed = page.evaluate("document.body.dataset.refreshed")
     choose_commune(page, "Marseil", "Marseille")
     page.wait_for_url(re.compile("commune=13055"))
-    wait_until(page, f"({COUNTED}) !== '{before}'", timeout=20)
     wait_until(page, "sauvonsNoel.map.getZoom() >= 10")
+    wait_until(page, f"document.body.dataset.refreshed !== '{listed}'", timeout=20)
+    show_chips(page, phone)
+    wait_until(page, f"({COUNTED}) !== '{before}'", timeout=20)
     page.wait_for_timeout(500)
     wait_until(page, "!document.querySelector('.chip[data-category=alimentation]').disabled")
+    assert page.counts_answers[-1][0].endswith(
+        Sessions._api("categories/counts/", {"in_bbox": last_view(page)})
+    )
     assert_chips_say(page, page.counts_answers[-1][1])
     assert int(chips_state(page)["alimentation"][1].replace("≈ ", "")) > 0
     # Every category's count came with it: opening the list of all asks nothing more.
     asked = len(page.api_requests)
-    if phone:
-        page.get_by_role("button", name="Filtres", exact=True).click()
     page.locator("summary", has_text="Toutes les catégories").click()
     assert page.locator('.chip[data-category="boulangerie"]').is_visible()
     page.wait_for_timeout(300)
     assert len(page.api_requests) == asked
     assert chips_state(page)["boulangerie"][1] is not None
-    if phone:
-        page.get_by_role("button", name="Voir les commerces").click()
+    # A category chosen: the list follows, the counts (of every category, whatever the
+    # choice) are not asked again; chosen again, off.
+    for _ in range(2):
+        listed = page.evaluate("document.body.dataset.refreshed")
+        page.locator('.chip[data-category="boulangerie"]').click()
+        wait_until(page, f"document.body.dataset.refreshed !== '{listed}'", timeout=20)
+        page.wait_for_timeout(300)
+    assert len([q for path, q in page.api_requests[asked:] if path == COUNTS]) == 0
+    hide_chips(page, phone)
     # Barcelonnette, where nothing is listed: every chip disabled, saying 0.
     before = page.evaluate(COUNTED)
+    listed = page.evaluate("document.body.dataset.refreshed")
     choose_commune(page, "Barcelonn", "Barcelonnette")
+    page.wait_for_url(re.compile("commune=04019"))
+    wait_until(page, f"document.body.dataset.refreshed !== '{listed}'", timeout=20)
+    show_chips(page, phone)
     wait_until(page, f"({COUNTED}) !== '{before}'", timeout=20)
     wait_until(
         page, "[...document.querySelectorAll('.chip[data-category]')].every(c => c.disabled)"

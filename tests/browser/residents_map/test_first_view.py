@@ -90,6 +90,8 @@ def test_the_first_view_formats_no_number_with_intl(phone_page, site_url):
     page.add_init_script(COUNT_INTL)
     page.goto(site_url + "/")
     page.wait_for_selector("body[data-ready=true]")
+    # The phone asks the chips' counts when they are shown (home.js).
+    page.get_by_role("button", name="Filtres", exact=True).click()
     wait_until(page, "document.body.dataset.counted === '1'")
     status = page.locator("#results-status").inner_text()
     assert "commerce" in status

@@ -3,7 +3,9 @@
 // One refresh per view: the listings of the view nearest first from the reference point
 // (the user's position when it is in the view, else the map centre), and, when zoomed
 // out, the server-side clusters; then how many listings of each category the view holds
-// (the chips with none are disabled). A view with no listing offers the nearest ones.
+// (the chips with none are disabled), only while the chips can be seen: always on a
+// wide screen, on a phone once its filters sheet is open. A view with no listing offers
+// the nearest ones.
 // Never more than MAX_MARKERS listings at once. Every API request's parameters are built
 // by requestParams(), the one place to change them.
 
@@ -50,7 +52,10 @@ const panel = new DetailPanel($("detail"), $("detail-body"), $("detail-close"), 
 const communeInput = $("commune-search");
 new CommuneSearch(communeInput, $("commune-options"), { choose: (c) => chooseCommune(c) });
 new ListSheet($("results"), $("sheet-handle"));
-const filterSheet = new FilterSheet($("filters-open"), $("filters-close"), $("filters"));
+const filtersPanel = $("filters");
+const filterSheet = new FilterSheet($("filters-open"), $("filters-close"), filtersPanel, (shown) => {
+  if (shown) askCounts(refreshController?.signal);
+});
 
 // --- the API requests ----------------------------------------------------------------
 
@@ -382,7 +387,8 @@ async function refresh() {
     if (!onScreen.length) await showNearest(reference, filtered, signal);
     results.setSelected(state.b);
     finishRefresh();
-    refreshCounts(bbox, signal);
+    countsBbox = bbox;
+    askCounts(signal);
   } catch (error) {
     if (error.name === "AbortError") return;
     const reasons = error.errors ? Object.values(error.errors).join(" ; ") : "";
@@ -410,15 +416,29 @@ async function showNearest(reference, filtered, signal) {
 // How many listings of each category the view holds, with the other filters: a chip with
 // none is disabled (never a click into an empty map) and says 0. Every category, parents
 // and leaves, in one request on the view's tile-aligned box (categories/counts/): the same
-// screen asks the same URL, which shared caches answer.
+// screen asks the same URL, which shared caches answer. Asked only when the chips can be
+// seen (a phone's filters sheet hides them until opened: the costliest request of a view
+// for nothing, issue #19) and not yet answered for this view and these filters.
+let countsBbox = null; // the box of the last view listed
+let countedParams = null; // the request whose answer the chips say
 let countsDone = 0;
-async function refreshCounts(bbox, signal) {
+
+function askCounts(signal) {
+  if (!countsBbox || !filtersPanel.getClientRects().length) return; // display: none
+  const params = requestParams("counts", { bbox: countsBbox });
+  if (JSON.stringify(params) === countedParams) return;
+  refreshCounts(params, signal);
+}
+
+async function refreshCounts(params, signal) {
   let counts = {};
   try {
-    counts = (await getJSON("categories/counts/", requestParams("counts", { bbox }), signal)).categories;
+    counts = (await getJSON("categories/counts/", params, signal)).categories;
+    countedParams = JSON.stringify(params);
   } catch (error) {
     if (error.name === "AbortError") return;
     // Counts are a help: without them every chip stays usable.
+    countedParams = null;
   }
   for (const chip of chips) {
     const found = counts[chip.dataset.category];

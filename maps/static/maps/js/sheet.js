@@ -78,9 +78,12 @@ export class ListSheet {
 }
 
 export class FilterSheet {
-  constructor(openButton, closeButton, panel) {
+  // `onChange(shown)`: after the sheet opens or closes (the map asks the chips' counts
+  // only while they can be seen).
+  constructor(openButton, closeButton, panel, onChange = () => {}) {
     this.openButton = openButton;
     this.panel = panel;
+    this.onChange = onChange;
     openButton.addEventListener("click", () => this.set(!this.shown));
     closeButton.addEventListener("click", () => {
       this.set(false);
@@ -103,6 +106,7 @@ export class FilterSheet {
     document.body.classList.toggle("filters-shown", shown);
     this.openButton.setAttribute("aria-expanded", String(shown));
     if (shown) this.panel.querySelector("button, input, summary")?.focus();
+    this.onChange(shown);
   }
 
   // « Filtres (2) »: how many filters are on, so that a closed sheet still says it.
