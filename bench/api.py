@@ -257,10 +257,10 @@ def _search_steps(q: str, base: dict, trade_ids, understood=None) -> list[tuple]
     understood = understood or understand(q)
     # The bench's searches all name a trade and a name: the tiered reading.
     assert understood.categories and understood.name_text, q
-    tp = {**base, "trade": trade_ids(understood.categories), "commune": understood.commune}
+    tp = {**base, "commune": understood.commune}
     place = " AND b.commune_id = %(commune)s" if understood.commune else ""
     name = f"{NAME_TSV} @@ %(tsquery)s::tsquery"
-    trade = "b.category_id = ANY(%(trade)s::int2[])"
+    trade = _trade(trade_ids(understood.categories), tp)
     tail = f"{PUBLISHED}{place} AND ({trade}) AND b.id <> ALL(%(ranked)s::bigint[])"
 
     def found(rows, tp=tp):
@@ -327,6 +327,16 @@ def _search_steps(q: str, base: dict, trade_ids, understood=None) -> list[tuple]
     ]
 
 
+def _trade(ids: list[int], tp: dict) -> str:
+    """As queries._trade_and_name_tiers: one category by equality (the index (category_id,
+    id) then gives its listings in id order), several by ANY."""
+    if len(ids) == 1:
+        tp["trade"] = ids[0]
+        return "b.category_id = %(trade)s"
+    tp["trade"] = ids
+    return "b.category_id = ANY(%(trade)s::int2[])"
+
+
 NAMED_SQL = (
     f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}{{place}} AND"
     f" {NAME_TSV} @@ plainto_tsquery('simple', immutable_unaccent(lower(%(words)s))))"
@@ -356,23 +366,87 @@ def _understood_steps(conn, q: str, base: dict, trade_ids) -> list[tuple]:
         return steps + _plain_search_steps(q, base)
     if understood.categories and understood.name_text:
         return steps + _search_steps(q, base, trade_ids, understood)
-    return steps + _tiers_steps(understood, base, trade_ids)
+    if understood.categories:
+        return steps + _trade_steps(understood, base, trade_ids)
+    return steps + _tiers_steps(understood, base)
 
 
-def _tiers_steps(understood, base: dict, trade_ids) -> list[tuple]:
-    """A trade alone (« boulagerie »: of the trade and named so, of the trade, named so)
-    or names in a commune (« Paul à Aix »), each tier scored (Query.ranked) up to
-    RANKED_AT_MOST, the page by id; the count is the ranked matches (no SQL)."""
+def _trade_steps(understood, base: dict, trade_ids) -> list[tuple]:
+    """A trade alone (« boulagerie »), as Query.tiered by id and Query._count_in_parts: the
+    trade's word corrected; does the reading find a listing; each tier (of the trade and
+    named so, of the trade, named so) by id, only what the page needs, a later tier
+    excluding the ids found; the page by id; past the page, the trade's capped count, then
+    (under the cap) the names outside the trade."""
+    cap = _application()[0]
+    tp = {**base, "commune": understood.commune}
+    place = " AND b.commune_id = %(commune)s" if understood.commune else ""
+    name = f"{NAME_TSV} @@ %(tsquery)s::tsquery"
+    trade = _trade(trade_ids(understood.categories), tp)
+    tiers = [f"{trade} AND {name}", trade, name]
+    corrected = _tsquery_steps(understood.trade_text, tp)
+
+    def found(rows, tp=tp):
+        tp["page"] = []  # each request reads afresh
+        return bool(rows[0][0])
+
+    def tier(condition):
+        def sql(tp):
+            tp["need"] = 51 - len(tp["page"])
+            return (
+                None
+                if tp["need"] <= 0
+                else f"SELECT b.id FROM businesses_business b WHERE {PUBLISHED}{place}"
+                f" AND ({condition}) AND b.id <> ALL(%(page)s::bigint[])"
+                " ORDER BY b.id LIMIT %(need)s"
+            )
+
+        return sql
+
+    def carry(rows, tp=tp):
+        tp["page"] += [row[0] for row in rows]
+        return True
+
+    def trade_count(rows, tp=tp):
+        tp["left"] = cap - rows[0][0]
+        return True
+
+    def names_count(tp):
+        if tp["left"] < 0:
+            return _explain(f"{PUBLISHED}{place} AND ({trade})")  # past the cap: estimate
+        return (
+            f"SELECT count(*) FROM (SELECT b.id FROM businesses_business b WHERE {PUBLISHED}"
+            f"{place} AND ({name}) AND ({trade}) IS NOT TRUE LIMIT %(left)s + 1) AS capped"
+        )
+
+    exists = " OR ".join(
+        f"EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}{place} AND ({c}))"
+        for c in tiers[1:]
+    )
+    return [
+        *corrected,
+        (f"SELECT {exists}", tp, found),
+        *[(tier(condition), tp, carry) for condition in tiers],
+        (
+            f"SELECT {FEATURE_COLUMNS} FROM businesses_business b"
+            " WHERE b.id = ANY(%(page)s::bigint[])"
+            " ORDER BY array_position(%(page)s::bigint[], b.id)",
+            tp,
+            lambda rows: len(rows) > 50,  # a count only past the page
+        ),
+        (_capped(f"{PUBLISHED}{place} AND ({trade})"), tp, trade_count),
+        (names_count, tp, None),
+    ]
+
+
+def _tiers_steps(understood, base: dict) -> list[tuple]:
+    """Names in a commune (« Paul à Aix »), scored (Query.ranked) up to RANKED_AT_MOST, the
+    page by id; the count is the ranked matches (no SQL)."""
     ranked_at_most = _application()[1]
-    words = understood.name_text or understood.trade_text
+    words = understood.name_text
     tp = {**base, "commune": understood.commune, "ranked": [], "left": ranked_at_most}
     place = " AND b.commune_id = %(commune)s" if understood.commune else ""
     name = f"{NAME_TSV} @@ %(tsquery)s::tsquery"
     tiers = [name]
-    if understood.categories:
-        tp["trade"] = trade_ids(understood.categories)
-        trade = "b.category_id = ANY(%(trade)s::int2[])"
-        tiers = [f"{trade} AND {name}", trade, name]
     corrected = _tsquery_steps(words, tp)
     tp["names"] = understood.words_text
 

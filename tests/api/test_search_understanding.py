@@ -147,6 +147,27 @@ def test_boulagerie_finds_every_bakery_in_view_not_only_those_named_so(client):
         assert distances == sorted(distances)
 
 
+def test_a_trade_alone_lists_each_tier_by_id(client):
+    """« boulagerie » without a point: the bakeries named with the trade's word (or one of
+    its corrections), then the other bakeries, then the other names having it, each tier
+    by id, not by relevance (which read and scored 1,001 rows from two bitmaps built
+    whole at 1M listings; it only preferred one correction to another): « Les
+    Boulangeries Réunies » before « Boulangerie Bernard », created after it."""
+    first = make_listing("Les Boulangeries Réunies")
+    second = make_listing("Boulangerie Bernard")
+    other_first = make_listing("Boulangeries du Bazar", category="bazar")
+    other_second = make_listing("Boulangerie Solderie", category="bazar")
+    assert "'boulangeries'" in name_tsquery("boulagerie")  # less like it than boulangerie
+    body = client.get(URL, {"q": "boulagerie", "page_size": 200}).json()
+    found = [f["id"] for f in body["features"]]
+    bakeries = published(category__slug="boulangerie")
+    named = published(pk__in=Business.objects.matching("boulagerie").values("pk"))
+    tiers = [bakeries & named, bakeries - named, named - bakeries]
+    assert {first.id, second.id} <= tiers[0] and {other_first.id, other_second.id} <= tiers[2]
+    assert found == [pk for tier in tiers for pk in sorted(tier)]
+    assert (body["count"], body["count_exact"]) == (len(found), True)
+
+
 @pytest.mark.parametrize("typo", ["Pual", "Pail", "aPul", "Paull"])
 def test_a_slip_in_a_short_name_is_forgiven(client, typo):
     found = search(client, q=typo)
