@@ -521,14 +521,20 @@ def _plain_search_steps(q: str, base: dict) -> list[tuple]:
     ]
 
 
-def _suggest_steps(q: str) -> list[tuple]:
-    """As /suggest/?q= (views.suggestions): the query read in memory; the communes of
-    its last word when it names none (the autocomplete's statement); the name words
+def _suggest_steps(conn, q: str) -> list[tuple]:
+    """As /suggest/?q= (views.suggestions): the query read in memory, with the name
+    reading's check when the commune is doubtful (queries.reading); the communes of its
+    last word when it names none (the autocomplete's statement); the name words
     corrected; the shops among the first SUGGEST_CANDIDATES the full-text index finds."""
     from geo_directory.api import queries, query_words, views
     from geo_directory.territory.managers import normalise_place_query
 
-    understood = query_words.understand(q)
+    understood, steps = query_words.understand(q), []
+    if understood.name_reading:
+        sql, params, go_on = _named_step(understood.name_reading)
+        steps.append((sql, params, go_on))
+        if conn.execute(sql, params).fetchone()[0]:
+            understood = understood.name_reading
     names = understood.name_text or understood.trade_text
     trades = len(dict.fromkeys([*understood.categories, *query_words.trade_prefixes(q)]))
     last = q.split()[-1]
@@ -538,7 +544,6 @@ def _suggest_steps(q: str) -> list[tuple]:
         "candidates": queries.SUGGEST_CANDIDATES,
         "room": 4 * (views.SUGGESTIONS - min(trades, 2) - communes),
     }
-    steps = []
     if not understood.commune and len(last) >= 3:
         place = {"q": normalise_place_query(last), "limit": 2}
         steps.append((AUTOCOMPLETE_SQL, place, lambda rows: True))
@@ -671,7 +676,7 @@ def build_cases(conn, n: int) -> list[Case]:
         slip.sql.append(_plain_search_steps(q, base))
         q = SUGGESTS[i % len(SUGGESTS)]
         suggest.urls.append("/api/v1/suggest/?" + urllib.parse.urlencode({"q": q}))
-        suggest.sql.append(_suggest_steps(q))
+        suggest.sql.append(_suggest_steps(conn, q))
         clusters.urls.append(f"/api/v1/clusters/?in_bbox={REGION_BBOX}&zoom=8")
         # A zoom-11 screen (1280 × 800 px, ~70 km × 42 km) around a city centre.
         lon, lat = CENTRES[i % len(CENTRES)]

@@ -402,9 +402,7 @@ def search(query: Query, text: str) -> Query:
     words together are in one. When the reading finds no published listing at all, the
     whole text is searched in the names.
     """
-    understood = understand(text)
-    if understood.name_reading and _named(understood.name_reading):
-        understood = understood.name_reading
+    understood = reading(text)
     if understood.interpreted:
         commune = ("b.commune_id = %s", [understood.commune]) if understood.commune else None
         tiers = _trade_and_name_tiers(understood)
@@ -432,6 +430,16 @@ def search(query: Query, text: str) -> Query:
                 query.in_tiers(tiers, _any_of(union))
             return query.by_relevance(understood.words_text)
     return name_matches(query, name_tsquery(text)).by_relevance(text)
+
+
+def reading(text: str) -> Understanding:
+    """``understand(text)``, or its ``name_reading`` when the words together are in a name
+    (« marie blachère »: the shops, not the commune Marie): the search's and the
+    suggestions' one reading of a query."""
+    understood = understand(text)
+    if understood.name_reading and _named(understood.name_reading):
+        return understood.name_reading
+    return understood
 
 
 def _trade_and_name_tiers(understood: Understanding) -> list[tuple[str, list]]:

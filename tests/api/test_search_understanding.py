@@ -344,6 +344,19 @@ def test_suggestions_of_the_three_kinds(client):
     ]
 
 
+def test_words_together_in_a_name_suggest_the_shops_not_the_commune(client):
+    """« marie blachère »: the Marie Blachère shops, as the search reads it (the name
+    reading), not the commune Marie (06080, none of them there) nor its shops."""
+    found = suggest(client, "marie blachère")
+    assert not [s for s in found if s["kind"] == "commune"]
+    shops = [s for s in found if s["kind"] == "shop"]
+    assert shops and {s["label"] for s in shops} == {"Boulangerie Marie Blachère"}
+    blacheres = published(name="Boulangerie Marie Blachère")
+    assert {s["id"] for s in shops} <= blacheres
+    # A commune the words are not a name with stays the commune.
+    assert suggest(client, "boulangerie marseille")[1]["label"] == "Marseille"
+
+
 def test_a_typo_suggests_the_trade_first(client):
     found = suggest(client, "boulagerie")
     assert found[0]["kind"] == "trade" and found[0]["slug"] == "boulangerie"
