@@ -5,6 +5,8 @@ GiFi, Action, B&M and Stokomani are « bazar »). Each query of the issue found 
 the names only, before.
 """
 
+import re
+
 import pytest
 from django.db import connection
 
@@ -166,6 +168,36 @@ def test_a_trade_alone_lists_each_tier_by_id(client):
     assert {first.id, second.id} <= tiers[0] and {other_first.id, other_second.id} <= tiers[2]
     assert found == [pk for tier in tiers for pk in sorted(tier)]
     assert (body["count"], body["count_exact"]) == (len(found), True)
+
+
+@pytest.mark.parametrize("window", [1, 4, 100])
+def test_a_trade_alone_near_a_point_pages_the_same_through_any_window(client, monkeypatch, window):
+    """« boulagerie » near a point: the named bakeries (tier 0) are looked for among the
+    nearest bakeries (queries.TIER_WINDOW per row needed); a window too small (1: the
+    nearest are Paul's, not named so) falls back to tier 0's own statement. Page by page,
+    the same listings in the same order as one page, whatever the window."""
+    from django.test.utils import CaptureQueriesContext
+
+    from geo_directory.api import queries
+
+    monkeypatch.setattr(queries, "TIER_WINDOW", window)
+    params = {"q": "boulagerie", "in_bbox": MARSEILLE_BOX, "point": "5.37,43.30"}
+    whole = [f["id"] for f in search(client, **params)]
+    paged, page = [], 1
+    with CaptureQueriesContext(connection) as queried:
+        while True:
+            body = client.get(URL, {**params, "page_size": 4, "page": page}).json()
+            paged += [f["id"] for f in body["features"]]
+            if not body["next"]:
+                break
+            page += 1
+    assert paged == whole and len(whole) > 8
+    statements = [q["sql"] for q in queried.captured_queries]
+    windows = [sql for sql in statements if sql.startswith("WITH w AS MATERIALIZED")]
+    assert windows  # tier 0 looked for in the window
+    # Tier 0's own statement only when a window is full and holds too few.
+    tier_0 = re.compile(r"^SELECT b\.id .*\(b\.category_id = \d+ AND to_tsvector")
+    assert any(tier_0.match(sql) for sql in statements) == (window == 1)
 
 
 @pytest.mark.parametrize("typo", ["Pual", "Pail", "aPul", "Paull"])
