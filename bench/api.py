@@ -217,10 +217,11 @@ def _scored_once_per_name(matches: str, extra: str = "") -> str:
     )
 
 
-def _tsquery_steps(text: str, tp: dict) -> list[tuple]:
+def _tsquery_steps(text: str, tp: dict, probe: str = "false") -> list[tuple]:
     """The name words corrected through the dictionary: tp["tsquery"]. As
-    search.name_tsquery: the trigram correction and whether a short word is unknown, then
-    only if one is, the correction with its slips."""
+    search.corrected: the trigram correction, whether a short word is unknown and the
+    value of ``probe`` (tp["probed"]: does the trade have a listing), then only if a short
+    word is unknown, the correction with its slips."""
     from geo_directory.businesses.search import query_words, slips
 
     words = query_words(text)
@@ -231,7 +232,7 @@ def _tsquery_steps(text: str, tp: dict) -> list[tuple]:
     )
 
     def carry(rows, tp=tp):
-        tp["tsquery"], tp["unknown"] = rows[0]
+        tp["tsquery"], tp["unknown"], tp["probed"] = rows[0]
         return True
 
     def carry_slipped(rows, tp=tp):
@@ -239,7 +240,7 @@ def _tsquery_steps(text: str, tp: dict) -> list[tuple]:
         return True
 
     return [
-        (LONG_WORDS_TSQUERY, tp, carry),
+        (f"{LONG_WORDS_TSQUERY}, {probe}", tp, carry),
         (lambda tp: SEARCH_TSQUERY if tp["unknown"] else None, tp, carry_slipped),
     ]
 
@@ -293,14 +294,18 @@ def _search_steps(q: str, base: dict, trade_ids, understood=None) -> list[tuple]
             " LIMIT %(left)s + 1) AS capped"
         )
 
-    corrected = _tsquery_steps(understood.name_text, tp)
+    probe = f"EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}{place} AND {trade})"
+    corrected = _tsquery_steps(understood.name_text, tp, probe)
     tp["names"] = understood.words_text  # ranked by the trade and name words
     return [
         *corrected,
-        (
-            f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}{place}"
-            f" AND {trade}) OR EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}"
-            f"{place} AND {name})",
+        (  # the names' EXISTS only if the trade has no listing (here)
+            lambda tp: (
+                None
+                if tp["probed"]
+                else f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}"
+                f"{place} AND {name})"
+            ),
             tp,
             found,
         ),
@@ -383,14 +388,16 @@ def _trade_steps(understood, base: dict, trade_ids) -> list[tuple]:
     name = f"{NAME_TSV} @@ %(tsquery)s::tsquery"
     trade = _trade(trade_ids(understood.categories), tp)
     tiers = [f"{trade} AND {name}", trade, name]
-    corrected = _tsquery_steps(understood.trade_text, tp)
+    probe = f"EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}{place} AND {trade})"
+    corrected = _tsquery_steps(understood.trade_text, tp, probe)
 
     def found(rows, tp=tp):
-        tp["page"] = []  # each request reads afresh
         return bool(rows[0][0])
 
-    def tier(condition):
+    def tier(condition, first=False):
         def sql(tp):
+            if first:
+                tp["page"] = []  # each request reads afresh
             tp["need"] = 51 - len(tp["page"])
             return (
                 None
@@ -418,14 +425,19 @@ def _trade_steps(understood, base: dict, trade_ids) -> list[tuple]:
             f"{place} AND ({name}) AND ({trade}) IS NOT TRUE LIMIT %(left)s + 1) AS capped"
         )
 
-    exists = " OR ".join(
-        f"EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}{place} AND ({c}))"
-        for c in tiers[1:]
-    )
     return [
         *corrected,
-        (f"SELECT {exists}", tp, found),
-        *[(tier(condition), tp, carry) for condition in tiers],
+        (  # the names' EXISTS only if the trade has no listing (here)
+            lambda tp: (
+                None
+                if tp["probed"]
+                else f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}"
+                f"{place} AND {name})"
+            ),
+            tp,
+            found,
+        ),
+        *[(tier(condition, i == 0), tp, carry) for i, condition in enumerate(tiers)],
         (
             f"SELECT {FEATURE_COLUMNS} FROM businesses_business b"
             " WHERE b.id = ANY(%(page)s::bigint[])"

@@ -23,7 +23,7 @@ from django.db import connection
 
 from geo_directory.businesses.hours import minute_of_week
 from geo_directory.businesses.models import Business
-from geo_directory.businesses.search import TSVECTOR_SQL, name_tsquery
+from geo_directory.businesses.search import TSVECTOR_SQL, corrected, name_tsquery
 from geo_directory.postgis.l93 import L93, envelope, to_l93
 from geo_directory.postgis.router import reads
 
@@ -445,9 +445,11 @@ def search(query: Query, text: str) -> Query:
     understood = reading(text)
     if understood.interpreted:
         commune = ("b.commune_id = %s", [understood.commune]) if understood.commune else None
-        tiers = _trade_and_name_tiers(understood)
+        tiers, trade_found = _trade_and_name_tiers(understood, commune)
         union = tiers[1:] if len(tiers) > 1 else tiers
-        if _any_published(commune, union):
+        if trade_found is False:  # the trade has none here: do the names?
+            union = [tier for tier in union if NAME_MATCH in tier[0]]
+        if trade_found or _any_published(commune, union):
             if commune:
                 query.filter(*commune)
             if not tiers:  # a place only: its listings
@@ -489,22 +491,31 @@ def reading(text: str) -> Understanding:
     return understood
 
 
-def _trade_and_name_tiers(understood: Understanding) -> list[tuple[str, list]]:
+def _trade_and_name_tiers(
+    understood: Understanding, commune: tuple[str, list] | None
+) -> tuple[list[tuple[str, list]], bool | None]:
+    """The tiers of the trade and the name words, and whether the trade has a published
+    listing (in the commune): None without a trade. That probe (one buffer of
+    ``business_published_trade_commune``) rides on the names' correction statement."""
     names = understood.name_text or understood.trade_text
-    tsquery = name_tsquery(names) if names else None
+    trade = None
+    if understood.categories:
+        ids = reference.get().descendants(list(understood.categories))
+        # One category (most trades): an equality, which the index (category_id, id) of
+        # the published listings serves in id order (api 0012); ANY would not.
+        trade = ("b.category_id = %s", ids) if len(ids) == 1 else ("b.category_id = ANY(%s)", [ids])
+    probe = _exists(commune, trade) if trade else ("false", [])
+    tsquery, trade_found = corrected(names, probe) if names else (None, False)
+    trade_found = trade_found if trade else None
     name = (NAME_MATCH, [tsquery]) if tsquery else None
-    if not understood.categories:
-        return [name] if name else []
-    ids = reference.get().descendants(list(understood.categories))
-    # One category (most trades): an equality, which the index (category_id, id) of the
-    # published listings serves in id order (api 0012); ANY would not.
-    trade = ("b.category_id = %s", ids) if len(ids) == 1 else ("b.category_id = ANY(%s)", [ids])
+    if trade is None:
+        return ([name] if name else []), None
     if name is None:
-        return [trade]
+        return [trade], trade_found
     both = (f"{trade[0]} AND {name[0]}", [*trade[1], *name[1]])
     if understood.name_text:
-        return [both, name, trade]
-    return [both, trade, name]
+        return [both, name, trade], trade_found
+    return [both, trade, name], trade_found
 
 
 def _any_of(tiers: list[tuple[str, list]]) -> tuple[str, list] | None:
@@ -538,15 +549,23 @@ def _any_published(commune: tuple[str, list] | None, tiers: list[tuple[str, list
     built whole (``business_published_commune_name``: 13 ms for Marseille's « paul » at
     1M listings under load), then needed only when the trade has no listing there."""
     tiers = sorted(tiers, key=lambda tier: NAME_MATCH in tier[0])
-    filters = [PUBLISHED, *([commune[0]] if commune else [])]
-    where = " AND ".join(filters)
-    place = commune[1] if commune else []
-    checks = [f"({where} AND ({sql}))" for sql, _ in tiers] or [f"({where})"]
-    values = [p for _, params in tiers for p in [*place, *params]] or place
-    sql = " OR ".join(f"EXISTS (SELECT 1 FROM businesses_business b WHERE {c})" for c in checks)
+    checks = [_exists(commune, tier) for tier in tiers] or [_exists(commune, None)]
     with reads(Business).cursor() as cursor:
-        cursor.execute(f"SELECT {sql}", values)
+        cursor.execute(
+            "SELECT " + " OR ".join(sql for sql, _ in checks), [p for _, ps in checks for p in ps]
+        )
         return cursor.fetchone()[0]
+
+
+def _exists(
+    commune: tuple[str, list] | None, condition: tuple[str, list] | None
+) -> tuple[str, list]:
+    """EXISTS a published listing (of the commune) meeting ``condition``."""
+    where, params = [PUBLISHED], []
+    for sql, values in [c for c in (commune, condition) if c]:
+        where.append(f"({sql})")
+        params += values
+    return f"EXISTS (SELECT 1 FROM businesses_business b WHERE {' AND '.join(where)})", params
 
 
 # Suggestions rank the first matches the index finds (few: a suggestion must be instant).
