@@ -217,10 +217,11 @@ def _scored_once_per_name(matches: str, extra: str = "") -> str:
     )
 
 
-def _tsquery_steps(text: str, tp: dict) -> list[tuple]:
+def _tsquery_steps(text: str, tp: dict, probe: str = "false") -> list[tuple]:
     """The name words corrected through the dictionary: tp["tsquery"]. As
-    search.name_tsquery: the trigram correction and whether a short word is unknown, then
-    only if one is, the correction with its slips."""
+    search.corrected: the trigram correction, whether a short word is unknown and the
+    value of ``probe`` (tp["probed"]: does the trade have a listing), then only if a short
+    word is unknown, the correction with its slips."""
     from geo_directory.businesses.search import query_words, slips
 
     words = query_words(text)
@@ -231,7 +232,7 @@ def _tsquery_steps(text: str, tp: dict) -> list[tuple]:
     )
 
     def carry(rows, tp=tp):
-        tp["tsquery"], tp["unknown"] = rows[0]
+        tp["tsquery"], tp["unknown"], tp["probed"] = rows[0]
         return True
 
     def carry_slipped(rows, tp=tp):
@@ -239,7 +240,7 @@ def _tsquery_steps(text: str, tp: dict) -> list[tuple]:
         return True
 
     return [
-        (LONG_WORDS_TSQUERY, tp, carry),
+        (f"{LONG_WORDS_TSQUERY}, {probe}", tp, carry),
         (lambda tp: SEARCH_TSQUERY if tp["unknown"] else None, tp, carry_slipped),
     ]
 
@@ -257,10 +258,10 @@ def _search_steps(q: str, base: dict, trade_ids, understood=None) -> list[tuple]
     understood = understood or understand(q)
     # The bench's searches all name a trade and a name: the tiered reading.
     assert understood.categories and understood.name_text, q
-    tp = {**base, "trade": trade_ids(understood.categories), "commune": understood.commune}
+    tp = {**base, "commune": understood.commune}
     place = " AND b.commune_id = %(commune)s" if understood.commune else ""
     name = f"{NAME_TSV} @@ %(tsquery)s::tsquery"
-    trade = "b.category_id = ANY(%(trade)s::int2[])"
+    trade = _trade(trade_ids(understood.categories), tp)
     tail = f"{PUBLISHED}{place} AND ({trade}) AND b.id <> ALL(%(ranked)s::bigint[])"
 
     def found(rows, tp=tp):
@@ -293,14 +294,18 @@ def _search_steps(q: str, base: dict, trade_ids, understood=None) -> list[tuple]
             " LIMIT %(left)s + 1) AS capped"
         )
 
-    corrected = _tsquery_steps(understood.name_text, tp)
+    probe = f"EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}{place} AND {trade})"
+    corrected = _tsquery_steps(understood.name_text, tp, probe)
     tp["names"] = understood.words_text  # ranked by the trade and name words
     return [
         *corrected,
-        (
-            f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}{place}"
-            f" AND {trade}) OR EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}"
-            f"{place} AND {name})",
+        (  # the names' EXISTS only if the trade has no listing (here)
+            lambda tp: (
+                None
+                if tp["probed"]
+                else f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}"
+                f"{place} AND {name})"
+            ),
             tp,
             found,
         ),
@@ -325,6 +330,16 @@ def _search_steps(q: str, base: dict, trade_ids, understood=None) -> list[tuple]
         # Past the cap: the planner's estimate (none when the names alone pass it).
         (lambda tp: None if tp["left"] < 0 else _explain(tail), tp, None),
     ]
+
+
+def _trade(ids: list[int], tp: dict) -> str:
+    """As queries._trade_and_name_tiers: one category by equality (the index (category_id,
+    id) then gives its listings in id order), several by ANY."""
+    if len(ids) == 1:
+        tp["trade"] = ids[0]
+        return "b.category_id = %(trade)s"
+    tp["trade"] = ids
+    return "b.category_id = ANY(%(trade)s::int2[])"
 
 
 NAMED_SQL = (
@@ -356,23 +371,94 @@ def _understood_steps(conn, q: str, base: dict, trade_ids) -> list[tuple]:
         return steps + _plain_search_steps(q, base)
     if understood.categories and understood.name_text:
         return steps + _search_steps(q, base, trade_ids, understood)
-    return steps + _tiers_steps(understood, base, trade_ids)
+    if understood.categories:
+        return steps + _trade_steps(understood, base, trade_ids)
+    return steps + _tiers_steps(understood, base)
 
 
-def _tiers_steps(understood, base: dict, trade_ids) -> list[tuple]:
-    """A trade alone (« boulagerie »: of the trade and named so, of the trade, named so)
-    or names in a commune (« Paul à Aix »), each tier scored (Query.ranked) up to
-    RANKED_AT_MOST, the page by id; the count is the ranked matches (no SQL)."""
+def _trade_steps(understood, base: dict, trade_ids) -> list[tuple]:
+    """A trade alone (« boulagerie »), as Query.tiered by id and Query._count_in_parts: the
+    trade's word corrected; does the reading find a listing; each tier (of the trade and
+    named so, of the trade, named so) by id, only what the page needs, a later tier
+    excluding the ids found; the page by id; past the page, the trade's capped count, then
+    (under the cap) the names outside the trade."""
+    cap = _application()[0]
+    tp = {**base, "commune": understood.commune}
+    place = " AND b.commune_id = %(commune)s" if understood.commune else ""
+    name = f"{NAME_TSV} @@ %(tsquery)s::tsquery"
+    trade = _trade(trade_ids(understood.categories), tp)
+    tiers = [f"{trade} AND {name}", trade, name]
+    probe = f"EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}{place} AND {trade})"
+    corrected = _tsquery_steps(understood.trade_text, tp, probe)
+
+    def found(rows, tp=tp):
+        return bool(rows[0][0])
+
+    def tier(condition, first=False):
+        def sql(tp):
+            if first:
+                tp["page"] = []  # each request reads afresh
+            tp["need"] = 51 - len(tp["page"])
+            return (
+                None
+                if tp["need"] <= 0
+                else f"SELECT b.id FROM businesses_business b WHERE {PUBLISHED}{place}"
+                f" AND ({condition}) AND b.id <> ALL(%(page)s::bigint[])"
+                " ORDER BY b.id LIMIT %(need)s"
+            )
+
+        return sql
+
+    def carry(rows, tp=tp):
+        tp["page"] += [row[0] for row in rows]
+        return True
+
+    def trade_count(rows, tp=tp):
+        tp["left"] = cap - rows[0][0]
+        return True
+
+    def names_count(tp):
+        if tp["left"] < 0:
+            return _explain(f"{PUBLISHED}{place} AND ({trade})")  # past the cap: estimate
+        return (
+            f"SELECT count(*) FROM (SELECT b.id FROM businesses_business b WHERE {PUBLISHED}"
+            f"{place} AND ({name}) AND ({trade}) IS NOT TRUE LIMIT %(left)s + 1) AS capped"
+        )
+
+    return [
+        *corrected,
+        (  # the names' EXISTS only if the trade has no listing (here)
+            lambda tp: (
+                None
+                if tp["probed"]
+                else f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}"
+                f"{place} AND {name})"
+            ),
+            tp,
+            found,
+        ),
+        *[(tier(condition, i == 0), tp, carry) for i, condition in enumerate(tiers)],
+        (
+            f"SELECT {FEATURE_COLUMNS} FROM businesses_business b"
+            " WHERE b.id = ANY(%(page)s::bigint[])"
+            " ORDER BY array_position(%(page)s::bigint[], b.id)",
+            tp,
+            lambda rows: len(rows) > 50,  # a count only past the page
+        ),
+        (_capped(f"{PUBLISHED}{place} AND ({trade})"), tp, trade_count),
+        (names_count, tp, None),
+    ]
+
+
+def _tiers_steps(understood, base: dict) -> list[tuple]:
+    """Names in a commune (« Paul à Aix »), scored (Query.ranked) up to RANKED_AT_MOST, the
+    page by id; the count is the ranked matches (no SQL)."""
     ranked_at_most = _application()[1]
-    words = understood.name_text or understood.trade_text
+    words = understood.name_text
     tp = {**base, "commune": understood.commune, "ranked": [], "left": ranked_at_most}
     place = " AND b.commune_id = %(commune)s" if understood.commune else ""
     name = f"{NAME_TSV} @@ %(tsquery)s::tsquery"
     tiers = [name]
-    if understood.categories:
-        tp["trade"] = trade_ids(understood.categories)
-        trade = "b.category_id = ANY(%(trade)s::int2[])"
-        tiers = [f"{trade} AND {name}", trade, name]
     corrected = _tsquery_steps(words, tp)
     tp["names"] = understood.words_text
 
@@ -447,14 +533,20 @@ def _plain_search_steps(q: str, base: dict) -> list[tuple]:
     ]
 
 
-def _suggest_steps(q: str) -> list[tuple]:
-    """As /suggest/?q= (views.suggestions): the query read in memory; the communes of
-    its last word when it names none (the autocomplete's statement); the name words
+def _suggest_steps(conn, q: str) -> list[tuple]:
+    """As /suggest/?q= (views.suggestions): the query read in memory, with the name
+    reading's check when the commune is doubtful (queries.reading); the communes of its
+    last word when it names none (the autocomplete's statement); the name words
     corrected; the shops among the first SUGGEST_CANDIDATES the full-text index finds."""
     from geo_directory.api import queries, query_words, views
     from geo_directory.territory.managers import normalise_place_query
 
-    understood = query_words.understand(q)
+    understood, steps = query_words.understand(q), []
+    if understood.name_reading:
+        sql, params, go_on = _named_step(understood.name_reading)
+        steps.append((sql, params, go_on))
+        if conn.execute(sql, params).fetchone()[0]:
+            understood = understood.name_reading
     names = understood.name_text or understood.trade_text
     trades = len(dict.fromkeys([*understood.categories, *query_words.trade_prefixes(q)]))
     last = q.split()[-1]
@@ -464,7 +556,6 @@ def _suggest_steps(q: str) -> list[tuple]:
         "candidates": queries.SUGGEST_CANDIDATES,
         "room": 4 * (views.SUGGESTIONS - min(trades, 2) - communes),
     }
-    steps = []
     if not understood.commune and len(last) >= 3:
         place = {"q": normalise_place_query(last), "limit": 2}
         steps.append((AUTOCOMPLETE_SQL, place, lambda rows: True))
@@ -597,7 +688,7 @@ def build_cases(conn, n: int) -> list[Case]:
         slip.sql.append(_plain_search_steps(q, base))
         q = SUGGESTS[i % len(SUGGESTS)]
         suggest.urls.append("/api/v1/suggest/?" + urllib.parse.urlencode({"q": q}))
-        suggest.sql.append(_suggest_steps(q))
+        suggest.sql.append(_suggest_steps(conn, q))
         clusters.urls.append(f"/api/v1/clusters/?in_bbox={REGION_BBOX}&zoom=8")
         # A zoom-11 screen (1280 × 800 px, ~70 km × 42 km) around a city centre.
         lon, lat = CENTRES[i % len(CENTRES)]

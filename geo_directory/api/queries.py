@@ -12,6 +12,11 @@ these statements against it row for row, for every filter alone and combined.
 Every geographic condition is served by a GiST index on ``location_l93`` (Lambert-93,
 metres): ``ST_DWithin`` for a radius, ``&&`` with the viewport's Lambert-93 envelope, and the
 KNN operator ``<->`` for nearest first.
+
+One module of ~600 lines (over the ~500 rule on purpose): the search's tiers (their
+ranking, the tail read by id, the first tier's window, the count in parts) are states of
+:class:`Query` that its page and count statements read; split apart, each half would reach
+into the other's attributes.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from django.db import connection
 
 from geo_directory.businesses.hours import minute_of_week
 from geo_directory.businesses.models import Business
-from geo_directory.businesses.search import TSVECTOR_SQL, name_tsquery
+from geo_directory.businesses.search import TSVECTOR_SQL, corrected, name_tsquery
 from geo_directory.postgis.l93 import L93, envelope, to_l93
 from geo_directory.postgis.router import reads
 
@@ -52,6 +57,11 @@ def scored_once_per_name(matches: str, extra: str = "") -> str:
 # ranking all of them cost 350 ms at 1M listings. More than the views' COUNT_CAP, so that
 # the capped count still tells "more than COUNT_CAP".
 RANKED_AT_MOST = 1_001
+
+# Tier 0 of a trade alone (its listings with its word in their name) is looked for among
+# this many of the trade's first listings per listing needed (Query._first_in_window): at
+# 1M listings, half the bakeries have « boulangerie » in their name.
+TIER_WINDOW = 4
 
 # The answer's order, decided here once: the first of these that a filter offered, else
 # by id. Nearest first with a point; by relevance with a name search; by (commune, id)
@@ -99,6 +109,8 @@ class Query:
         self._union: tuple[str, list] | None = None  # the tiers' union, last condition
         self.unscored_tiers: set[int] = set()
         self._first_within: tuple[str, list] | None = None  # tier 0 = tier 1 AND this
+        self._parts: tuple[tuple[str, list], tuple[str, list]] | None = None  # counted
+        self._window = False  # tier 0 read through tier 1's first rows (_first_in_window)
 
     # What the filter backends call.
     def filter(self, sql: str, params: list | tuple = ()) -> Query:
@@ -144,6 +156,8 @@ class Query:
         union: tuple[str, list],
         unscored=frozenset(),
         first_within: tuple[str, list] | None = None,
+        parts: tuple[tuple[str, list], tuple[str, list]] | None = None,
+        window: bool = False,
     ) -> Query:
         """Only the listings of ``union`` (the tiers' conditions ORed), the matches of the
         first tier first, then those of the second... (each tier in the order the filters
@@ -151,11 +165,18 @@ class Query:
         statement tests its own condition only, not the union (which would compute the
         name's full-text vector once more per row). ``first_within``: the first tier is
         the second's matches that also meet this (cheap) condition, so that ranking reads
-        both in one statement (the name matches, each with its trade flag)."""
+        both in one statement (the name matches, each with its trade flag). ``parts``:
+        (a trade, the names), the union being the trade's listings or the names; counted
+        as the trade's, then the names outside the trade (``_count_in_parts``). ``window``:
+        tier 0 is read among tier 1's first rows in the query's order (``_first_in_window``).
+        """
         self._tiers, self._union = tiers, union
         self.unscored_tiers = set(unscored)
         assert self.unscored_tiers <= {len(tiers) - 1}, "only the last tier goes unscored"
+        assert not window or first_within, "tier 0 is tier 1 AND first_within"
         self._first_within = first_within
+        self._parts = parts
+        self._window = window
         return self
 
     # The statements.
@@ -257,9 +278,15 @@ class Query:
         order, order_params = self._orders.get(self.sort, ("b.id", []))
         ids: list[int] = []
         with self.connection.cursor() as cursor:
-            for where, params in self._tier_wheres():
+            for tier, (where, params) in enumerate(self._tier_wheres()):
                 if len(ids) >= count:
                     break
+                # By id, the index (category_id, id) serves tier 0 well (api 0012).
+                if tier == 0 and self._window and self.sort != "id":
+                    found = self._first_in_window(cursor, order, order_params, count)
+                    if found is not None:
+                        ids += found
+                        continue
                 cursor.execute(
                     f"SELECT b.id FROM businesses_business b WHERE {where}"
                     f" ORDER BY {order} LIMIT %s",
@@ -267,6 +294,29 @@ class Query:
                 )
                 ids += [row[0] for row in cursor.fetchall()]
         return ids
+
+    def _first_in_window(self, cursor, order: str, order_params: list, count: int):
+        """Tier 0's first ``count`` ids (tier 1's matches meeting ``first_within``: a trade's
+        listings with its word in their name), as found among tier 1's first
+        ``TIER_WINDOW * count`` in the query's order (a walk of the trade's nearest listings
+        on its index), or None if that window was full and held fewer: then tier 0's own
+        statement. Taking the name and the trade for independent, the planner expects
+        1,361 bakeries named « boulangerie » among 1M listings, not 25,864, and builds both
+        bitmaps whole, then sorts every one of them by distance (« boulagerie » near a
+        point: 85-120 ms at 1M), rather than walk the nearest bakeries."""
+        where, params = self._tier_wheres()[1]
+        first, first_params = self._first_within
+        window = TIER_WINDOW * count
+        cursor.execute(
+            "WITH w AS MATERIALIZED (SELECT t.*, row_number() OVER () AS position FROM"
+            " (SELECT b.id, b.name, b.category_id FROM businesses_business b"
+            f" WHERE {where} ORDER BY {order} LIMIT %s) AS t)"
+            f" SELECT ARRAY(SELECT b.id FROM w AS b WHERE {first} ORDER BY b.position"
+            " LIMIT %s), (SELECT count(*) FROM w)",
+            [*params, [], *order_params, window, *first_params, count],
+        )
+        found, read = cursor.fetchone()
+        return found if len(found) == count or read < window else None
 
     def page(self, offset: int, limit: int, columns: tuple[str, ...]) -> list[dict]:
         """Rows of ``columns`` (views.LIST_FIELDS or DETAIL_FIELDS) and the computed
@@ -331,7 +381,27 @@ class Query:
                 return ranked, ranked <= cap
             count, exact = self._capped_count(tail, cap - ranked)
             return ranked + count, exact
+        if self._parts:
+            return self._count_in_parts(cap)
         return self._capped_count((self._where(), self._params()), cap)
+
+    def _count_in_parts(self, cap: int) -> tuple[int, bool]:
+        """The union of a trade's listings and a name's, counted as the trade's (an
+        index-only scan of ``business_published_trade_commune``, stopping at the cap), then,
+        with the cap left, the names outside the trade: a count of their OR built both
+        bitmaps whole (« boulagerie » at 1M listings: 51,596 bakeries, 27,215 names)."""
+        (trade, trade_params), (name, name_params) = self._parts
+        filters = " AND ".join(self.where)
+        where = (f"{filters} AND ({trade})", [*self.params, *trade_params])
+        count, exact = self._capped_count(where, cap)
+        if not exact:
+            return count, False
+        where = (
+            f"{filters} AND ({name}) AND ({trade}) IS NOT TRUE",
+            [*self.params, *name_params, *trade_params],
+        )
+        more, exact = self._capped_count(where, cap - count)
+        return count + more, exact
 
     def _capped_count(self, where: tuple[str, list], cap: int) -> tuple[int, bool]:
         ids = f"SELECT b.id FROM businesses_business b WHERE {where[0]}"
@@ -378,21 +448,22 @@ def search(query: Query, text: str) -> Query:
     The commune restricts; the listings of the trades (their categories and those below)
     and those whose name has the name words are found together (GIN full-text index and
     the (status, category) index), the names first: listings of the trades with the name,
-    then with the name, then of the trades. A query of trades only ranks the listings of
+    then with the name, then of the trades. A query of trades only lists the listings of
     the trades having those words in their name first, then the others of the trades,
-    then the other names having the words (what the name search alone found). A commune
+    then the other names having the words (what the name search alone found), each tier
+    in the filters' order (by id without one: not by relevance). A commune
     that may be words of a name (``Understanding.name_reading``) is read as a name when the
     words together are in one. When the reading finds no published listing at all, the
     whole text is searched in the names.
     """
-    understood = understand(text)
-    if understood.name_reading and _named(understood.name_reading):
-        understood = understood.name_reading
+    understood = reading(text)
     if understood.interpreted:
         commune = ("b.commune_id = %s", [understood.commune]) if understood.commune else None
-        tiers = _trade_and_name_tiers(understood)
+        tiers, trade_found = _trade_and_name_tiers(understood, commune)
         union = tiers[1:] if len(tiers) > 1 else tiers
-        if _any_published(commune, union):
+        if trade_found is False:  # the trade has none here: do the names?
+            union = [tier for tier in union if NAME_MATCH in tier[0]]
+        if trade_found or _any_published(commune, union):
             if commune:
                 query.filter(*commune)
             if not tiers:  # a place only: its listings
@@ -401,27 +472,64 @@ def search(query: Query, text: str) -> Query:
             # the name matches), then the trade's other listings, by id (nothing to rank
             # them by), read page by page.
             if understood.name_text and len(tiers) == 3:
-                query.in_tiers(tiers, _any_of(union), {2}, first_within=tiers[2])
+                query.in_tiers(
+                    tiers, _any_of(union), {2}, first_within=tiers[2], parts=(tiers[2], tiers[1])
+                )
+            elif not understood.name_text and understood.categories:
+                # A trade alone: each tier in the filters' order (by id without one), read
+                # page by page: every name found has the trade's word (or one of its few
+                # corrections), nothing to rank them by; scoring the trade's named listings
+                # read 1,001 of them from two bitmaps built whole (« boulagerie », 1M: 20 ms).
+                if len(tiers) < 3:
+                    return query.in_tiers(tiers, _any_of(union))
+                return query.in_tiers(
+                    tiers,
+                    _any_of(union),
+                    first_within=tiers[2],
+                    parts=(tiers[1], tiers[2]),
+                    window=True,
+                )
             else:
                 query.in_tiers(tiers, _any_of(union))
             return query.by_relevance(understood.words_text)
     return name_matches(query, name_tsquery(text)).by_relevance(text)
 
 
-def _trade_and_name_tiers(understood: Understanding) -> list[tuple[str, list]]:
+def reading(text: str) -> Understanding:
+    """``understand(text)``, or its ``name_reading`` when the words together are in a name
+    (« marie blachère »: the shops, not the commune Marie): the search's and the
+    suggestions' one reading of a query."""
+    understood = understand(text)
+    if understood.name_reading and _named(understood.name_reading):
+        return understood.name_reading
+    return understood
+
+
+def _trade_and_name_tiers(
+    understood: Understanding, commune: tuple[str, list] | None
+) -> tuple[list[tuple[str, list]], bool | None]:
+    """The tiers of the trade and the name words, and whether the trade has a published
+    listing (in the commune): None without a trade. That probe (one buffer of
+    ``business_published_trade_commune``) rides on the names' correction statement."""
     names = understood.name_text or understood.trade_text
-    tsquery = name_tsquery(names) if names else None
+    trade = None
+    if understood.categories:
+        ids = reference.get().descendants(list(understood.categories))
+        # One category (most trades): an equality, which the index (category_id, id) of
+        # the published listings serves in id order (api 0012); ANY would not.
+        trade = ("b.category_id = %s", ids) if len(ids) == 1 else ("b.category_id = ANY(%s)", [ids])
+    probe = _exists(commune, trade) if trade else ("false", [])
+    tsquery, trade_found = corrected(names, probe) if names else (None, False)
+    trade_found = trade_found if trade else None
     name = (NAME_MATCH, [tsquery]) if tsquery else None
-    if not understood.categories:
-        return [name] if name else []
-    ids = reference.get().descendants(list(understood.categories))
-    trade = ("b.category_id = ANY(%s)", [ids])
+    if trade is None:
+        return ([name] if name else []), None
     if name is None:
-        return [trade]
+        return [trade], trade_found
     both = (f"{trade[0]} AND {name[0]}", [*trade[1], *name[1]])
     if understood.name_text:
-        return [both, name, trade]
-    return [both, trade, name]
+        return [both, name, trade], trade_found
+    return [both, trade, name], trade_found
 
 
 def _any_of(tiers: list[tuple[str, list]]) -> tuple[str, list] | None:
@@ -455,15 +563,23 @@ def _any_published(commune: tuple[str, list] | None, tiers: list[tuple[str, list
     built whole (``business_published_commune_name``: 13 ms for Marseille's « paul » at
     1M listings under load), then needed only when the trade has no listing there."""
     tiers = sorted(tiers, key=lambda tier: NAME_MATCH in tier[0])
-    filters = [PUBLISHED, *([commune[0]] if commune else [])]
-    where = " AND ".join(filters)
-    place = commune[1] if commune else []
-    checks = [f"({where} AND ({sql}))" for sql, _ in tiers] or [f"({where})"]
-    values = [p for _, params in tiers for p in [*place, *params]] or place
-    sql = " OR ".join(f"EXISTS (SELECT 1 FROM businesses_business b WHERE {c})" for c in checks)
+    checks = [_exists(commune, tier) for tier in tiers] or [_exists(commune, None)]
     with reads(Business).cursor() as cursor:
-        cursor.execute(f"SELECT {sql}", values)
+        cursor.execute(
+            "SELECT " + " OR ".join(sql for sql, _ in checks), [p for _, ps in checks for p in ps]
+        )
         return cursor.fetchone()[0]
+
+
+def _exists(
+    commune: tuple[str, list] | None, condition: tuple[str, list] | None
+) -> tuple[str, list]:
+    """EXISTS a published listing (of the commune) meeting ``condition``."""
+    where, params = [PUBLISHED], []
+    for sql, values in [c for c in (commune, condition) if c]:
+        where.append(f"({sql})")
+        params += values
+    return f"EXISTS (SELECT 1 FROM businesses_business b WHERE {' AND '.join(where)})", params
 
 
 # Suggestions rank the first matches the index finds (few: a suggestion must be instant).

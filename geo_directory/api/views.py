@@ -518,7 +518,7 @@ class SuggestView(FilteredView):
 
 def suggestions(text: str) -> list[dict]:
     ref = reference.get()
-    understood = query_words.understand(text)
+    understood = queries.reading(text)  # « marie blachère »: the shops, not Marie
     slugs = [*understood.categories, *query_words.trade_prefixes(text)]
     trades = [
         {"kind": "trade", "label": ref.by_slug[slug].label, "slug": slug}

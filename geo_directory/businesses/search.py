@@ -84,6 +84,13 @@ def name_tsquery(text: str) -> str | None:
 
     Uses ``pg_trgm.word_similarity_threshold``, set on every connection (postgis/base.py).
     """
+    return corrected(text)[0]
+
+
+def corrected(text: str, probe: tuple[str, list] = ("false", [])) -> tuple[str | None, bool]:
+    """(``name_tsquery(text)``, the value of ``probe``): a boolean SQL expression the
+    caller needs anyway, evaluated in the correction's statement to save a round trip
+    (api/queries.py: does the query's trade have a listing)."""
     words = query_words(text)
     strings, of = slips(words)
     with connection.cursor() as cursor:
@@ -93,17 +100,18 @@ def name_tsquery(text: str) -> str | None:
         cursor.execute(
             "SELECT business_name_tsquery(%s::text[], %s)::text, EXISTS (SELECT 1"
             " FROM unnest(%s::text[]) AS u(w) WHERE NOT EXISTS (SELECT 1"
-            " FROM businesses_name_word e WHERE e.word = immutable_unaccent(lower(u.w))))",
-            [words, ALTERNATIVES, [words[i - 1] for i in sorted(set(of))]],
+            " FROM businesses_name_word e WHERE e.word = immutable_unaccent(lower(u.w)))),"
+            f" {probe[0]}",
+            [words, ALTERNATIVES, [words[i - 1] for i in sorted(set(of))], *probe[1]],
         )
-        tsquery, unknown_short_word = cursor.fetchone()
+        tsquery, unknown_short_word, probed = cursor.fetchone()
         if not unknown_short_word:
-            return tsquery
+            return tsquery, probed
         cursor.execute(
             "SELECT search_name_tsquery(%s::text[], %s, %s::text[], %s::int[])::text",
             [words, ALTERNATIVES, strings, of],
         )
-        return cursor.fetchone()[0]
+        return cursor.fetchone()[0], probed
 
 
 # The indexed expression of ``business_name_tsv``, around a name column.

@@ -89,11 +89,12 @@ def variety(db):
     return Business.objects.filter(pk__gte=always.pk).order_by("pk")
 
 
-def search_tiers(text: str) -> tuple[list[set[int]], str]:
+def search_tiers(text: str) -> tuple[list[set[int]], str | None]:
     """The listings ``q=text`` finds, best tier first, and the text they are ranked by:
     the reading of ``query_words.understand`` (trades, commune, name words) applied with
     the ORM; the whole text in the names when that reading finds nothing. A place only:
-    its listings, ranked by no text (None: in the commune order)."""
+    its listings, ranked by no text (None: in the commune order). A trade alone: its
+    tiers, ranked by no text ("": each tier in the filters' order, by id without one)."""
     words = understand(text)
     published = Business.objects.filter(status="published", merged_into__isnull=True)
     if words.commune:
@@ -125,7 +126,7 @@ def search_tiers(text: str) -> tuple[list[set[int]], str]:
         tiers = [trade & name, trade - name, name - trade]
     if not set().union(*tiers):
         return [named(text)], text
-    return tiers, words.words_text
+    return tiers, words.words_text if words.name_text or len(tiers) < 3 else ""
 
 
 def l93(lon, lat):
@@ -174,7 +175,7 @@ def oracle(data: dict, now):
             *fields, "distance_m"
         )
         return sorted(rows, key=tier) if tiers else rows
-    if tiers and relevance_text is not None:
+    if tiers and relevance_text:
         relevance = dict(
             Business.objects.annotate(r=relevance_to(relevance_text)).values_list("pk", "r")
         )
@@ -187,12 +188,14 @@ def oracle(data: dict, now):
 
         return sorted(rows, key=lambda row: (tier(row), score(row), row["id"]))
     if data.get("commune") or data.get("departement") or relevance_text is None:
-        return qs.order_by("commune_id", "id").values(*fields)
-    if data.get("in_bbox"):
+        rows = qs.order_by("commune_id", "id").values(*fields)
+    elif data.get("in_bbox"):
         x0, y0, x1, y1 = data["in_bbox"]
         centre = l93((x0 + x1) / 2, (y0 + y1) / 2)
-        return qs.order_by(GeometryDistance("location_l93", centre)).values(*fields)
-    return qs.order_by("id").values(*fields)
+        rows = qs.order_by(GeometryDistance("location_l93", centre)).values(*fields)
+    else:
+        rows = qs.order_by("id").values(*fields)
+    return sorted(rows, key=tier) if tiers else rows
 
 
 def normalised(rows):

@@ -5,6 +5,8 @@ GiFi, Action, B&M and Stokomani are « bazar »). Each query of the issue found 
 the names only, before.
 """
 
+import re
+
 import pytest
 from django.db import connection
 
@@ -145,6 +147,57 @@ def test_boulagerie_finds_every_bakery_in_view_not_only_those_named_so(client):
             f["properties"]["distance_m"] for f, t in zip(found, tiers, strict=True) if t == tier
         ]
         assert distances == sorted(distances)
+
+
+def test_a_trade_alone_lists_each_tier_by_id(client):
+    """« boulagerie » without a point: the bakeries named with the trade's word (or one of
+    its corrections), then the other bakeries, then the other names having it, each tier
+    by id, not by relevance (which read and scored 1,001 rows from two bitmaps built
+    whole at 1M listings; it only preferred one correction to another): « Les
+    Boulangeries Réunies » before « Boulangerie Bernard », created after it."""
+    first = make_listing("Les Boulangeries Réunies")
+    second = make_listing("Boulangerie Bernard")
+    other_first = make_listing("Boulangeries du Bazar", category="bazar")
+    other_second = make_listing("Boulangerie Solderie", category="bazar")
+    assert "'boulangeries'" in name_tsquery("boulagerie")  # less like it than boulangerie
+    body = client.get(URL, {"q": "boulagerie", "page_size": 200}).json()
+    found = [f["id"] for f in body["features"]]
+    bakeries = published(category__slug="boulangerie")
+    named = published(pk__in=Business.objects.matching("boulagerie").values("pk"))
+    tiers = [bakeries & named, bakeries - named, named - bakeries]
+    assert {first.id, second.id} <= tiers[0] and {other_first.id, other_second.id} <= tiers[2]
+    assert found == [pk for tier in tiers for pk in sorted(tier)]
+    assert (body["count"], body["count_exact"]) == (len(found), True)
+
+
+@pytest.mark.parametrize("window", [1, 4, 100])
+def test_a_trade_alone_near_a_point_pages_the_same_through_any_window(client, monkeypatch, window):
+    """« boulagerie » near a point: the named bakeries (tier 0) are looked for among the
+    nearest bakeries (queries.TIER_WINDOW per row needed); a window too small (1: the
+    nearest are Paul's, not named so) falls back to tier 0's own statement. Page by page,
+    the same listings in the same order as one page, whatever the window."""
+    from django.test.utils import CaptureQueriesContext
+
+    from geo_directory.api import queries
+
+    monkeypatch.setattr(queries, "TIER_WINDOW", window)
+    params = {"q": "boulagerie", "in_bbox": MARSEILLE_BOX, "point": "5.37,43.30"}
+    whole = [f["id"] for f in search(client, **params)]
+    paged, page = [], 1
+    with CaptureQueriesContext(connection) as queried:
+        while True:
+            body = client.get(URL, {**params, "page_size": 4, "page": page}).json()
+            paged += [f["id"] for f in body["features"]]
+            if not body["next"]:
+                break
+            page += 1
+    assert paged == whole and len(whole) > 8
+    statements = [q["sql"] for q in queried.captured_queries]
+    windows = [sql for sql in statements if sql.startswith("WITH w AS MATERIALIZED")]
+    assert windows  # tier 0 looked for in the window
+    # Tier 0's own statement only when a window is full and holds too few.
+    tier_0 = re.compile(r"^SELECT b\.id .*\(b\.category_id = \d+ AND to_tsvector")
+    assert any(tier_0.match(sql) for sql in statements) == (window == 1)
 
 
 @pytest.mark.parametrize("typo", ["Pual", "Pail", "aPul", "Paull"])
@@ -321,6 +374,19 @@ def test_suggestions_of_the_three_kinds(client):
             "url": f"/commerces/{paul.id}-paul/",
         }
     ]
+
+
+def test_words_together_in_a_name_suggest_the_shops_not_the_commune(client):
+    """« marie blachère »: the Marie Blachère shops, as the search reads it (the name
+    reading), not the commune Marie (06080, none of them there) nor its shops."""
+    found = suggest(client, "marie blachère")
+    assert not [s for s in found if s["kind"] == "commune"]
+    shops = [s for s in found if s["kind"] == "shop"]
+    assert shops and {s["label"] for s in shops} == {"Boulangerie Marie Blachère"}
+    blacheres = published(name="Boulangerie Marie Blachère")
+    assert {s["id"] for s in shops} <= blacheres
+    # A commune the words are not a name with stays the commune.
+    assert suggest(client, "boulangerie marseille")[1]["label"] == "Marseille"
 
 
 def test_a_typo_suggests_the_trade_first(client):
