@@ -6,6 +6,7 @@ GEO_DATA_DIR are committed once at session start, and each test then runs in a
 transaction rolled back at its end.
 """
 
+import sys
 import time
 from pathlib import Path
 
@@ -30,9 +31,22 @@ def django_db_setup(django_db_setup, django_db_blocker):
     # Before pytest-django drops the test database (its teardown runs after this one): the
     # response cache's listener thread, started by any test with the cache on, holds a
     # connection of its own to it, and DROP DATABASE fails while a session is connected.
+    from django.db import connection
+
     from geo_directory import caching
 
     caching.stop_listening()
+    # Any other session left on it (a server thread's or a subprocess's connection that
+    # outlived its test) would make the DROP fail the same way: ended here, and named on
+    # stderr so that the test that leaked it can be found.
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT application_name, state, left(query, 120), pg_terminate_backend(pid)"
+            " FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        for row in cursor.fetchall():
+            print("session left on the test database, ended:", row[:3], file=sys.stderr)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("api", "0011_business_published_trade_location")]
+    dependencies = [("api", "0012_counts_cell_sums")]
 
     operations = [
         migrations.RunSQL(
