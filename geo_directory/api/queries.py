@@ -54,9 +54,12 @@ def scored_once_per_name(matches: str, extra: str = "") -> str:
 
 # A name search without a point ranks at most this many matches (the first the index
 # finds; exact when fewer match): a common word alone matches tens of thousands, and
-# ranking all of them cost 350 ms at 1M listings. More than the views' COUNT_CAP, so that
-# the capped count still tells "more than COUNT_CAP".
-RANKED_AT_MOST = 1_001
+# ranking all of them cost 350 ms at 1M listings. Each ranked match is a heap page read
+# at random (the full-text index always rechecks): 1,001 of them were 4.5-6 ms of the
+# 11-13 ms a name search cost at 1M listings, for five pages of 50 that a resident reads
+# at most (with a point, the home page's case, the search is nearest first and unbounded).
+# When the bound is reached, the count is the planner's estimate (``count_exact: false``).
+RANKED_AT_MOST = 251
 
 # Tier 0 of a trade alone (its listings with its word in their name) is looked for among
 # this many of the trade's first listings per listing needed (Query._first_in_window): at
@@ -368,14 +371,11 @@ class Query:
         ``more``: the caller knows there are more than ``cap`` (clusters.surely_more_than):
         the estimate alone, as api_capped_count would answer, without reading cap rows."""
         if more and self.sort != "relevance":
-            ids = f"SELECT b.id FROM businesses_business b WHERE {self._where()}"
-            query = self.connection.ops.compose_sql(ids, self._params())  # the same text
-            with self.connection.cursor() as cursor:
-                cursor.execute("EXPLAIN (FORMAT JSON) " + query)
-                plan = cursor.fetchone()[0]
-            return max(int(plan[0]["Plan"]["Plan Rows"]), cap + 1), False
+            return max(self._estimate(), cap + 1), False
         if self.sort == "relevance":
             ranked = len(self._ranked())
+            if ranked >= RANKED_AT_MOST:  # more match than were ranked: not read to count
+                return max(self._estimate(), ranked), False
             tail = self._tail()
             if tail is None or ranked > cap:
                 return ranked, ranked <= cap
@@ -384,6 +384,16 @@ class Query:
         if self._parts:
             return self._count_in_parts(cap)
         return self._capped_count((self._where(), self._params()), cap)
+
+    def _estimate(self) -> int:
+        """The planner's estimate of the matches, as api_capped_count gives it past its cap
+        (the same statement text), without reading a row."""
+        ids = f"SELECT b.id FROM businesses_business b WHERE {self._where()}"
+        query = self.connection.ops.compose_sql(ids, self._params())
+        with self.connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + query)
+            plan = cursor.fetchone()[0]
+        return int(plan[0]["Plan"]["Plan Rows"])
 
     def _count_in_parts(self, cap: int) -> tuple[int, bool]:
         """The union of a trade's listings and a name's, counted as the trade's (an

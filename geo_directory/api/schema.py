@@ -8,6 +8,8 @@ description, bounds and rules come from the constants its parser checks.
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 
+from .queries import RANKED_AT_MOST
+
 
 class ParamsSchema(AutoSchema):
     def get_filter_backends(self):
@@ -91,7 +93,8 @@ FEATURE_COLLECTION = OpenApiResponse(
             "count": {"type": "integer"},
             "count_exact": {
                 "type": "boolean",
-                "description": "false : au-delà de 1 000 résultats, count est une estimation",
+                "description": "false : au-delà de 1 000 résultats (d'une recherche par nom sans "
+                f"point : au-delà des {RANKED_AT_MOST} classés), count est une estimation",
             },
             "next": {"type": "string", "nullable": True},
             "previous": {"type": "string", "nullable": True},

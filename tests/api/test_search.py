@@ -10,8 +10,6 @@ from django.db import connection
 from django.utils.timezone import now
 
 from geo_directory.api import queries
-from geo_directory.api.queries import RANKED_AT_MOST
-from geo_directory.api.views import COUNT_CAP
 from geo_directory.businesses.models import Business, Category
 from geo_directory.businesses.search import name_tsquery, query_words
 from tests.factories import make_listing
@@ -168,7 +166,6 @@ def test_ranked_best_first_then_by_id(client):
 
 
 def test_a_common_word_ranks_at_most_so_many_matches(db):
-    assert RANKED_AT_MOST > COUNT_CAP  # the capped count still says "more than the cap"
     everyone = Business.objects.published().matching("boulangerie")
     total = everyone.count()
     assert total > 20
@@ -248,6 +245,10 @@ def test_the_ranking_bound_pages_the_listings_but_clusters_count_every_match(cli
     second = client.get(URL, {"q": "blachere", "page_size": 5, "page": 2}).json()
     assert len(second["features"]) == 2 and not second["next"]  # 7 ranked, 5 + 2
     assert {f["id"] for f in body["features"] + second["features"]} <= everyone
+    # More match than were ranked: the count is not the ranked ones, and says it is not
+    # exact (the planner's estimate, never below what was ranked).
+    assert len(everyone) > 7
+    assert body["count_exact"] is False and body["count"] >= 7
     clustered = client.get("/api/v1/clusters/", {"q": "blachere", "zoom": 8}).json()
     assert sum(f["properties"]["count"] for f in clustered["features"]) == len(everyone)
 
