@@ -207,6 +207,27 @@ RELEVANCE = (
 )
 
 
+def _first_found(columns: str, where: str, limit: str, typed: str | None):
+    """As queries.first_found: at most ``limit`` rows of ``where``, the names having the
+    ``typed`` words as typed first when they are among their corrections
+    (queries.as_typed, known once the correction's step carried tp["tsquery"])."""
+    from geo_directory.api.queries import as_typed
+
+    def sql(tp):
+        select = f"SELECT {columns} FROM businesses_business b WHERE {where}"
+        tp["typed"] = as_typed(typed, tp["tsquery"])
+        if not tp["typed"]:
+            return f"{select} LIMIT {limit}"
+        return (
+            f"WITH e AS MATERIALIZED ({select} AND {NAME_TSV} @@ plainto_tsquery('simple',"
+            f" immutable_unaccent(lower(%(typed)s))) LIMIT {limit}) SELECT * FROM e UNION ALL"
+            f" ({select} AND b.id <> ALL(ARRAY(SELECT id FROM e))"
+            f" LIMIT (SELECT {limit} - count(*) FROM e))"
+        )
+
+    return sql
+
+
 def _scored_once_per_name(matches: str, extra: str = "") -> str:
     """As queries.scored_once_per_name: the matches' rows, each distinct name scored once."""
     return (
@@ -300,6 +321,12 @@ def _search_steps(q: str, base: dict, trade_ids, understood=None) -> list[tuple]
     probe = f"EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}{place} AND {trade})"
     corrected = _tsquery_steps(understood.name_text, tp, probe)
     tp["names"] = understood.words_text  # ranked by the trade and name words
+    names_first = _first_found(
+        f"b.id, b.name, {trade} AS first",
+        f"{PUBLISHED}{place} AND {name}",
+        str(ranked_at_most),
+        understood.name_text,
+    )
     return [
         *corrected,
         (  # the names' EXISTS only if the trade has no listing (here)
@@ -313,11 +340,7 @@ def _search_steps(q: str, base: dict, trade_ids, understood=None) -> list[tuple]
             found,
         ),
         (
-            _scored_once_per_name(
-                f"SELECT b.id, b.name, {trade} AS first FROM businesses_business b"
-                f" WHERE {PUBLISHED}{place} AND {name} LIMIT {ranked_at_most}",
-                ", m.first",
-            ),
+            lambda tp: _scored_once_per_name(names_first(tp), ", m.first"),
             tp,
             ranked,
         ),
@@ -480,14 +503,13 @@ def _tiers_steps(understood, base: dict) -> list[tuple]:
         return None if tp["left"] > 0 else _explain(f"{PUBLISHED}{place} AND ({name})")
 
     def tier(condition):
-        return lambda tp: (
-            None
-            if tp["left"] <= 0
-            else _scored_once_per_name(
-                f"SELECT b.id, b.name FROM businesses_business b WHERE {PUBLISHED}{place}"
-                f" AND ({condition}) AND b.id <> ALL(%(ranked)s::bigint[]) LIMIT %(left)s"
-            )
+        matches = _first_found(
+            "b.id, b.name",
+            f"{PUBLISHED}{place} AND ({condition}) AND b.id <> ALL(%(ranked)s::bigint[])",
+            "%(left)s",
+            words,
         )
+        return lambda tp: None if tp["left"] <= 0 else _scored_once_per_name(matches(tp))
 
     union = tiers[1:] or tiers
     exists = " OR ".join(
@@ -522,13 +544,16 @@ def _plain_search_steps(q: str, base: dict) -> list[tuple]:
         tp["bounded"] = len(rows) >= ranked_at_most  # more names than were ranked
         return True
 
+    names_first = _first_found(
+        "b.id, b.name",
+        f"{PUBLISHED} AND {NAME_TSV} @@ %(tsquery)s::tsquery",
+        str(ranked_at_most),
+        q,
+    )
     return [
         *_tsquery_steps(q, tp),
         (
-            _scored_once_per_name(
-                f"SELECT b.id, b.name FROM businesses_business b WHERE {PUBLISHED}"
-                f" AND {NAME_TSV} @@ %(tsquery)s::tsquery LIMIT {ranked_at_most}"
-            ),
+            lambda tp: _scored_once_per_name(names_first(tp)),
             tp,
             carry_page,
         ),

@@ -22,18 +22,19 @@ into the other's attributes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 
 from django.db import connection
 
 from geo_directory.businesses.hours import minute_of_week
 from geo_directory.businesses.models import Business
-from geo_directory.businesses.search import TSVECTOR_SQL, corrected, name_tsquery
+from geo_directory.businesses.search import TSVECTOR_SQL, corrected, name_tsquery, query_words
 from geo_directory.postgis.l93 import L93, envelope, to_l93
 from geo_directory.postgis.router import reads
 
 from . import reference
-from .query_words import Understanding, understand
+from .query_words import Understanding, fold, understand
 
 PUBLISHED = "b.merged_into_id IS NULL AND b.status = 'published'"
 RELEVANCE = "word_similarity(immutable_unaccent(lower(%s)), immutable_unaccent(lower(b.name)))"
@@ -50,6 +51,32 @@ def scored_once_per_name(matches: str, extra: str = "") -> str:
         " FROM (SELECT DISTINCT name FROM m) AS d)"
         f" SELECT m.id, r.relevance{extra} FROM m JOIN r ON r.name = m.name"
     )
+
+
+def first_found(
+    columns: str, column_params: list, where: tuple[str, list], typed: str | None, limit: int
+) -> tuple[str, list]:
+    """(statement, parameters) selecting ``columns`` of at most ``limit`` rows of ``where``:
+    the first the index finds, those whose name has the ``typed`` words as typed before
+    the others (their corrections: « martinez » for « martin »), so that a common word's
+    bound holds its exact matches first. The others' statement is not run when the typed
+    words fill the bound (a LIMIT of 0 reads nothing)."""
+    select = f"SELECT {columns} FROM businesses_business b WHERE {where[0]}"
+    if not typed:
+        return f"{select} LIMIT %s", [*column_params, *where[1], limit]
+    return (
+        f"WITH e AS MATERIALIZED ({select} AND {TYPED_MATCH} LIMIT %s)"
+        f" SELECT * FROM e UNION ALL ({select} AND b.id <> ALL(ARRAY(SELECT id FROM e))"
+        " LIMIT (SELECT %s - count(*) FROM e))"
+    ), [
+        *column_params,
+        *where[1],
+        typed,
+        limit,
+        *column_params,
+        *where[1],
+        limit,
+    ]
 
 
 # A name search without a point ranks at most this many matches (the first the index
@@ -108,6 +135,7 @@ class Query:
         self._orders: dict[str, tuple[str, list]] = {}
         self._distance_from: tuple[float, float] | None = None
         self._relevance_to: str | None = None
+        self._typed: str | None = None
         self._tiers: list[tuple[str, list]] = []
         self._union: tuple[str, list] | None = None  # the tiers' union, last condition
         self.unscored_tiers: set[int] = set()
@@ -149,8 +177,11 @@ class Query:
         self._distance_from = (lon, lat)
         return self.offer_order("distance", f"(b.location_l93 <-> {here})", params)
 
-    def by_relevance(self, text: str) -> Query:
+    def by_relevance(self, text: str, typed: str | None = None) -> Query:
+        """Ranked by relevance to ``text``; within the ranking bound the names having the
+        ``typed`` words as typed first (``first_found``)."""
         self._relevance_to = text
+        self._typed = typed
         return self.offer_order("relevance")
 
     def in_tiers(
@@ -216,13 +247,15 @@ class Query:
         with self.connection.cursor() as cursor:
             if self._first_within:  # tiers 0 and 1 in one pass: tier 1's, flagged
                 (where, params), _ = wheres[1]
+                matches, values = first_found(
+                    f"b.id, b.name, {self._first_within[0]} AS first",
+                    self._first_within[1],
+                    (where, [*params, []]),
+                    self._typed,
+                    RANKED_AT_MOST,
+                )
                 cursor.execute(
-                    scored_once_per_name(
-                        f"SELECT b.id, b.name, {self._first_within[0]} AS first"
-                        f" FROM businesses_business b WHERE {where} LIMIT %s",
-                        ", m.first",
-                    ),
-                    [*self._first_within[1], *params, [], RANKED_AT_MOST, self._relevance_to],
+                    scored_once_per_name(matches, ", m.first"), [*values, self._relevance_to]
                 )
                 rows = cursor.fetchall()
                 rows.sort(key=lambda row: (not row[2], -row[1], row[0]))
@@ -231,17 +264,14 @@ class Query:
             for (where, params), scored in wheres:
                 if len(ranked) >= RANKED_AT_MOST or not scored:
                     break
-                cursor.execute(
-                    scored_once_per_name(
-                        f"SELECT b.id, b.name FROM businesses_business b WHERE {where} LIMIT %s"
-                    ),
-                    [
-                        *params,
-                        [pk for pk, _ in ranked],
-                        RANKED_AT_MOST - len(ranked),
-                        self._relevance_to,
-                    ],
+                matches, values = first_found(
+                    "b.id, b.name",
+                    [],
+                    (where, [*params, [pk for pk, _ in ranked]]),
+                    self._typed,
+                    RANKED_AT_MOST - len(ranked),
                 )
+                cursor.execute(scored_once_per_name(matches), [*values, self._relevance_to])
                 scored_rows = cursor.fetchall()
                 scored_rows.sort(key=lambda row: (-row[1], row[0]))
                 ranked += scored_rows
@@ -442,6 +472,10 @@ class Query:
 
 
 NAME_MATCH = f"{TSVECTOR_SQL.format('b.name')} @@ %s::tsquery"
+# The name has the words as typed (no correction): the same full-text index.
+TYPED_MATCH = (
+    f"{TSVECTOR_SQL.format('b.name')} @@ plainto_tsquery('simple', immutable_unaccent(lower(%s)))"
+)
 
 
 def name_matches(query: Query, tsquery: str | None) -> Query:
@@ -501,8 +535,19 @@ def search(query: Query, text: str) -> Query:
                 )
             else:
                 query.in_tiers(tiers, _any_of(union))
-            return query.by_relevance(understood.words_text)
-    return name_matches(query, name_tsquery(text)).by_relevance(text)
+            name = next((params[0] for sql, params in tiers if sql == NAME_MATCH), None)
+            return query.by_relevance(understood.words_text, as_typed(understood.name_text, name))
+    tsquery = name_tsquery(text)
+    return name_matches(query, tsquery).by_relevance(text, as_typed(text, tsquery))
+
+
+def as_typed(text: str | None, tsquery: str | None) -> str | None:
+    """``text`` when each of its words is among its own corrections (some name has it as
+    typed), else None: a slip (« pual ») as typed finds nothing, not worth a statement."""
+    if not text or not tsquery:
+        return None
+    lexemes = set(re.findall(r"'((?:[^']|'')*)'", tsquery))
+    return text if all(word in lexemes for word in query_words(fold(text))) else None
 
 
 def reading(text: str) -> Understanding:

@@ -307,3 +307,20 @@ def test_every_connection_starts_with_the_session_settings(django_db_blocker):
             assert cursor.fetchone()[0] == "0"
     finally:
         connection.close()
+
+
+def test_within_the_ranking_bound_the_names_as_typed_come_first(client, monkeypatch):
+    """The bound holds the first matches the index finds: the names having the word as
+    typed are read before its corrections' (« zorbaline » for « zorbalin »), whatever
+    their order in the table."""
+    corrections = [make_listing("Cordonnerie Zorbaline", *VIEUX_PORT) for _ in range(3)]
+    typed = make_listing("Cordonnerie Zorbalin", *VIEUX_PORT)
+    assert "zorbaline" in name_tsquery("zorbalin")  # a correction of the typed word
+    monkeypatch.setattr(queries, "RANKED_AT_MOST", 2)
+    found = ids(client.get(URL, {"q": "zorbalin", "page_size": 5}))
+    assert found[0] == typed.id
+    assert set(found[1:]) <= {c.id for c in corrections}
+    # A slip (no name has it as typed): its corrections, as before.
+    assert set(ids(client.get(URL, {"q": "zorbalim", "page_size": 5}))) <= {
+        c.id for c in [*corrections, typed]
+    }
