@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from geo_directory.businesses import counts
 from geo_directory.businesses.hours_text import describe_fr_lines
@@ -40,7 +41,7 @@ def map_config() -> dict:
     }
 
 
-def category_groups() -> list[dict]:
+def category_groups(rows: list[tuple], published: dict[int, int]) -> list[dict]:
     """Every category of the taxonomy: the parents (the chips over the map) with their
     leaves (the choices of the filter sheet), in the taxonomy's order.
 
@@ -49,27 +50,51 @@ def category_groups() -> list[dict]:
     from the counts the database keeps (``businesses/counts.py``): the home page never
     scans the listings table. The script replaces them with the counts of the view.
     """
-    published = counts.published_per_category()
-    rows = list(
-        Category.objects.order_by("position", "label").values("pk", "slug", "label", "parent")
-    )
     groups = {
-        row["pk"]: {
-            "slug": row["slug"],
-            "label": row["label"],
-            "count": published.get(row["pk"], 0),
-            "leaves": [],
-        }
-        for row in rows
-        if row["parent"] is None
+        pk: {"slug": slug, "label": label, "count": published.get(pk, 0), "leaves": []}
+        for pk, slug, label, parent in rows
+        if parent is None
     }
-    for row in rows:
-        group = groups.get(row["parent"])
+    for pk, slug, label, parent in rows:
+        group = groups.get(parent)
         if group is not None:
-            count = published.get(row["pk"], 0)
-            group["leaves"].append({"slug": row["slug"], "label": row["label"], "count": count})
+            count = published.get(pk, 0)
+            group["leaves"].append({"slug": slug, "label": label, "count": count})
             group["count"] += count
     return list(groups.values())
+
+
+def category_rows() -> list[tuple]:
+    """(pk, slug, label, parent pk) of every category, in the taxonomy's order."""
+    return list(
+        Category.objects.order_by("position", "label").values_list("pk", "slug", "label", "parent")
+    )
+
+
+# The chips' HTML, kept for the data it was rendered from: (key, html). Rendering them was
+# most of the home page's template work (~2 ms of ~3 ms a request); they change only when a
+# category or a count does. The key is that data itself (the categories' rows, the counts,
+# the language), read on every request as before: a changed label or count is another key,
+# so there is no invalidation to forget. Nothing of the visitor is in it (no session, user
+# or token): the same HTML for everyone. One entry per process: the data changes rarely.
+_chips: tuple | None = None
+
+
+def chips_html() -> str:
+    """The home page's category chips (``maps/_chips.html``), rendered once per distinct
+    categories, counts and language."""
+    global _chips
+    published = counts.published_per_category()
+    rows = category_rows()
+    key = (translation.get_language(), tuple(rows), tuple(sorted(published.items())))
+    kept = _chips
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    html = render_to_string(
+        "maps/_chips.html", {"category_groups": category_groups(rows, published)}
+    )
+    _chips = (key, html)
+    return html
 
 
 def tile_origin(url: str) -> str | None:
@@ -88,7 +113,7 @@ def home(request):
         "maps/home.html",
         {
             "config": map_config(),
-            "category_groups": category_groups(),
+            "chips": chips_html(),
             "tile_origin": tile_origin(settings.TILE_URL),
         },
     )

@@ -175,3 +175,38 @@ def test_a_big_commune_is_listed_page_by_page(client, monkeypatch):
         total // 5 if total % 5 else total // 5 - 1
     )
     assert 'rel="prev"' in last and 'rel="next"' not in last
+
+
+def _chip_names(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-category="([a-z0-9-]+)"[^>]*>([^<]*)<span', html))
+
+
+def test_home_chips_are_rendered_once_for_the_same_categories_and_counts(client):
+    first = client.get("/")
+    second = client.get("/")
+    # The fragment's template is not rendered again: its HTML is reused, byte for byte.
+    assert "maps/_chips.html" not in [t.name for t in second.templates]
+    assert "maps/home.html" in [t.name for t in second.templates]
+    assert second.content == first.content
+
+
+def test_home_chips_follow_a_renamed_category_and_a_changed_count(client):
+    client.get("/")  # the chips are now kept for these categories and counts
+    leaf = Category.objects.filter(parent__isnull=False).order_by("position").first()
+    leaf.label = "Sapins de Noël"
+    leaf.save()
+    html = client.get("/").content.decode()
+    assert _chip_names(html)[leaf.slug] == "Sapins de Noël"
+
+    counts = lambda html: {  # noqa: E731
+        slug: int(n)
+        for slug, n in re.findall(
+            r'data-category="([a-z0-9-]+)"[^>]*>[^<]*<span class="chip-count"> (\d+)</span>', html
+        )
+    }
+    before = counts(html)
+    shop = Business.objects.published().exclude(category=leaf).first()
+    shop.category = leaf
+    shop.save()
+    after = counts(client.get("/").content.decode())
+    assert after[leaf.slug] == before[leaf.slug] + 1
