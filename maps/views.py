@@ -153,10 +153,14 @@ def home(request):
         return render(request, "maps/home.html", context)
     key = (translation.get_language(), chips, settings.TILE_URL)
     kept = _anonymous_home
-    if kept is None or kept[0] != key:
-        kept = (key, render_to_string("maps/home.html", context, request))
-        _anonymous_home = kept
-    return HttpResponse(kept[1])
+    if kept is not None and kept[0] == key:
+        return HttpResponse(kept[1])
+    html = render_to_string("maps/home.html", context, request)
+    # A page that used the CSRF token (a form for anonymous visitors, some day) holds this
+    # visitor's token: rendered for them alone, never kept (caching.is_private reads it too).
+    if not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        _anonymous_home = (key, html)
+    return HttpResponse(html)
 
 
 COMMUNE_PAGE_SIZE = 50

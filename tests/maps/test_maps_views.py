@@ -252,3 +252,20 @@ def test_home_page_follows_the_tile_server_setting(client, settings):
     settings.TILE_URL = "https://tuiles.example.test/{z}/{x}/{y}.png"
     html = client.get("/").content.decode()
     assert '<link rel="preconnect" href="https://tuiles.example.test" crossorigin>' in html
+
+
+def test_home_page_holding_a_csrf_token_is_never_kept(client, settings, tmp_path):
+    # A home page with a form for anonymous visitors (its CSRF token) is each visitor's own.
+    (tmp_path / "maps").mkdir()
+    (tmp_path / "maps" / "home.html").write_text(
+        '{% extends "maps/base.html" %}{% block body %}<form method="post">'
+        "{% csrf_token %}</form>{% endblock %}"
+    )
+    engine = settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"]]}]
+    tokens = []
+    for _ in range(2):
+        client.cookies.clear()
+        html = client.get("/").content.decode()
+        tokens.append(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1])
+    assert tokens[0] != tokens[1]
