@@ -5,6 +5,14 @@ directly with the bench's URLs (bench/api.py) on the bench database, and splits 
 request's wall time into SQL (every statement, timed around the cursor by an
 ``execute_wrapper``) and the rest (Python: middleware, view, ORM compilation, JSON).
 ``--profile`` adds a cProfile of the whole loop, top functions by cumulative time.
+
+``--mix`` instead replays the residents' visits of the load test (``bench/loadtest.py``
+``Sessions``, seeded: the same URLs every run), its HTML pages and API requests (not the
+static files, WhiteNoise's), through the same WSGI handler with the workers' response cache
+off, and prints the CPU time of this process (Python, no PostgreSQL) per request of each
+kind in µs: the best of ``--rounds`` passes over the whole list (the cores are shared:
+the best pass is the least disturbed). ``--profile`` with it profiles the kinds of
+``--only`` (a comma-separated list of kinds).
 The bench database must exist: run ``make bench BENCH_ARGS="api --sizes 1000000"`` once.
 """
 
@@ -28,11 +36,16 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--only", default="", help="substring of a case name")
     parser.add_argument("--sql", action="store_true", help="print each case's statements once")
+    parser.add_argument("--mix", action="store_true", help="the load test's visits, per kind")
+    parser.add_argument("--visits", type=int, default=300, help="--mix: visits replayed")
+    parser.add_argument("--rounds", type=int, default=3, help="--mix: passes, the best kept")
     args = parser.parse_args(argv)
     os.environ.update(django_env())
     import django
 
     django.setup()
+    if args.mix:
+        return mix(args)
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
     from django.test import RequestFactory
@@ -121,6 +134,73 @@ def main(argv=None) -> int:
         print(out.getvalue())
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+        print(out.getvalue())
+    return 0
+
+
+def mix(args) -> int:
+    """CPU µs per request of each kind of the load test's mix (the module's docstring)."""
+    import collections
+
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import RequestFactory
+
+    from .db import connect
+    from .loadtest import Sessions, kind_of
+
+    settings.API_RESPONSE_CACHE_SECONDS = 0
+    with connect() as conn:
+        sessions = Sessions(conn, 1_000_000, [])
+    urls = [p for _ in range(args.visits) for kind, p in sessions.visit() if kind != "static"]
+    only = {k for k in args.only.split(",") if k}
+    handler = WSGIHandler()
+    factory = RequestFactory(SERVER_NAME="127.0.0.1")
+    environs = []
+    for url in urls:
+        path, _, query = url.partition("?")
+        environ = factory._base_environ(PATH_INFO=path, QUERY_STRING=query, REQUEST_METHOD="GET")
+        environ["HTTP_ACCEPT"] = "*/*"
+        environ["HTTP_ACCEPT_LANGUAGE"] = "fr-FR,fr;q=0.9,en;q=0.5"
+        environs.append((kind_of(url), environ))
+
+    def start_response(status, headers, *exc):
+        if not status.startswith(("200", "301", "302", "304")):
+            raise SystemExit(f"{status}")
+
+    for _, environ in environs[:30]:  # warm-up: connection, reference tables, templates
+        b"".join(handler(dict(environ), start_response))
+    best: dict[str, float] = {}
+    counts = collections.Counter(kind for kind, _ in environs)
+    # CPU time, not wall time: a wait on PostgreSQL is not Python's cost.
+    profiler = cProfile.Profile(time.process_time) if args.profile else None
+    for _ in range(args.rounds):
+        spent: dict[str, float] = collections.defaultdict(float)
+        for kind, environ in environs:
+            profile = profiler is not None and (not only or kind in only)
+            environ = dict(environ)
+            if profile:
+                profiler.enable()
+            started = time.process_time()
+            b"".join(handler(environ, start_response))
+            spent[kind] += time.process_time() - started
+            if profile:
+                profiler.disable()
+        for kind, seconds in spent.items():
+            best[kind] = min(best.get(kind, seconds), seconds)
+    total = sum(best.values()) / len(environs)
+    print(
+        f"{len(environs):,} requests of {args.visits} visits, best of {args.rounds} passes,"
+        f" Python CPU per request {total * 1e6:,.0f} µs (load {os.getloadavg()[0]:.1f})"
+    )
+    for kind, seconds in sorted(best.items(), key=lambda kv: -kv[1]):
+        print(f"  {kind:<13} {counts[kind]:>5} req  {seconds / counts[kind] * 1e6:7,.0f} µs/req")
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(70)
+        print(out.getvalue())
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(40)
         print(out.getvalue())
     return 0
 

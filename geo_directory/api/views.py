@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import orjson
 from django.core.cache import cache
+from django.db import connections, router
 from django.db.models import Count, F, FloatField, Func
 from django.http import Http404, HttpResponse
 from django.utils import timezone
@@ -314,26 +315,13 @@ class CommuneDetailView(FilteredView):
     def get(self, request, insee: str):
         if "\x00" in insee:  # PostgreSQL refuses NUL in text: no such commune
             raise Http404("Commune inconnue")
-        row = (
-            Commune.objects.filter(code=insee.upper())
-            .with_display_boundary()
-            .annotate(lon=Lon(F("centre")), lat=Lat(F("centre")))
-            .values(
-                "code",
-                "name",
-                "postcodes",
-                "population",
-                "departement_id",
-                "lon",
-                "lat",
-                "display_geojson",
-                "bbox_xmin",
-                "bbox_ymin",
-                "bbox_xmax",
-                "bbox_ymax",
-            )
-            .first()
-        )
+        sql, params, at = commune_statement()
+        params[at] = insee.upper()
+        with connections[router.db_for_read(Commune)].cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchone()
+            names = [column.name for column in cursor.description]
+            row = dict(zip(names, found, strict=True)) if found else None
         if row is None:
             raise Http404("Commune inconnue")
         body = (
@@ -358,6 +346,44 @@ class CommuneDetailView(FilteredView):
             + b"}"
         )
         return HttpResponse(body, content_type="application/json")
+
+
+# The commune's code in the statement compiled once: NUL, which no code holds.
+_CODE = "\x00code"
+
+
+@lru_cache(maxsize=1)
+def _commune_statement() -> tuple[str, tuple, int]:
+    query = (
+        Commune.objects.filter(code=_CODE)
+        .with_display_boundary()
+        .annotate(lon=Lon(F("centre")), lat=Lat(F("centre")))
+        .values(
+            "code",
+            "name",
+            "postcodes",
+            "population",
+            "departement_id",
+            "lon",
+            "lat",
+            "display_geojson",
+            "bbox_xmin",
+            "bbox_ymin",
+            "bbox_xmax",
+            "bbox_ymax",
+        )
+        .order_by("pk")[:1]
+    )
+    sql, params = query.query.sql_with_params()
+    return sql, tuple(params), list(params).index(_CODE)
+
+
+def commune_statement() -> tuple[str, list, int]:
+    """The outline's statement (SQL, parameters, where the code goes), the ORM's own,
+    compiled once per process: building and compiling the queryset was ~0.9 ms of the
+    ~3 ms of Python an outline request cost; its text never changes, only the code."""
+    sql, params, at = _commune_statement()
+    return sql, list(params), at
 
 
 CATEGORY_COUNTS_TTL = 60  # seconds a big directory's counts per category are kept

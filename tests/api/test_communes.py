@@ -65,3 +65,15 @@ def test_commune_detail_has_a_simplified_boundary(client):
     commune = Commune.objects.get(code="13055")
     vertices = sum(len(ring) for poly in body["geometry"]["coordinates"] for ring in poly)
     assert vertices < commune.boundary.num_coords
+
+
+def test_commune_details_one_after_another_are_each_their_own(client):
+    # The statement is compiled once per process (views.commune_statement): each request
+    # still asks for its own commune, and an unknown one after a known one is a 404.
+    for code, name in (("13055", "Marseille"), ("06088", "Nice"), ("2A004", None)):
+        response = client.get(f"{URL}{code.lower()}/")
+        if name is None:
+            assert response.status_code == 404
+            continue
+        body = response.json()
+        assert (body["id"], body["properties"]["name"]) == (code, name)

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from geo_directory.businesses.hours_text import describe_fr_lines
 from geo_directory.businesses.models import Business, Category
+from tests.factories import make_merchant
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +176,96 @@ def test_a_big_commune_is_listed_page_by_page(client, monkeypatch):
         total // 5 if total % 5 else total // 5 - 1
     )
     assert 'rel="prev"' in last and 'rel="next"' not in last
+
+
+def _chip_names(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-category="([a-z0-9-]+)"[^>]*>([^<]*)<span', html))
+
+
+def test_home_chips_are_rendered_once_for_the_same_categories_and_counts(client):
+    client.force_login(make_merchant())  # a page rendered for its visitor, chips included
+    first = client.get("/")
+    second = client.get("/")
+    # The fragment's template is not rendered again: its HTML is reused, byte for byte.
+    assert "maps/_chips.html" not in [t.name for t in second.templates]
+    assert "maps/home.html" in [t.name for t in second.templates]
+
+    def chips(response) -> str:
+        return re.search(r'<section class="filters".*?</section>', response.content.decode(), re.S)[
+            0
+        ]
+
+    assert chips(second) == chips(first)
+
+
+def test_home_chips_follow_a_renamed_category_and_a_changed_count(client):
+    client.get("/")  # the chips are now kept for these categories and counts
+    leaf = Category.objects.filter(parent__isnull=False).order_by("position").first()
+    leaf.label = "Sapins de Noël"
+    leaf.save()
+    html = client.get("/").content.decode()
+    assert _chip_names(html)[leaf.slug] == "Sapins de Noël"
+
+    counts = lambda html: {  # noqa: E731
+        slug: int(n)
+        for slug, n in re.findall(
+            r'data-category="([a-z0-9-]+)"[^>]*>[^<]*<span class="chip-count"> (\d+)</span>', html
+        )
+    }
+    before = counts(html)
+    shop = Business.objects.published().exclude(category=leaf).first()
+    shop.category = leaf
+    shop.save()
+    after = counts(client.get("/").content.decode())
+    assert after[leaf.slug] == before[leaf.slug] + 1
+
+
+def test_home_page_of_anonymous_visitors_is_rendered_once(client):
+    first = client.get("/")
+    second = client.get("/")
+    assert second.templates == [], "the anonymous page is kept whole"
+    assert second.content == first.content
+    assert second["Content-Type"] == "text/html; charset=utf-8"
+    assert "Cookie" in second["Vary"]  # the session was looked at, as the header does
+
+
+def test_home_page_of_a_logged_in_merchant_is_their_own(client):
+    anonymous = client.get("/").content.decode()
+    assert "Se déconnecter" not in anonymous and "csrfmiddlewaretoken" not in anonymous
+    merchant = make_merchant()
+    client.force_login(merchant)
+    own = client.get("/")
+    html = own.content.decode()
+    # Their header: the logout form and its CSRF token, never the anonymous copy.
+    assert "Se déconnecter" in html and "csrfmiddlewaretoken" in html
+    assert "maps/home.html" in [t.name for t in own.templates]
+    assert "private" in own["Cache-Control"]
+    client.logout()
+    again = client.get("/").content.decode()
+    # The merchant's page was not kept for the next anonymous visitor.
+    assert "Se déconnecter" not in again and "csrfmiddlewaretoken" not in again
+    assert again == anonymous
+
+
+def test_home_page_follows_the_tile_server_setting(client, settings):
+    client.get("/")
+    settings.TILE_URL = "https://tuiles.example.test/{z}/{x}/{y}.png"
+    html = client.get("/").content.decode()
+    assert '<link rel="preconnect" href="https://tuiles.example.test" crossorigin>' in html
+
+
+def test_home_page_holding_a_csrf_token_is_never_kept(client, settings, tmp_path):
+    # A home page with a form for anonymous visitors (its CSRF token) is each visitor's own.
+    (tmp_path / "maps").mkdir()
+    (tmp_path / "maps" / "home.html").write_text(
+        '{% extends "maps/base.html" %}{% block body %}<form method="post">'
+        "{% csrf_token %}</form>{% endblock %}"
+    )
+    engine = settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"]]}]
+    tokens = []
+    for _ in range(2):
+        client.cookies.clear()
+        html = client.get("/").content.decode()
+        tokens.append(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1])
+    assert tokens[0] != tokens[1]
