@@ -309,8 +309,8 @@ def _search_steps(q: str, base: dict, trade_ids, understood=None) -> list[tuple]
 
     def count(tp):
         tp["left"] = cap - len(tp["ranked"])
-        if tp["bounded"]:  # the planner's estimate of the names and the trade
-            return _explain(f"{PUBLISHED}{place} AND (({name}) OR ({trade}))")
+        if tp["bounded"]:  # the ranked names, a minimum: no statement
+            return None
         if tp["left"] < 0:
             return None
         return (
@@ -352,9 +352,9 @@ def _search_steps(q: str, base: dict, trade_ids, understood=None) -> list[tuple]
             tp,
             lambda rows: len(rows) > 50,  # a count only past the page
         ),
-        (count, tp, lambda rows, tp=tp: not tp["bounded"] and rows[0][0] > tp["left"]),
+        (count, tp, lambda rows, tp=tp: rows[0][0] > tp["left"]),
         # Past the cap: the planner's estimate (none when the names alone pass it).
-        (lambda tp: None if tp["left"] < 0 else _explain(tail), tp, None),
+        (lambda tp: None if tp["left"] < 0 or tp["bounded"] else _explain(tail), tp, None),
     ]
 
 
@@ -478,7 +478,7 @@ def _trade_steps(understood, base: dict, trade_ids) -> list[tuple]:
 
 def _tiers_steps(understood, base: dict) -> list[tuple]:
     """Names in a commune (« Paul à Aix »), scored (Query.ranked) up to RANKED_AT_MOST, the
-    page by id; the count is the ranked matches (no SQL), past the bound the planner's estimate."""
+    page by id; the count is the ranked matches (no SQL)."""
     ranked_at_most = _application()[1]
     words = understood.name_text
     tp = {**base, "commune": understood.commune, "ranked": [], "left": ranked_at_most}
@@ -498,9 +498,6 @@ def _tiers_steps(understood, base: dict) -> list[tuple]:
         tp["left"] = ranked_at_most - len(tp["ranked"])
         tp["page"] = tp["ranked"][:51]
         return True
-
-    def count(tp):  # the ranked matches (no SQL), or past the bound the planner's estimate
-        return None if tp["left"] > 0 else _explain(f"{PUBLISHED}{place} AND ({name})")
 
     def tier(condition):
         matches = _first_found(
@@ -525,23 +522,20 @@ def _tiers_steps(understood, base: dict) -> list[tuple]:
             " WHERE b.id = ANY(%(page)s::bigint[])"
             " ORDER BY array_position(%(page)s::bigint[], b.id)",
             tp,
-            lambda rows: len(rows) > 50,  # a count only past the page
+            None,
         ),
-        (count, tp, None),
     ]
 
 
 def _plain_search_steps(q: str, base: dict) -> list[tuple]:
     """As /businesses/?q= for a name alone (no trade, no commune): corrected (with the
-    short words' slips), ranked, the page by id; past the page and the ranking bound, the
-    planner's estimate for the count."""
+    short words' slips), ranked, the page by id; the count is the ranked matches (no SQL)."""
     ranked_at_most = _application()[1]
     tp = {**base}
 
     def carry_page(rows, tp=tp):
         ranked = sorted(rows, key=lambda row: (-row[1], row[0]))
         tp["page"] = [row[0] for row in ranked[:51]]
-        tp["bounded"] = len(rows) >= ranked_at_most  # more names than were ranked
         return True
 
     names_first = _first_found(
@@ -561,15 +555,6 @@ def _plain_search_steps(q: str, base: dict) -> list[tuple]:
             f"SELECT {FEATURE_COLUMNS} FROM businesses_business b"
             " WHERE b.id = ANY(%(page)s::bigint[])"
             " ORDER BY array_position(%(page)s::bigint[], b.id)",
-            tp,
-            lambda rows: len(rows) > 50,  # a count only past the page
-        ),
-        (  # the ranked matches (no SQL), or past the bound the planner's estimate
-            lambda tp: (
-                _explain(f"{PUBLISHED} AND {NAME_TSV} @@ %(tsquery)s::tsquery")
-                if tp["bounded"]
-                else None
-            ),
             tp,
             None,
         ),

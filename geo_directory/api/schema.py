@@ -93,8 +93,9 @@ FEATURE_COLLECTION = OpenApiResponse(
             "count": {"type": "integer"},
             "count_exact": {
                 "type": "boolean",
-                "description": "false : au-delà de 1 000 résultats (d'une recherche par nom sans "
-                f"point : au-delà des {RANKED_AT_MOST} classés), count est une estimation",
+                "description": "false : au-delà de 1 000 résultats, count est une estimation ; "
+                f"pour une recherche par nom sans point, au-delà des {RANKED_AT_MOST} "
+                "résultats classés, count est ce minimum",
             },
             "next": {"type": "string", "nullable": True},
             "previous": {"type": "string", "nullable": True},
