@@ -30,6 +30,7 @@ from django.db import connection
 from geo_directory.businesses.hours import minute_of_week
 from geo_directory.businesses.models import Business
 from geo_directory.businesses.search import TSVECTOR_SQL, corrected, name_tsquery, query_words
+from geo_directory.postgis.arrays import int_array
 from geo_directory.postgis.l93 import L93, envelope, to_l93
 from geo_directory.postgis.router import reads
 
@@ -251,7 +252,7 @@ class Query:
                 matches, values = first_found(
                     f"b.id, b.name, {self._first_within[0]} AS first",
                     self._first_within[1],
-                    (where, [*params, []]),
+                    (where, [*params, "{}"]),
                     self._typed,
                     RANKED_AT_MOST,
                 )
@@ -268,7 +269,7 @@ class Query:
                 matches, values = first_found(
                     "b.id, b.name",
                     [],
-                    (where, [*params, [pk for pk, _ in ranked]]),
+                    (where, [*params, int_array(pk for pk, _ in ranked)]),
                     self._typed,
                     RANKED_AT_MOST - len(ranked),
                 )
@@ -289,7 +290,7 @@ class Query:
         if not self._tiers or len(self._tiers) - 1 not in self.unscored_tiers:
             return None
         where, params = self._tier_wheres()[-1]
-        return where, [*params, self._ranked()]
+        return where, [*params, int_array(self._ranked())]
 
     def _tail_ids(self, offset: int, count: int) -> list[int]:
         """The ``count`` ids after the first ``offset`` of the unscored tail, by id: only the
@@ -324,7 +325,7 @@ class Query:
                 cursor.execute(
                     f"SELECT b.id FROM businesses_business b WHERE {where}"
                     f" ORDER BY {order} LIMIT %s",
-                    [*params, ids, *order_params, count - len(ids)],
+                    [*params, int_array(ids), *order_params, count - len(ids)],
                 )
                 ids += [row[0] for row in cursor.fetchall()]
         return ids
@@ -347,7 +348,7 @@ class Query:
             f" WHERE {where} ORDER BY {order} LIMIT %s) AS t)"
             f" SELECT ARRAY(SELECT b.id FROM w AS b WHERE {first} ORDER BY b.position"
             " LIMIT %s), (SELECT count(*) FROM w)",
-            [*params, [], *order_params, window, *first_params, count],
+            [*params, "{}", *order_params, window, *first_params, count],
         )
         found, read = cursor.fetchone()
         return found if len(found) == count or read < window else None
@@ -364,8 +365,8 @@ class Query:
                     ids += self._tail_ids(max(0, offset - len(ranked)), limit - len(ids))
             else:
                 ids = self.tiered(offset + limit)[offset : offset + limit]
-            where, where_params = "b.id = ANY(%s::bigint[])", [ids]
-            order, order_params = "array_position(%s::bigint[], b.id)", [ids]
+            where, where_params = "b.id = ANY(%s::bigint[])", [int_array(ids)]
+            order, order_params = "array_position(%s::bigint[], b.id)", where_params
             offset = 0
         else:
             where, where_params = self._where(), self._params()

@@ -31,6 +31,8 @@ import unicodedata
 from django.db import connection
 from django.db.models import BooleanField, Func, TextField
 
+from geo_directory.postgis.arrays import int_array, text_array
+
 # Close real words kept per query word: enough for a typo and a few longer words it
 # begins (« boul » → boulangerie, boucherie, boutique...), few enough to keep the
 # full-text query cheap (a rare surname matches hundreds of made-up names by prefix).
@@ -102,14 +104,19 @@ def corrected(text: str, probe: tuple[str, list] = ("false", [])) -> tuple[str |
             " FROM unnest(%s::text[]) AS u(w) WHERE NOT EXISTS (SELECT 1"
             " FROM businesses_name_word e WHERE e.word = immutable_unaccent(lower(u.w)))),"
             f" {probe[0]}",
-            [words, ALTERNATIVES, [words[i - 1] for i in sorted(set(of))], *probe[1]],
+            [
+                text_array(words),
+                ALTERNATIVES,
+                text_array(words[i - 1] for i in sorted(set(of))),
+                *probe[1],
+            ],
         )
         tsquery, unknown_short_word, probed = cursor.fetchone()
         if not unknown_short_word:
             return tsquery, probed
         cursor.execute(
             "SELECT search_name_tsquery(%s::text[], %s, %s::text[], %s::int[])::text",
-            [words, ALTERNATIVES, strings, of],
+            [text_array(words), ALTERNATIVES, text_array(strings), int_array(of)],
         )
         return cursor.fetchone()[0], probed
 
