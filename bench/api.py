@@ -218,9 +218,13 @@ def _first_found(columns: str, where: str, limit: str, typed: str | None):
         tp["typed"] = as_typed(typed, tp["tsquery"])
         if not tp["typed"]:
             return f"{select} LIMIT {limit}"
+        # The typed words' match implies the corrected one, which it replaces.
+        typed_select = select.replace(
+            f"{NAME_TSV} @@ %(tsquery)s::tsquery",
+            f"{NAME_TSV} @@ plainto_tsquery('simple', immutable_unaccent(lower(%(typed)s)))",
+        )
         return (
-            f"WITH e AS MATERIALIZED ({select} AND {NAME_TSV} @@ plainto_tsquery('simple',"
-            f" immutable_unaccent(lower(%(typed)s))) LIMIT {limit}) SELECT * FROM e UNION ALL"
+            f"WITH e AS MATERIALIZED ({typed_select} LIMIT {limit}) SELECT * FROM e UNION ALL"
             f" ({select} AND b.id <> ALL(ARRAY(SELECT id FROM e))"
             f" LIMIT (SELECT {limit} - count(*) FROM e))"
         )
@@ -329,16 +333,7 @@ def _search_steps(q: str, base: dict, trade_ids, understood=None) -> list[tuple]
     )
     return [
         *corrected,
-        (  # the names' EXISTS only if the trade has no listing (here)
-            lambda tp: (
-                None
-                if tp["probed"]
-                else f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}"
-                f"{place} AND {name})"
-            ),
-            tp,
-            found,
-        ),
+        _names_if_no_trade(place, name, tp, found),
         (
             lambda tp: _scored_once_per_name(names_first(tp), ", m.first"),
             tp,
@@ -356,6 +351,21 @@ def _search_steps(q: str, base: dict, trade_ids, understood=None) -> list[tuple]
         # Past the cap: the planner's estimate (none when the names alone pass it).
         (lambda tp: None if tp["left"] < 0 or tp["bounded"] else _explain(tail), tp, None),
     ]
+
+
+def _names_if_no_trade(place: str, name: str, tp: dict, found) -> tuple:
+    """As search.corrected's probe: the names' EXISTS only if the trade has no listing
+    (there)."""
+    return (
+        lambda tp: (
+            None
+            if tp["probed"]
+            else f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}"
+            f"{place} AND {name})"
+        ),
+        tp,
+        found,
+    )
 
 
 def _trade(ids: list[int], tp: dict) -> str:
@@ -453,16 +463,7 @@ def _trade_steps(understood, base: dict, trade_ids) -> list[tuple]:
 
     return [
         *corrected,
-        (  # the names' EXISTS only if the trade has no listing (here)
-            lambda tp: (
-                None
-                if tp["probed"]
-                else f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}"
-                f"{place} AND {name})"
-            ),
-            tp,
-            found,
-        ),
+        _names_if_no_trade(place, name, tp, found),
         *[(tier(condition, i == 0), tp, carry) for i, condition in enumerate(tiers)],
         (
             f"SELECT {FEATURE_COLUMNS} FROM businesses_business b"

@@ -30,6 +30,14 @@ import time
 from .db import django_env
 
 
+def print_profile(profiler: cProfile.Profile, cumulative: int, own: int) -> None:
+    """The profile's heaviest functions, by cumulative then by own time."""
+    for order, rows in (("cumulative", cumulative), ("tottime", own)):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(rows)
+        print(out.getvalue())
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=100)
@@ -129,12 +137,7 @@ def main(argv=None) -> int:
             f"  (load {os.getloadavg()[0]:.1f})"
         )
     if profiler:
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(60)
-        print(out.getvalue())
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
-        print(out.getvalue())
+        print_profile(profiler, 60, 30)
     return 0
 
 
@@ -196,12 +199,7 @@ def mix(args) -> int:
     for kind, seconds in sorted(best.items(), key=lambda kv: -kv[1]):
         print(f"  {kind:<13} {counts[kind]:>5} req  {seconds / counts[kind] * 1e6:7,.0f} µs/req")
     if profiler:
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(70)
-        print(out.getvalue())
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(40)
-        print(out.getvalue())
+        print_profile(profiler, 70, 40)
     return 0
 
 

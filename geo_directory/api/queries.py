@@ -62,17 +62,22 @@ def first_found(
     the others (their corrections: « martinez » for « martin »), so that a common word's
     bound holds its exact matches first. The others' statement is not run when the typed
     words fill the bound (a LIMIT of 0 reads nothing)."""
-    select = f"SELECT {columns} FROM businesses_business b WHERE {where[0]}"
-    if not typed:
-        return f"{select} LIMIT %s", [*column_params, *where[1], limit]
+    select = f"SELECT {columns} FROM businesses_business b WHERE"
+    if not typed or NAME_MATCH not in where[0]:
+        return f"{select} {where[0]} LIMIT %s", [*column_params, *where[1], limit]
+    # The typed words are among their own corrections (``as_typed``): their match implies
+    # the corrected one, which it replaces (one full-text test per row, a smaller bitmap).
+    at = where[0].index(NAME_MATCH)
+    k = where[0][:at].count("%s")
+    typed_where = where[0].replace(NAME_MATCH, TYPED_MATCH, 1)
+    typed_params = [*where[1][:k], typed, *where[1][k + 1 :]]
     return (
-        f"WITH e AS MATERIALIZED ({select} AND {TYPED_MATCH} LIMIT %s)"
-        f" SELECT * FROM e UNION ALL ({select} AND b.id <> ALL(ARRAY(SELECT id FROM e))"
-        " LIMIT (SELECT %s - count(*) FROM e))"
+        f"WITH e AS MATERIALIZED ({select} {typed_where} LIMIT %s)"
+        f" SELECT * FROM e UNION ALL ({select} {where[0]}"
+        " AND b.id <> ALL(ARRAY(SELECT id FROM e)) LIMIT (SELECT %s - count(*) FROM e))"
     ), [
         *column_params,
-        *where[1],
-        typed,
+        *typed_params,
         limit,
         *column_params,
         *where[1],
