@@ -218,7 +218,7 @@ def inner_and_edge(query: queries.Query, bbox, category_ids: list[int]) -> dict[
 def direct_counts(cleaned: dict, query: queries.Query) -> tuple[dict[int, tuple[int, bool]], str]:
     """((count, exact) per category id, its own listings only; the mode that answered)."""
     every = sorted(reference.get().categories)
-    used = {name for name, value in cleaned.items() if value not in (None, "", [])}
+    used = params.used(cleaned)
     precomputed = (
         used <= {"in_bbox"} and clusters.listings_estimate() >= clusters.PRECOMPUTED_MIN_ROWS
     )

@@ -33,6 +33,8 @@ from django.db import connection, transaction
 from geo_directory.postgis.l93 import envelope, transformer
 from geo_directory.postgis.router import reads
 
+from . import params
+
 LEVELS = (500, 2000, 8000, 32000)  # the grids of api_cluster_cell, in metres
 MAX_CELLS = 300  # at most ~this many cells over the viewport (plus its edges)
 PIXELS_PER_CELL = 60
@@ -177,8 +179,7 @@ def inner_cells(bbox, across: int) -> tuple[int, int, int, int, int] | None:
 def surely_more_than(cleaned: dict, n: int) -> bool:
     """Whether the listing of ``cleaned`` (its parameters) surely has more than ``n``
     matches, told by the cells wholly inside its view (see SURE_FACTOR)."""
-    used = {name for name, value in cleaned.items() if value not in (None, "", [])}
-    if not cleaned.get("in_bbox") or not used <= _SURE_PARAMS:
+    if not cleaned.get("in_bbox") or not params.used(cleaned) <= _SURE_PARAMS:
         return False
     if listings_estimate() < PRECOMPUTED_MIN_ROWS:
         return False

@@ -131,6 +131,11 @@ def parse_int(query, name: str, default: int, low: int, high: int, repeatable=Fa
     return value
 
 
+def used(cleaned: dict) -> set[str]:
+    """The names of the parameters a request gave (a cleaned value, not empty)."""
+    return {name for name, value in cleaned.items() if value not in (None, "", [])}
+
+
 def read_all(query, name: str) -> list[str | None]:
     values = query.getlist(name) if hasattr(query, "getlist") else [query.get(name)]
     if any("\x00" in value for value in values if value):

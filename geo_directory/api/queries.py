@@ -408,7 +408,7 @@ class Query:
         ``more``: the caller knows there are more than ``cap`` (clusters.surely_more_than):
         the estimate alone, as api_capped_count would answer, without reading cap rows."""
         if more and self.sort != "relevance":
-            return max(self._estimate(), cap + 1), False
+            return max(self._estimate((self._where(), self._params())), cap + 1), False
         if self.sort == "relevance":
             ranked = len(self._ranked())
             if ranked >= RANKED_AT_MOST:  # more match than were ranked: at least these
@@ -422,13 +422,17 @@ class Query:
             return self._count_in_parts(cap)
         return self._capped_count((self._where(), self._params()), cap)
 
-    def _estimate(self) -> int:
-        """The planner's estimate of the matches, as api_capped_count gives it past its cap
-        (the same statement text), without reading a row."""
-        ids = f"SELECT b.id FROM businesses_business b WHERE {self._where()}"
-        query = self.connection.ops.compose_sql(ids, self._params())
+    def _ids_statement(self, where: tuple[str, list]) -> str:
+        """The ids of ``where``'s matches, parameters written in: the text that
+        api_capped_count runs (and, past its cap, estimates)."""
+        ids = f"SELECT b.id FROM businesses_business b WHERE {where[0]}"
+        return self.connection.ops.compose_sql(ids, where[1])
+
+    def _estimate(self, where: tuple[str, list]) -> int:
+        """The planner's estimate of ``where``'s matches, as api_capped_count gives it past
+        its cap (the same statement text), without reading a row."""
         with self.connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (FORMAT JSON) " + query)
+            cursor.execute("EXPLAIN (FORMAT JSON) " + self._ids_statement(where))
             plan = cursor.fetchone()[0]
         return int(plan[0]["Plan"]["Plan Rows"])
 
@@ -451,10 +455,10 @@ class Query:
         return count + more, exact
 
     def _capped_count(self, where: tuple[str, list], cap: int) -> tuple[int, bool]:
-        ids = f"SELECT b.id FROM businesses_business b WHERE {where[0]}"
-        query = self.connection.ops.compose_sql(ids, where[1])
         with self.connection.cursor() as cursor:
-            cursor.execute("SELECT n, exact FROM api_capped_count(%s, %s)", [query, cap])
+            cursor.execute(
+                "SELECT n, exact FROM api_capped_count(%s, %s)", [self._ids_statement(where), cap]
+            )
             count, exact = cursor.fetchone()
         return count, exact
 
@@ -606,14 +610,10 @@ def _named(reading: Understanding) -> bool:
     the name of one published listing (of its commune, if it names another)? One EXISTS on
     the full-text index: the words together, not each word corrected, so that a commune
     stays a commune unless a name has it beside the other words (« marie blachère »)."""
-    place = " AND b.commune_id = %s" if reading.commune else ""
+    commune = ("b.commune_id = %s", [reading.commune]) if reading.commune else None
+    sql, values = _exists(commune, (TYPED_MATCH, [reading.name_text]))
     with reads(Business).cursor() as cursor:
-        cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM businesses_business b WHERE {PUBLISHED}{place}"
-            f" AND {TSVECTOR_SQL.format('b.name')}"
-            " @@ plainto_tsquery('simple', immutable_unaccent(lower(%s))))",
-            [*([reading.commune] if reading.commune else []), reading.name_text],
-        )
+        cursor.execute(f"SELECT {sql}", values)
         return cursor.fetchone()[0]
 
 

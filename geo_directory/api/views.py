@@ -444,7 +444,7 @@ class ClusterView(FilteredView):
         data = self.cleaned
         bbox = data["in_bbox"] or EXTENT
         cell_m = clusters.cell_size(data["zoom"], bbox)
-        used = {name for name, value in data.items() if value not in (None, "", [])} - {"zoom"}
+        used = params.used(data) - {"zoom"}
         grid = clusters.precomputed_grid(cell_m)
         if (
             grid is not None
