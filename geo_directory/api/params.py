@@ -414,11 +414,13 @@ class NameSearch(Family):
         raw = read(query, name)
         if raw is None:
             return None
-        if not self.MIN <= len(raw) <= self.MAX:
+        # Counted as searched, whitespace folded: « 0\r » is one character, not two.
+        words = " ".join(raw.split())
+        if words and not self.MIN <= len(words) <= self.MAX:
             raise ParamError(
                 name, f"la recherche doit compter entre {self.MIN} et {self.MAX} caractères"
             )
-        return " ".join(raw.split()) or None
+        return words or None
 
     def apply(self, cleaned, query):
         text = cleaned.get("q")

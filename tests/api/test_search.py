@@ -323,3 +323,15 @@ def test_within_the_ranking_bound_the_names_as_typed_come_first(client, monkeypa
     assert set(ids(client.get(URL, {"q": "zorbalim", "page_size": 5}))) <= {
         c.id for c in [*corrections, typed]
     }
+
+
+def test_the_search_s_length_is_counted_as_searched(client):
+    """Whitespace is folded before the length is checked: « 0\\r » searches one character
+    (found by tests/hardening/test_properties.py), a clear French error."""
+    for q in ["0\r", " a ", "\tz\n"]:
+        response = client.get(URL, {"q": q})
+        assert response.status_code == 400, q
+        assert response.json()["errors"]["q"] == (
+            "la recherche doit compter entre 2 et 100 caractères"
+        )
+    assert client.get(URL, {"q": " ab "}).status_code == 200
