@@ -39,6 +39,7 @@ import math
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 
+from geo_directory.postgis.arrays import int_array
 from geo_directory.postgis.l93 import envelope
 from geo_directory.territory.region import EXTENT
 
@@ -101,7 +102,7 @@ def grouped(query: queries.Query, category_ids: list[int]) -> dict[int, int]:
         cursor.execute(
             f"SELECT b.category_id, count(*) FROM businesses_business b WHERE {where}"
             " AND b.category_id = ANY(%s::bigint[]) GROUP BY b.category_id",
-            [*values, category_ids],
+            [*values, int_array(category_ids)],
         )
         return dict(cursor.fetchall())
 
@@ -156,7 +157,7 @@ def cell_sums(query: queries.Query, bbox, category_ids: list[int]) -> dict[int, 
             " AND cx BETWEEN %s AND %s AND cy BETWEEN %s AND %s GROUP BY category_id",
             [
                 level,
-                category_ids,
+                int_array(category_ids),
                 math.floor(min_x / level),
                 math.floor(max_x / level),
                 math.floor(min_y / level),
@@ -189,6 +190,7 @@ def inner_and_edge(query: queries.Query, bbox, category_ids: list[int]) -> dict[
         (x1 - 2, y0, max_x, y1),  # east
     ]
     where, values = query.condition()
+    ids = int_array(category_ids)
     envelopes = " OR ".join(
         f"b.location_l93 && ST_MakeEnvelope(%s, %s, %s, %s, {queries.L93})" for _ in strips
     )
@@ -205,9 +207,9 @@ def inner_and_edge(query: queries.Query, bbox, category_ids: list[int]) -> dict[
             " AND floor(ST_Y(b.location_l93) / %s) BETWEEN %s AND %s)"
             ") AS parts GROUP BY category_id",
             [
-                *(level, category_ids, cx0, cx1, cy0, cy1),
+                *(level, ids, cx0, cx1, cy0, cy1),
                 *values,
-                category_ids,
+                ids,
                 *(v for strip in strips for v in strip),
                 *(level, cx0, cx1, level, cy0, cy1),
             ],
@@ -252,13 +254,17 @@ def direct_counts(cleaned: dict, query: queries.Query) -> tuple[dict[int, tuple[
 def rolled_up(direct: dict[int, tuple[int, bool]]) -> dict[str, dict]:
     """{slug: {"count", "count_exact"}}: a category's own listings plus its descendants'."""
     ref = reference.get()
+    totals: dict[int, tuple[int, bool]] = {}
 
     def total(pk: int) -> tuple[int, bool]:
-        n, exact = direct.get(pk, (0, True))
-        for child in ref.children.get(pk, []):
-            child_n, child_exact = total(child)
-            n, exact = n + child_n, exact and child_exact
-        return n, exact
+        # Each category summed once (a parent's total reuses its children's).
+        if pk not in totals:
+            n, exact = direct.get(pk, (0, True))
+            for child in ref.children.get(pk, []):
+                child_n, child_exact = total(child)
+                n, exact = n + child_n, exact and child_exact
+            totals[pk] = (n, exact)
+        return totals[pk]
 
     out = {}
     for pk, info in ref.categories.items():
