@@ -248,6 +248,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+
+def _static_file_headers(headers, path, url):
+    """The headers the middleware chain adds, given by WhiteNoise to each static file itself
+    (geo_directory/front.py: gunicorn serves static files before Django's handler)."""
+    from geo_directory.front import static_file_headers
+
+    static_file_headers(headers, path, url)
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _static_file_headers
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Sauvons Noël <noreply@sauvons-noel.fr>")
 # Text messages to merchants (geo_directory/notifications/sms.py): a class path, like
