@@ -35,6 +35,7 @@ import os
 import re
 import threading
 import time
+from http import HTTPStatus
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
@@ -351,6 +352,15 @@ class ResponseStore:
 
 
 STORE = ResponseStore()
+HIT_HEADER = ("X-Sn-Cache", "hit")
+# The request headers get_conditional_response reads: a request without any is answered
+# with the stored answer as it is.
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_MATCH",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
 
 
 def kept_response(request, entry) -> HttpResponse:
@@ -363,7 +373,7 @@ def kept_response(request, entry) -> HttpResponse:
     etag = response.get("ETag")
     if etag:
         response = get_conditional_response(request, etag=etag, response=response)
-    response["X-Sn-Cache"] = "hit"
+    response[HIT_HEADER[0]] = HIT_HEADER[1]
     return response
 
 
@@ -390,11 +400,18 @@ def answer_before_django(environ, start_response):
     entry = STORE.get(key, generation, time.monotonic())
     if entry is None:
         return None
-    response = kept_response(request, entry)
-    # As Django's WSGIHandler writes it; the body as a list, not the response object, whose
-    # close() would send request_finished (close_old_connections...) for nothing.
-    start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
-    return [response.content]
+    if any(header in environ for header in CONDITIONAL_HEADERS):
+        response = kept_response(request, entry)
+        # As Django's WSGIHandler writes it; the body as a list, not the response object,
+        # whose close() would send request_finished (close_old_connections...) for nothing.
+        status = f"{response.status_code} {response.reason_phrase}"
+        start_response(status, list(response.items()))
+        return [response.content]
+    # The stored headers as they are: what kept_response's HttpResponse would give back
+    # (they came out of one), without its ~60 µs of checking each header again.
+    _, _, status, headers, body = entry
+    start_response(f"{status} {HTTPStatus(status).phrase}", [*headers, HIT_HEADER])
+    return [body]
 
 
 class ResponseCacheMiddleware:
