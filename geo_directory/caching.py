@@ -390,7 +390,9 @@ def answer_before_django(environ, start_response):
     request naming one never matches and goes on to Django, which refuses it as before."""
     if ttl() <= 0:
         return None
-    request = WSGIRequest(environ)
+    # A copy: WSGIRequest writes the decoded path back into its environ (META), which
+    # Django's handler would then decode a second time (a non-Latin-1 path was a 500).
+    request = WSGIRequest(dict(environ))
     key = cache_key(request, request._get_raw_host)
     if key is None:
         return None

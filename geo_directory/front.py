@@ -100,7 +100,10 @@ def static_file_headers(headers, path: str, url: str) -> None:
 
 
 class Front:
-    """The WSGI application gunicorn serves (``geo_directory.wsgi.application``)."""
+    """The WSGI application gunicorn serves (``geo_directory.wsgi.application``).
+
+    A ``WSGIRequest`` made here gets a copy of the environ: it writes the decoded path back
+    into it, which Django's handler would decode again."""
 
     def __init__(self, django_app):
         self.django_app = django_app
@@ -118,7 +121,7 @@ class Front:
                 else self.static.files.get(path)
             )
             if static_file is not None and (
-                not self.https_only or WSGIRequest(environ).is_secure()
+                not self.https_only or WSGIRequest(dict(environ)).is_secure()
             ):
                 return self.serve(static_file, path, environ, start_response)
         if method == "GET" and environ.get("PATH_INFO", "").startswith(API_PREFIX):
