@@ -111,12 +111,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Repeated public API GETs from the worker's memory (off unless API_RESPONSE_CACHE_SECONDS):
     # outermost, so that a hit skips every other middleware; what it replays is the answer
-    # they all made for the same URL (security headers, CSP, Cache-Control, ETag).
+    # they all made for the same URL (security headers, CSP, Cache-Control, ETag). Under
+    # gunicorn its hits, and static files, are answered before Django (geo_directory/front.py).
     "geo_directory.caching.ResponseCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "geo_directory.middleware.CSPMiddleware",  # django-csp's, its policy built once
     # Before anything reads the URL: a NUL byte or an unknown HTTP method is a French 400/405.
     "geo_directory.middleware.RequestSanityMiddleware",
+    # Static files for Django's own servers (live servers, runserver, the test client) and
+    # for what the WSGI front passes on; gunicorn's front serves the rest with the same
+    # settings. The middleware above it give each file its headers once (WHITENOISE_ADD_...).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "geo_directory.caching.SharedCacheMiddleware",  # Cache-Control/ETag: public or private
     # Sessions, language, user and messages: for the pages, skipped for the JSON API.

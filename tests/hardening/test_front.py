@@ -194,3 +194,28 @@ def test_a_committed_change_reaches_the_front_at_once(server, committed_db):
         time.sleep(0.02)
     assert status == 200 and "X-Sn-Cache" not in headers and django
     assert "Fournil du front" in body.decode()
+
+
+@pytest.mark.django_db
+def test_behind_tls_the_front_serves_https_only_with_hsts(django_db_setup):
+    """``SECURE_HTTPS=1`` (behind a TLS proxy): a static file asked over plain HTTP goes to
+    Django, which redirects it as before; over HTTPS (X-Forwarded-Proto) the front serves
+    it, with the HSTS header SecurityMiddleware sends over HTTPS."""
+    url = static_urls()[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "handler.log"
+        with Gunicorn(
+            workers=1,
+            DJANGO_SETTINGS_MODULE="tests.hardening.handler_log_settings",
+            SN_HANDLER_LOG=str(log),
+            SECURE_HTTPS="1",
+            ready_headers={"X-Forwarded-Proto": "https"},
+        ) as gunicorn:
+            server = Server(gunicorn, log)
+            status, headers, _, django = server.handled("GET", url)
+            location = f"https://127.0.0.1:{gunicorn.port}{url}"
+            assert (status, headers["Location"], django) == (301, location, True)
+            status, headers, _, django = server.handled("GET", url, {"X-Forwarded-Proto": "https"})
+            assert status == 200 and not django
+            assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+            assert headers["X-Content-Type-Options"] == "nosniff"
