@@ -346,10 +346,6 @@ class ResponseStore:
             while len(self.entries) > MAX_ENTRIES:
                 self.entries.popitem(last=False)
 
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
-
 
 STORE = ResponseStore()
 HIT_HEADER = ("X-Sn-Cache", "hit")
