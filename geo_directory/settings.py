@@ -111,12 +111,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Repeated public API GETs from the worker's memory (off unless API_RESPONSE_CACHE_SECONDS):
     # outermost, so that a hit skips every other middleware; what it replays is the answer
-    # they all made for the same URL (security headers, CSP, Cache-Control, ETag).
+    # they all made for the same URL (security headers, CSP, Cache-Control, ETag). Under
+    # gunicorn its hits, and static files, are answered before Django (geo_directory/front.py).
     "geo_directory.caching.ResponseCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "geo_directory.middleware.CSPMiddleware",  # django-csp's, its policy built once
     # Before anything reads the URL: a NUL byte or an unknown HTTP method is a French 400/405.
     "geo_directory.middleware.RequestSanityMiddleware",
+    # Static files for Django's own servers (live servers, runserver, the test client) and
+    # for what the WSGI front passes on; gunicorn's front serves the rest with the same
+    # settings. The middleware above it give each file its headers once (WHITENOISE_ADD_...).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "geo_directory.caching.SharedCacheMiddleware",  # Cache-Control/ETag: public or private
     # Sessions, language, user and messages: for the pages, skipped for the JSON API.
@@ -247,6 +251,17 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+
+def _static_file_headers(headers, path, url):
+    """The headers the middleware chain adds, given by WhiteNoise to each static file itself
+    (geo_directory/front.py: gunicorn serves static files before Django's handler)."""
+    from geo_directory.front import static_file_headers
+
+    static_file_headers(headers, path, url)
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _static_file_headers
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Sauvons Noël <noreply@sauvons-noel.fr>")

@@ -30,7 +30,7 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, workers: int = 2, **env_extra: str):
+    def __init__(self, workers: int = 2, ready_headers: dict | None = None, **env_extra: str):
         self.port = free_port()
         # Closed by __exit__ (the server outlives this method).
         self.log = tempfile.NamedTemporaryFile("w+", prefix="gunicorn-", suffix=".log")  # noqa: SIM115
@@ -64,7 +64,7 @@ class Gunicorn:
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.output()
             try:
-                if self.request("GET", "/api/v1/categories/")[0] == 200:
+                if self.request("GET", "/api/v1/categories/", headers=ready_headers)[0] == 200:
                     break
             except OSError:
                 time.sleep(0.2)
