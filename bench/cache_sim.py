@@ -36,7 +36,8 @@ def hit_ratio(
 ) -> float:
     """Share of the API requests answered from a cache, in %."""
     queues = [[url for visit in visits[i::conns] for _, url in visit] for i in range(conns)]
-    # Least recently used first, at most ``entries`` each (caching.MAX_ENTRIES).
+    # Least recently used first, at most ``entries`` each (caching.MAX_BYTES over the
+    # answers' mean size).
     caches = [collections.OrderedDict() for _ in range(1 if shared else WORKERS)]
     positions = [0] * conns
     now, step, hits, api = 0.0, 1.0 / rate, 0, 0
@@ -68,7 +69,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rate", type=float, default=450.0)
     parser.add_argument("--conns", type=int, default=4)
     parser.add_argument("--ttl", default="10,30,60")
-    parser.add_argument("--entries", default="", help="each cache's size (caching.MAX_ENTRIES)")
+    parser.add_argument("--entries", default="", help="each cache's size, in answers")
+    parser.add_argument("--mean-kb", type=float, default=30.0, help="an answer's mean size")
     args = parser.parse_args(argv)
     os.environ.update(django_env())
     import django

@@ -164,7 +164,13 @@ CHANNEL = "sn_api_data"
 # and the campaigns behind "takes_orders".
 GENERATION_APPS = frozenset({"businesses", "territory", "photos"})
 GENERATION_MODELS = frozenset({("orders", "campaign")})
-MAX_ENTRIES = 2_000
+# Each process keeps at most MAX_BYTES of answers (their bodies, plus ENTRY_OVERHEAD each
+# for the key and headers), least recently used dropped first: ~4,000 answers of the load
+# test's mix (30 KB on average: a listing of 200 features is 116 KB, a count 2 KB). With
+# the 60 s of gunicorn.conf.py, 2,000 answers held only 38 % of the API requests against
+# 41-44 % for 4,000-8,000 (python -m bench.cache_sim).
+MAX_BYTES = 128 * 1024 * 1024
+ENTRY_OVERHEAD = 1024
 MAX_BODY = 256 * 1024
 # Request headers that make an answer someone's own (besides the private cookies).
 PRIVATE_HEADERS = ("HTTP_AUTHORIZATION",)
@@ -328,7 +334,12 @@ class ResponseStore:
 
     def __init__(self):
         self.entries: collections.OrderedDict = collections.OrderedDict()
+        self.size = 0  # bytes held: sum of entry_size()
         self.lock = threading.Lock()
+
+    @staticmethod
+    def entry_size(entry) -> int:
+        return len(entry[4]) + ENTRY_OVERHEAD
 
     def get(self, key, generation: int, now: float):
         with self.lock:
@@ -341,10 +352,14 @@ class ResponseStore:
 
     def put(self, key, entry) -> None:
         with self.lock:
+            replaced = self.entries.pop(key, None)
+            if replaced is not None:
+                self.size -= self.entry_size(replaced)
             self.entries[key] = entry
-            self.entries.move_to_end(key)
-            while len(self.entries) > MAX_ENTRIES:
-                self.entries.popitem(last=False)
+            self.size += self.entry_size(entry)
+            while self.size > MAX_BYTES and len(self.entries) > 1:
+                _, dropped = self.entries.popitem(last=False)
+                self.size -= self.entry_size(dropped)
 
 
 STORE = ResponseStore()

@@ -112,3 +112,26 @@ def test_off_unless_configured(shop):
     client = Client()
     client.get(NEAR)
     assert "X-Sn-Cache" not in client.get(NEAR)
+
+
+def test_the_store_is_bounded_by_the_bytes_it_holds(monkeypatch):
+    """Answers are 1 KB (a count) to 116 KB (a listing of 200 features): the store keeps
+    what fits in MAX_BYTES, least recently used dropped first, whatever their number."""
+    monkeypatch.setattr(caching, "ENTRY_OVERHEAD", 0)
+    monkeypatch.setattr(caching, "MAX_BYTES", 1000)
+    store = caching.ResponseStore()
+
+    def entry(size):
+        return (1, 100.0, 200, [], b"x" * size)
+
+    store.put("a", entry(400))
+    store.put("b", entry(400))
+    assert store.get("a", 1, 0.0) is not None  # "a" now the most recently used
+    store.put("c", entry(400))  # 1,200 bytes: "b", the least recently used, goes
+    assert store.get("b", 1, 0.0) is None
+    assert store.get("a", 1, 0.0) is not None and store.get("c", 1, 0.0) is not None
+    assert store.size == 800
+    store.put("c", entry(100))  # replaced: counted once
+    assert store.size == 500
+    store.put("big", entry(5000))  # alone over the budget: kept alone (MAX_BODY bounds it)
+    assert list(store.entries) == ["big"] and store.size == 5000
