@@ -76,11 +76,12 @@ def main(argv=None) -> int:
     import django
 
     django.setup()
-    from geo_directory.caching import MAX_ENTRIES
+    from geo_directory.caching import ENTRY_OVERHEAD, MAX_BYTES
 
     from .loadtest import Sessions
 
-    sizes = [int(e) for e in args.entries.split(",") if e] or [MAX_ENTRIES]
+    held = int(MAX_BYTES // (args.mean_kb * 1024 + ENTRY_OVERHEAD))
+    sizes = [int(e) for e in args.entries.split(",") if e] or [held]
     with connect() as conn:
         sessions = Sessions(conn, 1_000_000, [])
     visits = [sessions.visit() for _ in range(args.visits)]
