@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 from geo_directory.businesses.hours_text import describe_fr, opening_status_fr
 from geo_directory.businesses.models import Business
 from geo_directory.photos.public import photos_for
-from geo_directory.shops.paths import shop_path
+from geo_directory.shops.paths import shop_slug
 from geo_directory.territory.models import Commune
 from geo_directory.territory.region import EXTENT
 
@@ -87,32 +87,65 @@ def errors_response(errors: dict[str, str]) -> HttpResponse:
 PHOTO_KEYS = ("src", "srcset", "alt", "width", "height")
 
 
+def page_features(names: list[str], rows: list[tuple], ref: reference.Reference) -> list[dict]:
+    """The GeoJSON features of rows of ``queries.Query.page_rows`` (``names``: their
+    columns, LIST_FIELDS or DETAIL_FIELDS first). Rows are read by position and each
+    category's slug and label looked up once: a listing builds 50 to 200 of these and
+    was a third of its Python time with a dict and ``bool()``s per row."""
+    at = {name: i for i, name in enumerate(names)}
+    open_at, orders_at, lon_at, lat_at = at["open_now"], at["takes_orders"], at["lon"], at["lat"]
+    distance_at = at.get("distance_m")
+    communes = ref.commune_names
+    categories: dict = {}  # category id -> (slug, label), this page's
+    features = []
+    for row in rows:
+        (pk, name, category_id, street, postcode, commune, phone, email, website, hours) = row[:10]
+        labels = categories.get(category_id)
+        if labels is None:
+            category = ref.categories.get(category_id)
+            labels = categories[category_id] = (
+                (category.slug, category.label) if category else (None, None)
+            )
+        properties = {
+            "name": name,
+            "category": labels[0],
+            "category_label": labels[1],
+            "street": street,
+            "postcode": postcode,
+            "commune": commune,
+            "commune_name": communes.get(commune),
+            "phone": phone,
+            "email": email,
+            "website": website,
+            "opening_hours": hours,
+            "hours_text": hours_text(hours),
+            # open_now is NULL without hours: false, as bool() made it.
+            "open_now": row[open_at] is True,
+            "takes_orders": row[orders_at],  # an EXISTS: never NULL
+            "offers_pickup": row[10],
+            "offers_delivery": row[11],
+            "url": f"/commerces/{pk}-{shop_slug(name)}/",  # shop_path, without a call
+        }
+        if distance_at is not None:
+            properties["distance_m"] = round(row[distance_at], 1)
+        features.append(
+            {
+                "type": "Feature",
+                "id": pk,
+                "geometry": {"type": "Point", "coordinates": [row[lon_at], row[lat_at]]},
+                "properties": properties,
+            }
+        )
+    return features
+
+
 def feature(row: dict, ref: reference.Reference, detail: bool = False, now=None) -> dict:
-    category = ref.categories.get(row["category_id"])
-    properties = {
-        "name": row["name"],
-        "category": category.slug if category else None,
-        "category_label": category.label if category else None,
-        "street": row["street"],
-        "postcode": row["postcode"],
-        "commune": row["commune_id"],
-        "commune_name": ref.commune_names.get(row["commune_id"]),
-        "phone": row["phone"],
-        "email": row["email"],
-        "website": row["website"],
-        "opening_hours": row["opening_hours"],
-        "hours_text": hours_text(row["opening_hours"]),
-        "open_now": bool(row["open_now"]),
-        "takes_orders": bool(row["takes_orders"]),
-        "offers_pickup": row["offers_pickup"],
-        "offers_delivery": row["offers_delivery"],
-        "url": shop_path(row["id"], row["name"]),
-    }
-    if "distance_m" in row:
-        properties["distance_m"] = round(row["distance_m"], 1)
+    """One row of ``queries.Query.page`` (a dict) as a feature: ``page_features``'s, with
+    the detail's fields when ``detail``."""
+    built = page_features(list(row), [tuple(row.values())], ref)[0]
     if detail:
         radius = row["delivery_radius_km"]
-        properties.update(
+        built["properties"].update(
             description=row["description"],
             delivery_radius_km=float(radius) if radius is not None else None,
             delivery_min_order_cents=row["delivery_min_order_cents"],
@@ -126,12 +159,7 @@ def feature(row: dict, ref: reference.Reference, detail: bool = False, now=None)
             ),
             photos=[{key: p[key] for key in PHOTO_KEYS} for p in photos_for(row["id"])],
         )
-    return {
-        "type": "Feature",
-        "id": row["id"],
-        "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
-        "properties": properties,
-    }
+    return built
 
 
 # Hours strings repeat a lot (chains, defaults): describe each one once per process.
@@ -224,14 +252,14 @@ class BusinessListView(FilteredView):
         page, page_size = self.cleaned["page"], self.cleaned["page_size"]
         offset = (page - 1) * page_size
         query = self.filter_queryset(queries.Query(timezone.now()))
-        rows = query.page(offset, page_size + 1, LIST_FIELDS)
+        names, rows = query.page_rows(offset, page_size + 1, LIST_FIELDS)
         has_next = len(rows) > page_size
         rows = rows[:page_size]
         if page == 1 and not has_next:
             count, exact = len(rows), True
         else:
-            more = clusters.surely_more_than(self.cleaned, COUNT_CAP)
-            count, exact = query.count(COUNT_CAP, more=more)
+            sure = clusters.surely_more_than(self.cleaned, COUNT_CAP)
+            count, exact = query.count(COUNT_CAP, more=sure)
         ref = reference.get()
         # The links are built only when there are some (a URL costs ~0.1 ms to build).
         url = request.build_absolute_uri() if has_next or page > 1 else ""
@@ -251,7 +279,7 @@ class BusinessListView(FilteredView):
                 if has_next and page < params.Pagination.MAX_PAGE
                 else None,
                 "previous": previous,
-                "features": [feature(row, ref) for row in rows],
+                "features": page_features(names, rows, ref),
             }
         )
 
