@@ -1,4 +1,4 @@
-"""Issue #19: a listing's features, built by position from the page's rows (views.page_features),
+"""Issue #19: a listing's features, built by position from the page's rows (features.page_features),
 field by field against the listings read through the ORM: each field's value, its JSON type
 and the properties' order (the JSON bytes are the API's contract), on one page mixing
 categories, communes, listings with and without hours, with a distance."""
