@@ -700,3 +700,16 @@ def suggested_shops(understood: Understanding, limit: int) -> list[tuple[int, st
 def published_by_id(pk: int, now: dt.datetime) -> Query:
     """One published listing (the detail endpoint)."""
     return Query(now).filter("b.id = %s", [pk])
+
+
+def published_names(ids) -> list[tuple[int, str, int]]:
+    """(id, name, category id) of the published listings among ``ids``: the clusters' cells
+    of one listing. Written here rather than through the ORM, whose queryset cost ~0.5 ms
+    of Python to build and compile per request."""
+    with reads(Business).cursor() as cursor:
+        cursor.execute(
+            "SELECT b.id, b.name, b.category_id FROM businesses_business b"
+            f" WHERE {PUBLISHED} AND b.id = ANY(%s::bigint[])",
+            [int_array(ids)],
+        )
+        return cursor.fetchall()

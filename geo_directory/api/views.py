@@ -409,11 +409,7 @@ class ClusterView(FilteredView):
         details = {}
         if singles:
             ref = reference.get()
-            for pk, name, category_id in (
-                Business.objects.published()
-                .filter(pk__in=singles)
-                .values_list("id", "name", "category_id")
-            ):
+            for pk, name, category_id in queries.published_names(singles):
                 category = ref.categories.get(category_id)
                 details[pk] = {
                     "id": pk,
