@@ -25,14 +25,12 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
-from geo_directory.businesses.hours_text import describe_fr, opening_status_fr
 from geo_directory.businesses.models import Business
-from geo_directory.photos.public import photos_for
-from geo_directory.shops.paths import shop_path
 from geo_directory.territory.models import Commune
 from geo_directory.territory.region import EXTENT
 
 from . import clusters, params, queries, query_words, reference, schema
+from .features import feature, page_features
 
 # The count is exact up to this many rows; above, it is PostgreSQL's estimate and the
 # response says so (``count_exact: false``): counting a million rows for every page
@@ -82,60 +80,6 @@ def json_response(data, status: int = 200) -> HttpResponse:
 
 def errors_response(errors: dict[str, str]) -> HttpResponse:
     return json_response({"errors": errors}, status=400)
-
-
-PHOTO_KEYS = ("src", "srcset", "alt", "width", "height")
-
-
-def feature(row: dict, ref: reference.Reference, detail: bool = False, now=None) -> dict:
-    category = ref.categories.get(row["category_id"])
-    properties = {
-        "name": row["name"],
-        "category": category.slug if category else None,
-        "category_label": category.label if category else None,
-        "street": row["street"],
-        "postcode": row["postcode"],
-        "commune": row["commune_id"],
-        "commune_name": ref.commune_names.get(row["commune_id"]),
-        "phone": row["phone"],
-        "email": row["email"],
-        "website": row["website"],
-        "opening_hours": row["opening_hours"],
-        "hours_text": hours_text(row["opening_hours"]),
-        "open_now": bool(row["open_now"]),
-        "takes_orders": bool(row["takes_orders"]),
-        "offers_pickup": row["offers_pickup"],
-        "offers_delivery": row["offers_delivery"],
-        "url": shop_path(row["id"], row["name"]),
-    }
-    if "distance_m" in row:
-        properties["distance_m"] = round(row["distance_m"], 1)
-    if detail:
-        radius = row["delivery_radius_km"]
-        properties.update(
-            description=row["description"],
-            delivery_radius_km=float(radius) if radius is not None else None,
-            delivery_min_order_cents=row["delivery_min_order_cents"],
-            delivery_fee_cents=row["delivery_fee_cents"],
-            opening_hours_text=row["opening_hours_text"],
-            opening_status=opening_status_fr(
-                row["hours_week"],
-                row["hours_windows"],
-                row["hours_windows_until"],
-                now or timezone.now(),
-            ),
-            photos=[{key: p[key] for key in PHOTO_KEYS} for p in photos_for(row["id"])],
-        )
-    return {
-        "type": "Feature",
-        "id": row["id"],
-        "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
-        "properties": properties,
-    }
-
-
-# Hours strings repeat a lot (chains, defaults): describe each one once per process.
-hours_text = lru_cache(maxsize=4096)(describe_fr)
 
 
 # (view class, Accept, ?format=, suffix) -> (renderer, media type): PublicView.negotiated.
@@ -224,14 +168,14 @@ class BusinessListView(FilteredView):
         page, page_size = self.cleaned["page"], self.cleaned["page_size"]
         offset = (page - 1) * page_size
         query = self.filter_queryset(queries.Query(timezone.now()))
-        rows = query.page(offset, page_size + 1, LIST_FIELDS)
+        names, rows = query.page_rows(offset, page_size + 1, LIST_FIELDS)
         has_next = len(rows) > page_size
         rows = rows[:page_size]
         if page == 1 and not has_next:
             count, exact = len(rows), True
         else:
-            more = clusters.surely_more_than(self.cleaned, COUNT_CAP)
-            count, exact = query.count(COUNT_CAP, more=more)
+            sure = clusters.surely_more_than(self.cleaned, COUNT_CAP)
+            count, exact = query.count(COUNT_CAP, more=sure)
         ref = reference.get()
         # The links are built only when there are some (a URL costs ~0.1 ms to build).
         url = request.build_absolute_uri() if has_next or page > 1 else ""
@@ -251,7 +195,7 @@ class BusinessListView(FilteredView):
                 if has_next and page < params.Pagination.MAX_PAGE
                 else None,
                 "previous": previous,
-                "features": [feature(row, ref) for row in rows],
+                "features": page_features(names, rows, ref),
             }
         )
 
@@ -465,11 +409,7 @@ class ClusterView(FilteredView):
         details = {}
         if singles:
             ref = reference.get()
-            for pk, name, category_id in (
-                Business.objects.published()
-                .filter(pk__in=singles)
-                .values_list("id", "name", "category_id")
-            ):
+            for pk, name, category_id in queries.published_names(singles):
                 category = ref.categories.get(category_id)
                 details[pk] = {
                     "id": pk,
