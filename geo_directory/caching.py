@@ -312,18 +312,43 @@ def ttl() -> float:
     return float(getattr(settings, "API_RESPONSE_CACHE_SECONDS", 0) or 0)
 
 
+def is_kept_page(path: str) -> bool:
+    """The anonymous read-only HTML pages the workers keep (the home page, a commune's):
+    the first request of every visit."""
+    return bool(PUBLIC_PAGES.match(path))
+
+
 def cache_key(request, host) -> tuple | None:
     """The key of the kept answer to ``request``, or None if it may have none: the one home
-    of the rules that make an answer shareable (a public JSON API GET without anything of
-    one person's) and of what tells two answers apart. ``host`` is called only for a
-    request that may have one (the middleware's validates it, the front's reads it)."""
-    if request.method != "GET" or not is_json_api(request.path_info):
+    of the rules that make an answer shareable (a public JSON API GET, or a public page's
+    GET without any cookie, with nothing of one person's) and of what tells two answers
+    apart. ``host`` is called only for a request that may have one (the middleware's
+    validates it, the front's reads it).
+
+    A page varies on the cookies and the language (``Vary: Accept-Language, Cookie``): it
+    is kept only for a request without any cookie (a visitor's first request; a session,
+    a language cookie or a CSRF cookie all pass it on to Django) and its key holds the
+    Accept-Language header the language was chosen from."""
+    path = request.path_info
+    if request.method != "GET":
+        return None
+    if is_json_api(path):
+        language = None
+    elif is_kept_page(path) and not request.META.get("HTTP_COOKIE"):
+        language = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    else:
         return None
     if any(name in request.COOKIES for name in private_cookies()):
         return None
     if any(header in request.META for header in PRIVATE_HEADERS):
         return None
-    return (request.scheme, host(), request.get_full_path(), request.META.get("HTTP_ACCEPT", ""))
+    return (
+        request.scheme,
+        host(),
+        request.get_full_path(),
+        request.META.get("HTTP_ACCEPT", ""),
+        language,
+    )
 
 
 class ResponseStore:
@@ -363,6 +388,7 @@ class ResponseStore:
 
 
 STORE = ResponseStore()
+PAGE_VARY = frozenset({"accept-encoding", "accept-language", "cookie"})
 HIT_HEADER = ("X-Sn-Cache", "hit")
 # The request headers get_conditional_response reads: a request without any is answered
 # with the stored answer as it is.
@@ -428,7 +454,8 @@ def answer_before_django(environ, start_response):
 
 
 class ResponseCacheMiddleware:
-    """Public JSON API answers kept in the worker's memory for ``API_RESPONSE_CACHE_SECONDS``.
+    """Public JSON API answers kept in the worker's memory for ``API_RESPONSE_CACHE_SECONDS``,
+    and the public pages (home, a commune's) for a visitor without any cookie (``cache_key``).
 
     The map's requests are grid-aligned (maps/static/maps/js/tiles.js): the same screen
     asks the same URL, and the first views of the region and of each commune repeat from
@@ -444,7 +471,8 @@ class ResponseCacheMiddleware:
 
     Correct by construction:
     - only what ``SharedCacheMiddleware`` (further in) marked ``public``, a 200 with
-      no cookie set and no Vary beyond Accept-Encoding, is stored;
+      no cookie set and no Vary beyond Accept-Encoding (a page: beyond what its key
+      holds, its language header, and the cookies its request had none of), is stored;
     - a request with a session or the replicas' read-your-writes pin (a merchant who just
       wrote) or an Authorization header is never answered from, nor stored in, the cache;
     - a change of a listing, category, commune, photo or campaign through the models, or
@@ -478,7 +506,7 @@ class ResponseCacheMiddleware:
         if entry is not None:
             return kept_response(request, entry)
         response = self.get_response(request)
-        if self._storable(response):
+        if self._storable(response, page=key[4] is not None):
             headers = list(response.items())
             STORE.put(
                 key, (generation, now + ttl(), response.status_code, headers, response.content)
@@ -486,11 +514,14 @@ class ResponseCacheMiddleware:
         return response
 
     @staticmethod
-    def _storable(response) -> bool:
+    def _storable(response, page: bool) -> bool:
         if response.status_code != 200 or response.streaming or response.cookies:
             return False
         directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
         if "public" not in directives or directives & {"private", "no-store", "no-cache"}:
             return False
         vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
-        return vary <= {"accept-encoding"} and len(response.content) <= MAX_BODY
+        # A page's key holds the language header and only a request without cookies has
+        # one (cache_key): what it varies on is in its key.
+        allowed = PAGE_VARY if page else {"accept-encoding"}
+        return vary <= allowed and len(response.content) <= MAX_BODY

@@ -124,7 +124,10 @@ class Front:
                 not self.https_only or WSGIRequest(dict(environ)).is_secure()
             ):
                 return self.serve(static_file, path, environ, start_response)
-        if method == "GET" and environ.get("PATH_INFO", "").startswith(API_PREFIX):
+        if method == "GET" and (
+            environ.get("PATH_INFO", "").startswith(API_PREFIX)
+            or caching.is_kept_page(environ.get("PATH_INFO", ""))
+        ):
             kept = caching.answer_before_django(environ, start_response)
             if kept is not None:
                 return kept

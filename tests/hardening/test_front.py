@@ -148,6 +148,20 @@ def test_a_kept_answer_is_served_before_django(server):
     assert not django
 
 
+def test_the_home_page_is_answered_before_django_for_a_visitor_without_cookies(server):
+    french = {"Accept-Language": "fr-FR,fr;q=0.9"}
+    first_status, first, first_body, django = server.handled("GET", "/", french)
+    assert first_status == 200 and django
+    status, again, body, django = server.handled("GET", "/", french)
+    assert status == 200 and again["X-Sn-Cache"] == "hit" and body == first_body
+    assert not django, "the kept home page went through Django's handler"
+    assert comparable(again) == {**comparable(first), "x-sn-cache": "hit"}
+    for _ in range(2):
+        cookie = {**french, "Cookie": "csrftoken=" + "x" * 32}
+        status, headers, _, django = server.handled("GET", "/", cookie)
+        assert status == 200 and "X-Sn-Cache" not in headers and django
+
+
 def test_the_front_never_answers_one_person_s_request_from_the_cache(server):
     """The session, the read-your-writes pin, an Authorization header, a host Django
     refuses: Django's handler, every time. Other hosts, queries, Accept: other entries."""

@@ -99,7 +99,8 @@ def test_errors_pages_and_other_hosts_are_not_shared(cached, shop):
     for _ in range(2):
         bad = cached.get("/api/v1/businesses/?point=abc")
         assert bad.status_code == 400 and "X-Sn-Cache" not in bad
-        page = cached.get("/")
+        # A page is kept only for a visitor without cookies (the test below).
+        page = cached.get("/", HTTP_COOKIE="csrftoken=" + "x" * 32)
         assert page.status_code == 200 and "X-Sn-Cache" not in page
     url = "/api/v1/businesses/?point=5.381000,43.298000&page_size=1"
     assert cached.get(url, HTTP_HOST="127.0.0.1").status_code == 200
@@ -135,3 +136,25 @@ def test_the_store_is_bounded_by_the_bytes_it_holds(monkeypatch):
     assert store.size == 500
     store.put("big", entry(5000))  # alone over the budget: kept alone (MAX_BODY bounds it)
     assert list(store.entries) == ["big"] and store.size == 5000
+
+
+def test_the_home_page_is_kept_for_a_visitor_without_cookies(cached, shop):
+    """The first request of every visit: kept per language header, never for a request
+    that carries any cookie (a session, a language choice, a CSRF cookie), dropped by a
+    change of the data it shows."""
+    first = cached.get("/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
+    assert first.status_code == 200 and "X-Sn-Cache" not in first
+    again = cached.get("/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
+    assert again["X-Sn-Cache"] == "hit" and again.content == first.content
+    assert dict(again.items()) == {**dict(first.items()), "X-Sn-Cache": "hit"}
+    english = cached.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "X-Sn-Cache" not in english and english["Content-Language"] == "en"
+    assert cached.get("/", HTTP_ACCEPT_LANGUAGE="en")["Content-Language"] == "en"
+    for cookie in ("django_language=en", "csrftoken=" + "x" * 32, "sessionid=" + "y" * 32):
+        for _ in range(2):
+            answer = cached.get("/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9", HTTP_COOKIE=cookie)
+            assert "X-Sn-Cache" not in answer, cookie
+    Category.objects.filter(slug="boulangerie").update(label="Boulangeries du cache")
+    Category.objects.get(slug="boulangerie").save()  # a change through the models
+    fresh = cached.get("/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
+    assert "X-Sn-Cache" not in fresh and "Boulangeries du cache" in fresh.content.decode()
