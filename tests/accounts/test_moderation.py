@@ -217,7 +217,8 @@ def test_admin_map_widget_uses_local_openlayers(client, moderator):
     page = client.get(reverse("admin:businesses_business_change", args=[listing.pk])).content
     page = page.decode()
     assert re.search(r'src="/static/vendor/ol/ol\.(\w+\.)?js"', page)
-    assert "cdn" not in page.lower()
+    # In the page's URLs only: the CSRF token (random letters) spelt "cdn" once in CI.
+    assert not re.search(r'(?:src|href)="[^"]*cdn', page, re.IGNORECASE)
     changelist = client.get(
         reverse("admin:businesses_business_changelist"), {"q": "Paul", "status__exact": "published"}
     )
