@@ -481,8 +481,10 @@ class ResponseCacheMiddleware:
       (``bump_generation``: NOTIFY in that transaction; its listener thread receives it
       within milliseconds of the commit). While a worker's listener is not connected
       (the database is down, or restarting) its cache is neither read nor filled.
-      A set-based ``QuerySet.update()`` sends no signal: it shows after at most the TTL,
-      as does a replica's lag behind a commit (at most ``DATABASE_REPLICA_MAX_LAG``);
+      A set-based ``QuerySet.update()`` sends no signal: it shows after at most the TTL.
+      An answer read from a replica that had not yet replayed a commit (at most
+      ``DATABASE_REPLICA_MAX_LAG`` behind) is kept under the new generation: it too shows
+      the change after at most the TTL, the public ``max-age`` a proxy already allows;
     - a hit honours ``If-None-Match`` (304) with the stored ETag.
     Off (0) unless set: ``gunicorn.conf.py`` turns it on for the served site.
     """

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import urllib.parse
 from http.cookies import SimpleCookie
+from unittest import mock
 
 import pytest
 
@@ -152,5 +154,8 @@ def test_make_run_serves_with_the_french_errors_worker():
 
     config: dict = {}
     path = settings.BASE_DIR / "gunicorn.conf.py"
-    exec(compile(path.read_text(), str(path), "exec"), config)
+    # The file sets the workers' environment (the response cache's time to live): kept
+    # out of this process's, which every later test's subprocess inherits.
+    with mock.patch.dict(os.environ):
+        exec(compile(path.read_text(), str(path), "exec"), config)
     assert issubclass(import_string(config["worker_class"]), FrenchJSONErrors)

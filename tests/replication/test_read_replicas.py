@@ -163,6 +163,8 @@ def django_client(clusters):
         DATABASE_REPLICA_PIN_SECONDS="10",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         PYTHONUNBUFFERED="1",
+        # Where each read goes, not what the workers' response cache keeps of it.
+        API_RESPONSE_CACHE_SECONDS="0",
     )
     env.pop("PGBASE")
     process = subprocess.Popen(
