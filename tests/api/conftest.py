@@ -14,6 +14,15 @@ def fresh_reference():
     clusters.reset_estimate()
 
 
+# A listing feature's properties, in the order the API writes them (api/features.py). One
+# string: the open-data export's columns (opendata/public.py) share the first eleven names
+# and are another contract, not a copy of this one.
+LIST_PROPERTIES = (  # noqa: SIM905
+    "name category category_label street postcode commune commune_name phone email website"
+    " opening_hours hours_text open_now takes_orders offers_pickup offers_delivery url"
+).split()
+
+
 def features(response):
     assert response.status_code == 200, response.content[:500]
     body = response.json()

@@ -9,30 +9,12 @@ from geo_directory.businesses import hours
 from geo_directory.businesses.models import Business
 from tests.factories import make_listing
 
-from .conftest import features, ids
+from .conftest import LIST_PROPERTIES, features, ids
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/businesses/"
 VIEUX_PORT = (5.3698, 43.2951)
-PROPERTIES = {
-    "name",
-    "category",
-    "category_label",
-    "street",
-    "postcode",
-    "commune",
-    "commune_name",
-    "phone",
-    "email",
-    "website",
-    "opening_hours",
-    "hours_text",
-    "open_now",
-    "takes_orders",
-    "offers_pickup",
-    "offers_delivery",
-    "url",  # the shop page's path (geo_directory/shops)
-}
+PROPERTIES = set(LIST_PROPERTIES)  # "url": the shop page's path (geo_directory/shops)
 
 
 def sql_ids(where: str, params=()) -> set[int]:

@@ -12,30 +12,12 @@ from geo_directory.businesses.models import Business
 from geo_directory.orders.models import Campaign
 from tests.factories import make_listing
 
-from .conftest import features
+from .conftest import LIST_PROPERTIES, features
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/businesses/"
 HERE = (5.3698, 43.2951)
-ORDER = [
-    "name",
-    "category",
-    "category_label",
-    "street",
-    "postcode",
-    "commune",
-    "commune_name",
-    "phone",
-    "email",
-    "website",
-    "opening_hours",
-    "hours_text",
-    "open_now",
-    "takes_orders",
-    "offers_pickup",
-    "offers_delivery",
-    "url",
-]
+ORDER = LIST_PROPERTIES
 
 
 def expected_properties(business: Business, open_ids: set[int], ordering: set[int]) -> dict:
