@@ -318,6 +318,12 @@ def is_kept_page(path: str) -> bool:
     return bool(PUBLIC_PAGES.match(path))
 
 
+def may_be_kept(path: str) -> bool:
+    """Whether an answer to ``path`` may be kept at all (``cache_key`` decides the rest):
+    the JSON API and the public pages. The WSGI front asks it before building a request."""
+    return is_json_api(path) or is_kept_page(path)
+
+
 def cache_key(request, host) -> tuple | None:
     """The key of the kept answer to ``request``, or None if it may have none: the one home
     of the rules that make an answer shareable (a public JSON API GET, or a public page's
@@ -330,11 +336,11 @@ def cache_key(request, host) -> tuple | None:
     a language cookie or a CSRF cookie all pass it on to Django) and its key holds the
     Accept-Language header the language was chosen from."""
     path = request.path_info
-    if request.method != "GET":
+    if request.method != "GET" or not may_be_kept(path):
         return None
     if is_json_api(path):
         language = None
-    elif is_kept_page(path) and not request.META.get("HTTP_COOKIE"):
+    elif not request.META.get("HTTP_COOKIE"):  # a public page
         language = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
     else:
         return None

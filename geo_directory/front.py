@@ -45,7 +45,6 @@ from whitenoise.middleware import WhiteNoiseMiddleware
 from whitenoise.string_utils import decode_path_info
 
 from geo_directory import caching
-from geo_directory.middleware import API_PREFIX
 
 WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
 # WhiteNoise's answers that carry the file's headers (added ones included).
@@ -124,10 +123,7 @@ class Front:
                 not self.https_only or WSGIRequest(dict(environ)).is_secure()
             ):
                 return self.serve(static_file, path, environ, start_response)
-        if method == "GET" and (
-            environ.get("PATH_INFO", "").startswith(API_PREFIX)
-            or caching.is_kept_page(environ.get("PATH_INFO", ""))
-        ):
+        if method == "GET" and caching.may_be_kept(environ.get("PATH_INFO", "")):
             kept = caching.answer_before_django(environ, start_response)
             if kept is not None:
                 return kept
