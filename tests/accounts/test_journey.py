@@ -85,8 +85,11 @@ def test_whole_journey(client, fake_ban, mailoutbox, moderator):
     assert business.status == "published"
     assert business in Business.objects.published()
     assert "est en ligne" in mailoutbox[-1].subject and mailoutbox[-1].to == ["fournil@example.fr"]
+    # A coming Tuesday at 8 (a fixed date went by: open_at reads the windows from now on).
+    today = dt.datetime.now(PARIS).date()
+    tuesday = today + dt.timedelta(days=(1 - today.weekday()) % 7 + 7)
     assert business in Business.objects.published().open_at(
-        dt.datetime(2026, 6, 9, 8, 0, tzinfo=PARIS)
+        dt.datetime.combine(tuesday, dt.time(8, 0), tzinfo=PARIS)
     )
     # Residents find it through the public search API, near its (dragged) pin.
     lon, lat = business.location.x, business.location.y
