@@ -62,8 +62,8 @@ MAX_CELLS = 100
 # summed, the listings of the edge around them read row by row. The grid: the finest of
 # api_count_row's (api migration 0014) with at most INNER_ROWS rows of inner cells (two
 # index probes each): a thinner edge, fewer probes (docs/search.md, 2026-11-30).
-ROW_LEVELS = (100, 250, 500)
-INNER_ROWS = 64
+ROW_LEVELS = (100, 500)
+INNER_ROWS = 48
 
 # The parameters: the listing's filters, except the category (counted, not filtered) and
 # the order and paging (a count has neither).
@@ -172,7 +172,7 @@ def inner_and_edge(query: queries.Query, bbox, category_ids: list[int]) -> dict[
     other filter): the listings of the cells wholly inside it (as fresh as the last
     ``refresh_clusters``), two index probes per row of cells in ``api_count_row`` (api
     migration 0014: each row's every-category sums along x), plus its edge's listings
-    (at most a cell thick: 100 m for a view up to ~5 km high, 500 m from ~12 km), read
+    (at most a cell thick: 100 m for a view up to ~5 km high, else 500 m), read
     row by row on the GiST index of the position through the four strips around the inner
     cells (their ``&&`` reach a metre into the inner cells; the cells' own test keeps the
     edge's rows only). One statement. Against the 2 km cells of ``api_cluster_cell`` and
