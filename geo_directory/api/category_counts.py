@@ -19,7 +19,7 @@ plus its leaves'. The cheapest way that is right for the request, in this order:
   (``api_cluster_cell``, at most ``MAX_CELLS`` cells) that touch the view tell which
   categories have more than the cap (their estimate: the sum, cells taken whole: a
   superset) and which have none; only the others are counted, exactly (``inner_and_edge``):
-  the cells wholly inside the view summed from their index (api migration 0012), the
+  the cells wholly inside the view summed from their rows' sums (api migration 0014), the
   listings of the edge around them read row by row, in one statement.
   Like the precomputed clusters, the sums lag the listings until ``manage.py
   refresh_clusters`` (the inner cells' part of the exact counts too). At 100,000 listings
@@ -59,11 +59,11 @@ SCAN_ROWS = 4_000
 # more index rows (400 cells: p95 180 ms against 154 ms at 100, bench.api.chip_counts).
 MAX_CELLS = 100
 # The few-listing trades of a precomputed view: the cells wholly inside the view are
-# summed, the listings of the edge around them read row by row. The grid: the finest
-# level with at most INNER_CELLS cells across the view's width or height (a finer grid:
-# a thinner edge to read, more cells to sum; 32 against 16 or 64: 10 against 12.6 and
-# 9.5 ms per view at 1M, noisy).
-INNER_CELLS = 32
+# summed, the listings of the edge around them read row by row. The grid: the finest of
+# api_count_row's (api migration 0014) with at most INNER_ROWS rows of inner cells (two
+# index probes each): a thinner edge, fewer probes (docs/search.md, 2026-11-30).
+ROW_LEVELS = (100, 500)
+INNER_ROWS = 48
 
 # The parameters: the listing's filters, except the category (counted, not filtered) and
 # the order and paging (a count has neither).
@@ -169,15 +169,17 @@ def cell_sums(query: queries.Query, bbox, category_ids: list[int]) -> dict[int, 
 
 def inner_and_edge(query: queries.Query, bbox, category_ids: list[int]) -> dict[int, int]:
     """Matches per category id of ``category_ids`` in the view ``bbox`` (``query`` has no
-    other filter): the sums of the cells wholly inside it (as fresh as the last
-    ``refresh_clusters``) plus its edge's listings, read row by row on the GiST index of
-    the position through the four strips around the inner cells (their ``&&`` reach a
-    metre into the inner cells; the cells' own test keeps the edge's rows only). One
-    statement. At a million listings, a 40 km view's few-listing trades read 15,000 rows
-    in 25-50 ms; this way, about a tenth of them and the cells."""
+    other filter): the listings of the cells wholly inside it (as fresh as the last
+    ``refresh_clusters``), two index probes per row of cells in ``api_count_row`` (api
+    migration 0014: each row's every-category sums along x), plus its edge's listings
+    (at most a cell thick: 100 m for a view up to ~5 km high, else 500 m), read
+    row by row on the GiST index of the position through the four strips around the inner
+    cells (their ``&&`` reach a metre into the inner cells; the cells' own test keeps the
+    edge's rows only). One statement. Against the 2 km cells of ``api_cluster_cell`` and
+    their edge, at a million listings: docs/search.md (2026-11-30)."""
     if not category_ids:
         return {}
-    inner = clusters.inner_cells(bbox, INNER_CELLS)
+    inner = clusters.inner_cells(bbox, INNER_ROWS, ROW_LEVELS, by_rows=True)
     if inner is None:
         return grouped(query, category_ids)
     level, cx0, cy0, cx1, cy1 = inner
@@ -195,19 +197,27 @@ def inner_and_edge(query: queries.Query, bbox, category_ids: list[int]) -> dict[
         f"b.location_l93 && ST_MakeEnvelope(%s, %s, %s, %s, {queries.L93})" for _ in strips
     )
     with query.connection.cursor() as cursor:
+        # A row's cells cx0..cx1: its last non-empty cell at or before cx1 (none: the row
+        # holds nothing there) minus its last before cx0 (none: nothing before). The
+        # zeros dropped: the categories with none are left out, as a plain count would.
         cursor.execute(
             "SELECT category_id, sum(n)::bigint FROM ("
-            " SELECT category_id, n FROM api_cluster_cell WHERE level = %s"
-            " AND category_id = ANY(%s::bigint[]) AND cx BETWEEN %s AND %s"
-            " AND cy BETWEEN %s AND %s"
+            " SELECT c.id AS category_id, coalesce(hi.cum[c.id], 0) - coalesce(lo.cum[c.id], 0)"
+            " AS n FROM generate_series(%s, %s) AS r(cy)"
+            " CROSS JOIN LATERAL (SELECT cum FROM api_count_row"
+            " WHERE level = %s AND cy = r.cy AND cx <= %s ORDER BY cx DESC LIMIT 1) AS hi"
+            " LEFT JOIN LATERAL (SELECT cum FROM api_count_row"
+            " WHERE level = %s AND cy = r.cy AND cx < %s ORDER BY cx DESC LIMIT 1) AS lo"
+            " ON true"
+            " CROSS JOIN unnest(%s::int[]) AS c(id)"
             " UNION ALL"
             f" SELECT b.category_id, 1 FROM businesses_business b WHERE {where}"
             f" AND b.category_id = ANY(%s::bigint[]) AND ({envelopes})"
             " AND NOT (floor(ST_X(b.location_l93) / %s) BETWEEN %s AND %s"
             " AND floor(ST_Y(b.location_l93) / %s) BETWEEN %s AND %s)"
-            ") AS parts GROUP BY category_id",
+            ") AS parts GROUP BY category_id HAVING sum(n) > 0",
             [
-                *(level, ids, cx0, cx1, cy0, cy1),
+                *(cy0, cy1, level, cx1, level, cx0, ids),
                 *values,
                 ids,
                 *(v for strip in strips for v in strip),

@@ -145,10 +145,13 @@ def precomputed_clusters(level: int, k: int, bbox, category_ids: list[int] | Non
         return cursor.fetchall()
 
 
-def inner_cells(bbox, across: int) -> tuple[int, int, int, int, int] | None:
+def inner_cells(
+    bbox, across: int, levels: tuple[int, ...] = LEVELS, by_rows: bool = False
+) -> tuple[int, int, int, int, int] | None:
     """(level, cx0, cy0, cx1, cy1): the cells of api_cluster_cell (``floor(x / level)``,
     as its view computes them) wholly inside the lon/lat ``bbox``, a rectangle, on the
-    finest grid with at most ``across`` cells across the view; None if there is none. In
+    finest grid of ``levels`` with at most ``across`` cells across the view (``by_rows``:
+    at most ``across`` rows of inner cells); None if there is none. In
     Lambert-93 the box's west and east sides are straight (meridians) and its south and
     north sides arcs of circles centred north of France (parallels), whose extremes are at
     their ends or on the 3° meridian: sampled there and between."""
@@ -168,7 +171,14 @@ def inner_cells(bbox, across: int) -> tuple[int, int, int, int, int] | None:
     y0 = max(ys[2 * n : 2 * n + m]) + INNER_MARGIN_M
     y1 = min(ys[2 * n + m :]) - INNER_MARGIN_M
     span = max(max(xs) - min(xs), max(ys) - min(ys))  # the sides' envelope
-    level = next((lv for lv in LEVELS if span / lv <= across), LEVELS[-1])
+    level = next(
+        (
+            lv
+            for lv in levels
+            if (math.floor(y1 / lv) - math.ceil(y0 / lv) if by_rows else span / lv) <= across
+        ),
+        levels[-1],
+    )
     cx0, cx1 = math.ceil(x0 / level), math.floor(x1 / level) - 1
     cy0, cy1 = math.ceil(y0 / level), math.floor(y1 / level) - 1
     if cx0 > cx1 or cy0 > cy1:
@@ -208,6 +218,9 @@ def refresh() -> float:
         # Derived from api_cluster_cell: refreshed after it, in the same transaction.
         cursor.execute("REFRESH MATERIALIZED VIEW api_cluster_cell_all")
         cursor.execute("ANALYZE api_cluster_cell_all")
+        # The chips' counts' sums along the rows of cells (api migration 0014).
+        cursor.execute("REFRESH MATERIALIZED VIEW api_count_row")
+        cursor.execute("ANALYZE api_count_row")
     # The chips' counts sum cells from the index alone (api migration 0012), which needs
     # the view's pages marked all-visible: only VACUUM does it, never inside a transaction
     # (a test's: there the sums read the heap, the same numbers).

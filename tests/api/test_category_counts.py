@@ -5,6 +5,7 @@ capped count ``businesses/?category=<slug>&in_bbox=…&page_size=1``, on the rea
 """
 
 import pytest
+from django.contrib.gis.geos import Point
 from django.db import connection
 
 from geo_directory.api import category_counts, clusters
@@ -203,7 +204,7 @@ def test_a_big_view_is_counted_from_the_cells_and_the_trade_position_index(clien
     assert body["mode"] == "precomputed"
     assert body["categories"]["chocolatier"] == {"count": 2, "count_exact": True}
     statements = [q["sql"] for q in captured.captured_queries]
-    assert not any(" LIMIT " in sql and "GROUP BY category_id" in sql for sql in statements)
+    assert not any(") AS m GROUP BY category_id" in sql for sql in statements)  # one_pass
     few = next(sql for sql in statements if "b.category_id = ANY(" in sql)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
@@ -222,7 +223,9 @@ def test_a_big_views_few_listing_trades_are_its_inner_cells_plus_its_edge(client
     from pyproj import Transformer
 
     box = tuple(float(v) for v in INLAND.split(","))  # its edges on land, in the region
-    level, cx0, cy0, cx1, cy1 = clusters.inner_cells(box, category_counts.INNER_CELLS)
+    level, cx0, cy0, cx1, cy1 = clusters.inner_cells(
+        box, category_counts.INNER_ROWS, category_counts.ROW_LEVELS, by_rows=True
+    )
     to_lonlat = Transformer.from_crs(2154, 4326, always_xy=True).transform
     x_mid, y_mid = (cx0 + cx1 + 1) * level / 2, (cy0 + cy1 + 1) * level / 2
     border = [  # just either side of each side of the inner cells (Lambert-93, metres)
@@ -255,4 +258,101 @@ def test_a_big_views_few_listing_trades_are_its_inner_cells_plus_its_edge(client
         ), slug
     # The inner cells' sums and the edge's rows, in one statement.
     (sql,) = [sql for sql in statements if "UNION ALL" in sql]
-    assert "FROM api_cluster_cell WHERE level = " in sql and "NOT (floor(ST_X(" in sql
+    assert "FROM api_count_row WHERE level = " in sql and "NOT (floor(ST_X(" in sql
+
+
+def plain_counts(box) -> dict[int, int]:
+    """Every category's published listings in the lon/lat box: a plain count(*)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT category_id, count(*) FROM businesses_business WHERE status = 'published'"
+            " AND merged_into_id IS NULL AND category_id IS NOT NULL"
+            " AND ST_X(location) BETWEEN %s AND %s AND ST_Y(location) BETWEEN %s AND %s"
+            " GROUP BY category_id",
+            [box[0], box[2], box[1], box[3]],
+        )
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.parametrize(
+    ("view", "level"), [(INLAND, 500), ("5.37,43.29,5.41,43.32", 100)]
+)  # a view ~11 km high and one ~3 km high: both grids of api_count_row
+def test_the_rows_sums_plus_the_edge_are_a_plain_count_also_after_a_refresh(view, level):
+    """Issue #19: the inner cells summed from api_count_row (two probes per row of cells)
+    plus the edge read row by row are every category's plain count of the view: listings
+    inside the inner cells, on the boundaries between them and around them, in the edge,
+    just outside the view; and again once listings are added and moved, after the refresh
+    (the sums lag the listings until then, as the cells)."""
+    from django.http import QueryDict
+    from django.utils import timezone
+    from pyproj import Transformer
+
+    from geo_directory.api import params, queries
+
+    box = tuple(float(v) for v in view.split(","))
+    inner = clusters.inner_cells(
+        box, category_counts.INNER_ROWS, category_counts.ROW_LEVELS, by_rows=True
+    )
+    assert inner[0] == level
+    level, cx0, cy0, cx1, cy1 = inner
+    assert cx1 > cx0 + 2 and cy1 > cy0 + 2
+    to_lonlat = Transformer.from_crs(2154, 4326, always_xy=True).transform
+    x_mid, y_mid = (cx0 + cx1 + 1) * level / 2, (cy0 + cy1 + 1) * level / 2
+    spots = [  # Lambert-93 (metres)
+        (x_mid + 7, y_mid + 3),  # an inner cell
+        ((cx0 + 1) * level, y_mid),  # on the boundary between two inner cells
+        (x_mid, (cy0 + 2) * level),
+        (cx0 * level, y_mid),  # on the inner cells' west side
+        ((cx1 + 1) * level - 0.01, y_mid + 5),  # their east column, north row
+        (x_mid + 5, (cy1 + 1) * level - 0.01),
+        ((cx1 + 1) * level, y_mid),  # on their east side (its cell: the edge's)
+        (x_mid, cy0 * level - 0.01),  # in the edge, a hair south of the inner cells
+        (x_mid, (cy1 + 1) * level + level / 3),  # in the edge, north
+        (cx0 * level - level / 3, cy0 * level - level / 3),  # in the edge, south-west corner
+    ]
+    made = [
+        make_listing(f"Caviste {i}", *to_lonlat(x, y), category="caviste")
+        for i, (x, y) in enumerate(spots)
+    ]
+    lon_mid, lat_mid = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    for i, (lon, lat) in enumerate(  # just inside and just outside the view's edges
+        [(box[0] + 1e-6, lat_mid), (box[0] - 1e-6, lat_mid), (lon_mid, box[3] + 1e-6)]
+    ):
+        made.append(make_listing(f"Fromager {i}", lon, lat, category="fromagerie"))
+    clusters.refresh()
+    cleaned, errors = params.clean(QueryDict(f"in_bbox={view}"), category_counts.FILTERS)
+    assert not errors
+    query = queries.Query(timezone.now())
+    for family in category_counts.FILTERS:
+        query = family().apply(cleaned, query)
+    every = sorted(Category.objects.values_list("pk", flat=True))
+
+    def placed():  # where the listings made sit: inner cells, edge, outside the view
+        where = {"inner": 0, "edge": 0, "out": 0}
+        for listing in Business.objects.filter(pk__in=[b.pk for b in made]):
+            x, y = listing.location_l93.x, listing.location_l93.y
+            lon, lat = listing.location.x, listing.location.y
+            if not (box[0] <= lon <= box[2] and box[1] <= lat <= box[3]):
+                where["out"] += 1
+            elif cx0 <= x // level <= cx1 and cy0 <= y // level <= cy1:
+                where["inner"] += 1
+            else:
+                where["edge"] += 1
+        return where
+
+    assert all(n >= 2 for n in placed().values()), placed()
+    expected = plain_counts(box)
+    assert sum(expected.values()) > 10  # the real listings too
+    assert category_counts.inner_and_edge(query, cleaned["in_bbox"], every) == expected
+    # Added and moved listings: right again after the refresh.
+    make_listing("Caviste ajouté", *to_lonlat(x_mid - 11, y_mid - 5), category="caviste")
+    inner, edge, outside = made[0], made[7], made[11]
+    Business.objects.filter(pk=inner.pk).update(location=outside.location)  # leaves
+    Business.objects.filter(pk=outside.pk).update(
+        location=Point(*to_lonlat(x_mid, y_mid), srid=4326)
+    )
+    Business.objects.filter(pk=edge.pk).update(category=Category.objects.get(slug="fromagerie"))
+    clusters.refresh()
+    moved = plain_counts(box)
+    assert moved != expected
+    assert category_counts.inner_and_edge(query, cleaned["in_bbox"], every) == moved
