@@ -48,9 +48,13 @@ LAMBERT93_MERIDIAN = 3.0  # where the parallels' arcs are farthest south (their 
 # only ``in_bbox`` (and its order, its page) whose inner cells alone hold this many times
 # the cap has more for sure (the factor: the cells lag the listings until the next
 # refresh), and only the estimate is asked (``surely_more_than``). The inner cells' grid:
-# at most SURE_CELLS across the view (few rows of api_cluster_cell_all).
+# at most SURE_CELLS across the view (a few hundred rows of api_cluster_cell_all at most).
+# 16 rather than 8: a finer grid covers more of a city view, which is then known to hold
+# more than the cap without reading it; the load test's listings' count statements cost
+# 1.70 -> 1.40 ms (medians of three interleaved replays at 1M, same answers), 24 and 32
+# no better (more cells summed), docs/benchmarks.md 2026-11-30.
 SURE_FACTOR = 2
-SURE_CELLS = 8
+SURE_CELLS = 16
 _SURE_PARAMS = {"in_bbox", "point", "page", "page_size"}
 _METRES_PER_PIXEL_Z0 = 156_543.03 * math.cos(math.radians(43.7))  # at the region's latitude
 
