@@ -7,7 +7,12 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-PYTHON ?= python3.11
+# The interpreter of the venv: Debian's python3.11 (system-deps installs it), built with
+# profile-guided and link-time optimisation and linked statically to libpython; a
+# self-built one (pyenv's default: neither) cost the workers 13 % more CPU per request
+# (docs/benchmarks.md, 2026-11-30). PYTHON=... picks another; an existing venv is kept
+# (rm -rf .venv to rebuild it on another interpreter).
+PYTHON ?= $(shell test -x /usr/bin/python3.11 && echo /usr/bin/python3.11 || echo python3.11)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .make

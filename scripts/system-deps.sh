@@ -2,7 +2,8 @@
 # Installs the Debian packages the project needs, only those missing (idempotent, fast
 # when everything is there): PostgreSQL + PostGIS for the installed major version,
 # GDAL/GEOS/PROJ for GeoDjango, Node.js/npm for the Leaflet asset, Chromium for the
-# browser tests and osmium for .osm.pbf extracts.
+# browser tests and osmium for .osm.pbf extracts, and Debian's own Python 3.11 with its venv
+# module (the Makefile builds the venv on it: an optimised build, docs/benchmarks.md).
 set -euo pipefail
 
 missing=()
@@ -17,6 +18,8 @@ else
     need "postgresql-$major-postgis-3"
 fi
 need postgresql-client
+need python3.11
+need python3.11-venv
 need gdal-bin
 need libgdal-dev
 need libgeos-dev
