@@ -1,8 +1,9 @@
 """Fixtures of the API tests: the real territory and listings of tests/conftest.py."""
 
 import pytest
+from django.http import QueryDict
 
-from geo_directory.api import clusters, reference
+from geo_directory.api import clusters, params, queries, reference
 
 
 @pytest.fixture(autouse=True)
@@ -32,3 +33,14 @@ def features(response):
 
 def ids(response):
     return [f["id"] for f in features(response)]
+
+
+def built(query_string: str, now, families=params.LISTING_FILTERS):
+    """(cleaned parameters, the ``queries.Query`` they build) for ``query_string``, as the
+    view of ``families`` (its parameter families) builds it, without a request."""
+    cleaned, errors = params.clean(QueryDict(query_string), families)
+    assert not errors, errors
+    query = queries.Query(now)
+    for family in families:
+        query = family().apply(cleaned, query)
+    return cleaned, query

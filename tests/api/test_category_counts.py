@@ -12,6 +12,8 @@ from geo_directory.api import category_counts, clusters
 from geo_directory.businesses.models import Business, Category
 from tests.factories import make_listing
 
+from .conftest import built
+
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/categories/counts/"
 MARSEILLE = "5.30,43.20,5.50,43.38"
@@ -168,16 +170,9 @@ def test_documented_in_the_openapi_schema(client):
 
 
 def test_the_one_pass_is_served_by_the_spatial_index(db):
-    from django.http import QueryDict
     from django.utils import timezone
 
-    from geo_directory.api import params, queries
-
-    cleaned, errors = params.clean(QueryDict(f"in_bbox={MARSEILLE}"), category_counts.FILTERS)
-    assert not errors
-    query = queries.Query(timezone.now())
-    for family in category_counts.FILTERS:
-        query = family().apply(cleaned, query)
+    _, query = built(f"in_bbox={MARSEILLE}", timezone.now(), category_counts.FILTERS)
     where, values = query.condition()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
@@ -283,11 +278,8 @@ def test_the_rows_sums_plus_the_edge_are_a_plain_count_also_after_a_refresh(view
     inside the inner cells, on the boundaries between them and around them, in the edge,
     just outside the view; and again once listings are added and moved, after the refresh
     (the sums lag the listings until then, as the cells)."""
-    from django.http import QueryDict
     from django.utils import timezone
     from pyproj import Transformer
-
-    from geo_directory.api import params, queries
 
     box = tuple(float(v) for v in view.split(","))
     inner = clusters.inner_cells(
@@ -320,11 +312,7 @@ def test_the_rows_sums_plus_the_edge_are_a_plain_count_also_after_a_refresh(view
     ):
         made.append(make_listing(f"Fromager {i}", lon, lat, category="fromagerie"))
     clusters.refresh()
-    cleaned, errors = params.clean(QueryDict(f"in_bbox={view}"), category_counts.FILTERS)
-    assert not errors
-    query = queries.Query(timezone.now())
-    for family in category_counts.FILTERS:
-        query = family().apply(cleaned, query)
+    cleaned, query = built(f"in_bbox={view}", timezone.now(), category_counts.FILTERS)
     every = sorted(Category.objects.values_list("pk", flat=True))
 
     def placed():  # where the listings made sit: inner cells, edge, outside the view

@@ -12,16 +12,17 @@ import pytest
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef
-from django.http import QueryDict
 from django.utils import timezone
 
-from geo_directory.api import params, queries, views
+from geo_directory.api import queries, views
 from geo_directory.api.query_words import understand
 from geo_directory.businesses.managers import relevance_to
 from geo_directory.businesses.models import Business, Category
 from geo_directory.orders.models import Campaign
 from geo_directory.postgis.l93 import L93, to_l93
 from tests.factories import make_listing
+
+from .conftest import built
 
 VIEUX_PORT = (5.3698, 43.2965)
 MARSEILLE_BOX = "5.30,43.24,5.45,43.36"
@@ -204,15 +205,6 @@ def normalised(rows):
         if "distance_m" in row:
             row["distance_m"] = round(getattr(row["distance_m"], "m", row["distance_m"]), 3)
     return rows
-
-
-def built(query_string: str, now):
-    cleaned, errors = params.clean(QueryDict(query_string), params.LISTING_FILTERS)
-    assert not errors, errors
-    query = queries.Query(now)
-    for family in params.LISTING_FILTERS:
-        query = family().apply(cleaned, query)
-    return cleaned, query
 
 
 @pytest.mark.django_db
