@@ -24,6 +24,9 @@ at a million listings for no clear gain (docs/search.md). A migration that drops
 
 from django.db import migrations
 
+# The running sum is a window ordered by cx with the default frame (RANGE ... CURRENT ROW):
+# the rows of one cell (one per category) are peers and all get the sum through that
+# cell, so DISTINCT ON may keep any of them.
 CREATE = """
 CREATE FUNCTION api_count_add(state int[], category int, n int) RETURNS int[]
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
